@@ -1,0 +1,172 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <thread>
+
+#include "dataplane/runtime/cross_shard.h"
+#include "dataplane/runtime/runtime.h"
+#include "dataplane/runtime/uring_op.h"
+#include "dataplane/runtime/wait_queue.h"
+#include "tests/support/run_on_runtime.h"
+
+namespace rill::runtime {
+namespace {
+
+using testing::run_on_runtime;
+
+TEST(runtime, cross_shard_call_runs_on_the_target_and_answers_the_caller) {
+  int calls = 0;
+  run_on_runtime({.shard_count = 2}, [&](runtime& rt) -> task<void> {
+    for (int i = 0; i < 1000; ++i) {
+      uint32_t ran_on =
+          co_await submit_to(shard_id(1), [] { return shard::current()->id().value(); });
+      EXPECT_EQ(ran_on, 1u);
+      EXPECT_EQ(shard::current()->id(), shard_id(0));
+      ++calls;
+    }
+  });
+  EXPECT_EQ(calls, 1000);
+}
+
+TEST(runtime, cross_shard_call_can_run_a_coroutine_on_the_target) {
+  int got = 0;
+  run_on_runtime({.shard_count = 2}, [&](runtime& rt) -> task<void> {
+    got = co_await submit_to(shard_id(1), []() -> task<int> {
+      co_await sleep_for(*shard::current(), 1 * k_ns_per_ms);
+      co_return 42;
+    });
+  });
+  EXPECT_EQ(got, 42);
+}
+
+TEST(runtime, full_mailbox_back_pressures_instead_of_dropping) {
+  static constexpr int k_senders = 200;
+  int done = 0;
+  run_on_runtime({.shard_count = 2, .mailbox_capacity = 4}, [&](runtime& rt) -> task<void> {
+    wait_queue all_done;
+    for (int i = 0; i < k_senders; ++i) {
+      spawn([](int i, int& done, wait_queue& q) -> task<void> {
+        int v = co_await submit_to(shard_id(1), [i] { return i * 2; });
+        EXPECT_EQ(v, i * 2);
+        if (++done == k_senders) q.notify_all();
+      }(i, done, all_done));
+    }
+    while (done < k_senders) co_await all_done.wait(*shard::current());
+  });
+  EXPECT_EQ(done, k_senders);
+}
+
+TEST(runtime, timers_fire_in_deadline_order) {
+  std::vector<int> order;
+  run_on_runtime({.shard_count = 1}, [&](runtime& rt) -> task<void> {
+    shard& s = *shard::current();
+    wait_queue q;
+    int finished = 0;
+    for (int delay : {30, 10, 20}) {
+      spawn([](shard& s, int delay, std::vector<int>& order, int& finished,
+               wait_queue& q) -> task<void> {
+        co_await sleep_for(s, static_cast<uint64_t>(delay) * k_ns_per_ms);
+        order.push_back(delay);
+        if (++finished == 3) q.notify_all();
+      }(s, delay, order, finished, q));
+    }
+    uint64_t start = monotonic_ns();
+    while (finished < 3) co_await q.wait(s);
+    EXPECT_GE(monotonic_ns() - start, 30 * k_ns_per_ms);
+  });
+  EXPECT_EQ(order, (std::vector<int>{10, 20, 30}));
+}
+
+TEST(runtime, wait_queue_reports_timeout_and_notification) {
+  run_on_runtime({.shard_count = 1}, [&](runtime& rt) -> task<void> {
+    shard& s = *shard::current();
+    wait_queue q;
+    wake_reason r = co_await q.wait_until(s, monotonic_ns() + 5 * k_ns_per_ms);
+    EXPECT_EQ(r, wake_reason::timed_out);
+    spawn([](shard& s, wait_queue& q) -> task<void> {
+      co_await sleep_for(s, 2 * k_ns_per_ms);
+      q.notify_all();
+    }(s, q));
+    r = co_await q.wait_until(s, monotonic_ns() + 5000 * k_ns_per_ms);
+    EXPECT_EQ(r, wake_reason::notified);
+  });
+}
+
+TEST(runtime, io_with_timeout_is_cancelled_by_the_kernel) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  int res = 0;
+  run_on_runtime({.shard_count = 1}, [&](runtime& rt) -> task<void> {
+    char buf[8];
+    uring_op op(*shard::current());
+    io_uring_prep_read(op.sqe(), fds[0], buf, sizeof(buf), 0);
+    op.with_timeout(10 * k_ns_per_ms);
+    res = co_await op;
+  });
+  EXPECT_EQ(res, -ECANCELED);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+TEST(runtime, explicit_cancel_ends_a_pending_read) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  int res = 0;
+  run_on_runtime({.shard_count = 1}, [&](runtime& rt) -> task<void> {
+    shard& s = *shard::current();
+    char buf[8];
+    uring_op op(s);
+    io_uring_prep_read(op.sqe(), fds[0], buf, sizeof(buf), 0);
+    spawn([](shard& s, uring_op& op) -> task<void> {
+      co_await sleep_for(s, 2 * k_ns_per_ms);
+      s.cancel_io(&op);
+    }(s, op));
+    res = co_await op;
+  });
+  EXPECT_EQ(res, -ECANCELED);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+TEST(runtime, falls_back_when_a_ring_mode_is_not_wanted) {
+  ring_mode seen = ring_mode::defer_taskrun;
+  run_on_runtime({.shard_count = 1, .preferred_ring_mode = ring_mode::coop_taskrun},
+                 [&](runtime& rt) -> task<void> {
+                   seen = shard::current()->mode();
+                   co_return;
+                 });
+  EXPECT_NE(seen, ring_mode::defer_taskrun);
+}
+
+TEST(runtime, stop_drains_work_in_flight) {
+  std::atomic<bool> finished{false};
+  runtime rt({.shard_count = 2, .pin_threads = false});
+  rt.start([&](shard& s) {
+    if (s.id() != shard_id(1)) return;
+    spawn([](shard& s, std::atomic<bool>& finished) -> task<void> {
+      work_guard guard(s);
+      co_await sleep_for(s, 50 * k_ns_per_ms);
+      finished = true;
+    }(s, finished));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  rt.request_stop();
+  rt.join();
+  EXPECT_TRUE(finished.load());
+}
+
+TEST(runtime, post_external_runs_on_the_shard_thread) {
+  std::atomic<int> ran_on{-1};
+  runtime rt({.shard_count = 2, .pin_threads = false});
+  rt.start(nullptr);
+  rt.post_external(shard_id(1), [&] { ran_on = static_cast<int>(shard::current()->id().value()); });
+  while (ran_on.load() < 0) std::this_thread::yield();
+  rt.request_stop();
+  rt.join();
+  EXPECT_EQ(ran_on.load(), 1);
+}
+
+}  // namespace
+}  // namespace rill::runtime

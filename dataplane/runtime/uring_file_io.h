@@ -1,0 +1,43 @@
+// uring_file_io: the storage engine's file_io on a shard's io_uring.
+//
+// Data operations (open, read, write, fsync, fallocate, close) are SQEs on
+// the calling shard's ring; write_and_sync() submits the write and an
+// fdatasync as one linked chain, so the sync is ordered behind the write
+// without a round trip. Metadata operations used at start-up, roll and
+// retention (ftruncate, rename, unlink, listing) are synchronous syscalls.
+// One instance per shard; it must be used from that shard's thread.
+#pragma once
+
+#include "dataplane/runtime/shard.h"
+#include "storage/file_io.h"
+
+namespace rill::runtime {
+
+class uring_file_io final : public storage::file_io {
+ public:
+  explicit uring_file_io(shard& s) : shard_(&s) {}
+
+  task<result<int, storage::io_errc>> open(std::string path, storage::open_mode mode,
+                                           storage::direct_io direct) override;
+  task<storage::io_errc> close(int fd) override;
+  task<storage::io_errc> write_at(int fd, uint64_t offset, std::span<const uint8_t> data) override;
+  task<result<size_t, storage::io_errc>> read_at(int fd, uint64_t offset,
+                                                 std::span<uint8_t> data) override;
+  task<storage::io_errc> sync(int fd) override;
+  task<write_sync_status> write_and_sync(int fd, uint64_t offset,
+                                         std::span<const uint8_t> data) override;
+  task<storage::io_errc> allocate(int fd, uint64_t offset, uint64_t length) override;
+  task<storage::io_errc> truncate(int fd, uint64_t size) override;
+  result<uint64_t, storage::io_errc> file_size(int fd) override;
+  storage::io_errc remove(const std::string& path) override;
+  storage::io_errc rename(const std::string& from, const std::string& to) override;
+  storage::io_errc make_dirs(const std::string& path) override;
+  result<std::vector<std::string>, storage::io_errc> list_dir(const std::string& path) override;
+  storage::io_errc sync_dir(const std::string& path) override;
+  bool exists(const std::string& path) override;
+
+ private:
+  shard* shard_;
+};
+
+}  // namespace rill::runtime

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds Rill. Usage: scripts/build.sh [release|sanitize] (default release).
+#   release:  build/         -O2 -g, mimalloc, benchmarks
+#   sanitize: build-sanitize/ ASan+UBSan, unit tests only
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+kind="${1:-release}"
+jobs="${RILL_BUILD_JOBS:-2}"
+case "$kind" in
+  release)
+    cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build "$root/build" -j"$jobs"
+    ;;
+  sanitize)
+    cmake -S "$root" -B "$root/build-sanitize" -DCMAKE_BUILD_TYPE=Release -DRILL_SANITIZE=ON \
+      -DRILL_BUILD_BENCH=OFF >/dev/null
+    cmake --build "$root/build-sanitize" -j"$jobs"
+    ;;
+  *)
+    echo "usage: $0 [release|sanitize]" >&2
+    exit 2
+    ;;
+esac

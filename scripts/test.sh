@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test command: installs dependencies, builds, and runs every check that
+# gates a change. Unit tests run under ASan+UBSan; integration tests drive the
+# release binaries with real clients. Long soaks are separate (see README).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+"$root/scripts/setup.sh"
+"$root/scripts/check_format.sh"
+"$root/scripts/build.sh" sanitize
+"$root/scripts/build.sh" release
+echo "== unit tests (ASan+UBSan)"
+(cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 ctest -L unit --output-on-failure -j2 --timeout 300)
+echo "== integration tests (release build, real clients)"
+(cd build && ctest -L integration --output-on-failure --timeout 600)
+echo "== all tests passed"

@@ -1,0 +1,66 @@
+// faulty_file_io: wraps another file_io and injects faults into it.
+//
+//   - fail_next(op, errc): the next operation of that kind fails with errc
+//     and changes nothing (EIO, ENOSPC, ...).
+//   - tear_next_write(bytes): the next write writes only its first `bytes`
+//     bytes and then fails with io_error.
+//   - random_faults(seed, one_in): every write and sync fails with EIO with
+//     probability 1/one_in, from a seeded generator so a run replays.
+// Everything else passes through. Single-threaded; does not own `inner`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+
+#include "storage/file_io.h"
+
+namespace rill::storage {
+
+enum class io_op : uint8_t { open, write, read, sync, allocate, truncate };
+
+class faulty_file_io final : public file_io {
+ public:
+  explicit faulty_file_io(file_io* inner) : inner_(inner) {}
+
+  void fail_next(io_op op, io_errc error) { next_failure_[static_cast<int>(op)] = error; }
+  void tear_next_write(size_t bytes_kept) { tear_bytes_ = bytes_kept; }
+  void random_faults(uint64_t seed, uint32_t one_in) {
+    rng_.seed(seed);
+    one_in_ = one_in;
+  }
+  void stop_faults();
+  uint64_t faults_injected() const { return faults_injected_; }
+
+  task<result<int, io_errc>> open(std::string path, open_mode mode, direct_io direct) override;
+  task<io_errc> close(int fd) override { return inner_->close(fd); }
+  task<io_errc> write_at(int fd, uint64_t offset, std::span<const uint8_t> data) override;
+  task<result<size_t, io_errc>> read_at(int fd, uint64_t offset, std::span<uint8_t> data) override;
+  task<io_errc> sync(int fd) override;
+  task<io_errc> allocate(int fd, uint64_t offset, uint64_t length) override;
+  task<io_errc> truncate(int fd, uint64_t size) override;
+  result<uint64_t, io_errc> file_size(int fd) override { return inner_->file_size(fd); }
+  io_errc remove(const std::string& path) override { return inner_->remove(path); }
+  io_errc rename(const std::string& from, const std::string& to) override {
+    return inner_->rename(from, to);
+  }
+  io_errc make_dirs(const std::string& path) override { return inner_->make_dirs(path); }
+  result<std::vector<std::string>, io_errc> list_dir(const std::string& path) override {
+    return inner_->list_dir(path);
+  }
+  io_errc sync_dir(const std::string& path) override { return inner_->sync_dir(path); }
+  bool exists(const std::string& path) override { return inner_->exists(path); }
+
+ private:
+  // The injected error for this operation, or ok.
+  io_errc take_fault(io_op op, bool random_eligible);
+
+  file_io* inner_;
+  std::optional<io_errc> next_failure_[6];
+  std::optional<size_t> tear_bytes_;
+  std::mt19937_64 rng_;
+  uint32_t one_in_ = 0;
+  uint64_t faults_injected_ = 0;
+};
+
+}  // namespace rill::storage

@@ -1,0 +1,20 @@
+// On-disk formats of a segment's sparse indexes (docs/formats/log_segment.md).
+// Never renumber.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace rill::storage::index_format {
+
+// <base>.index: entries of {relative_offset: u32 BE, position: u32 BE}.
+constexpr size_t offset_entry_bytes = 8;
+// <base>.timeindex: entries of {timestamp_ms: i64 BE, relative_offset: u32 BE}.
+constexpr size_t time_entry_bytes = 12;
+// File names: the segment's base offset, zero-padded to 20 digits.
+constexpr size_t file_name_digits = 20;
+constexpr const char* log_suffix = ".log";
+constexpr const char* offset_index_suffix = ".index";
+constexpr const char* time_index_suffix = ".timeindex";
+
+}  // namespace rill::storage::index_format

@@ -1,0 +1,279 @@
+// partition_log: the write path (append, group commit, roll, flush).
+#include "storage/partition_log.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "base/assert.h"
+#include "base/log.h"
+
+namespace rill::storage {
+namespace {
+
+constexpr size_t k_page = file_io::k_direct_alignment;
+uint64_t round_up_page(uint64_t v) {
+  return (v + k_page - 1) / k_page * k_page;
+}
+
+}  // namespace
+
+const char* log_errc_name(log_errc e) {
+  switch (e) {
+    case log_errc::ok:
+      return "ok";
+    case log_errc::corrupt_batch:
+      return "corrupt batch";
+    case log_errc::batch_too_large:
+      return "batch too large";
+    case log_errc::offset_out_of_range:
+      return "offset out of range";
+    case log_errc::not_contiguous:
+      return "batch does not start at the log end";
+    case log_errc::storage_error:
+      return "storage error";
+    case log_errc::no_space:
+      return "no space left on device";
+    case log_errc::log_offline:
+      return "log offline after a failed fsync";
+    case log_errc::closed:
+      return "log closed";
+  }
+  return "?";
+}
+
+partition_log::partition_log(file_io& io, log_options options)
+    : io_(io), options_(std::move(options)) {
+  RILL_ASSERT(!options_.dir.empty(), "log needs a directory");
+  RILL_ASSERT(options_.segment_bytes_max > options_.batch_bytes_max,
+              "segment_bytes_max %llu must exceed batch_bytes_max %zu",
+              static_cast<unsigned long long>(options_.segment_bytes_max),
+              options_.batch_bytes_max);
+  options_.staging_bytes_max = round_up_page(
+      std::max(options_.staging_bytes_max, 2 * options_.batch_bytes_max + 2 * k_page));
+}
+
+partition_log::~partition_log() {
+  RILL_ASSERT(!flusher_running_ && progress_.empty(), "log destroyed with work in flight");
+}
+
+int64_t partition_log::now_ms() const {
+  if (options_.now_ms) return options_.now_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+uint64_t partition_log::size_bytes() const {
+  uint64_t total = 0;
+  for (const auto& [base, s] : segments_) total += s->size_bytes;
+  return total;
+}
+
+partition_log::staging partition_log::fresh_staging(uint64_t file_position,
+                                                    std::span<const uint8_t> carried_tail) {
+  RILL_ASSERT(file_position % k_page == 0 && carried_tail.size() < k_page);
+  staging s;
+  if (spare_buffer_.capacity() == options_.staging_bytes_max) {
+    s.buffer = std::move(spare_buffer_);
+  } else {
+    s.buffer = aligned_buffer(options_.staging_bytes_max, k_page);
+  }
+  s.file_position = file_position;
+  std::memcpy(s.buffer.data(), carried_tail.data(), carried_tail.size());
+  s.fill = s.carried = carried_tail.size();
+  s.end_offset = next_offset_;
+  return s;
+}
+
+task<result<append_result, log_errc>> partition_log::append(batch_bytes batch,
+                                                            int32_t leader_epoch) {
+  RILL_ASSERT(batch != nullptr);
+  size_t size = 0;
+  batch_errc e = validate_batch(*batch, options_.batch_bytes_max, count_check::exact, &size);
+  if (e == batch_errc::bad_length && batch->size() > options_.batch_bytes_max) {
+    co_return log_errc::batch_too_large;
+  }
+  if (e != batch_errc::ok || size != batch->size()) {
+    RILL_WARN("storage", "%s: refusing batch of %zu bytes: %s", options_.dir.c_str(), batch->size(),
+              e == batch_errc::ok ? "trailing bytes after the batch" : batch_errc_name(e));
+    co_return log_errc::corrupt_batch;
+  }
+  log_errc ready = co_await maybe_roll(size);
+  if (ready != log_errc::ok) co_return ready;
+  // No suspension from here to staging: offsets are assigned in order.
+  assign_batch_offset(batch->data(), next_offset_, leader_epoch);
+  int64_t append_time = -1;
+  if (options_.timestamps == timestamp_type::log_append_time) {
+    append_time = now_ms();
+    stamp_log_append_time(batch->data(), batch->size(), append_time);
+  }
+  co_return co_await stage_and_wait(std::move(batch), append_time);
+}
+
+task<result<append_result, log_errc>> partition_log::append_replicated(batch_bytes batch) {
+  RILL_ASSERT(batch != nullptr);
+  size_t size = 0;
+  batch_errc e = validate_batch(*batch, options_.batch_bytes_max, count_check::at_most, &size);
+  if (e != batch_errc::ok || size != batch->size()) {
+    RILL_WARN("storage", "%s: refusing replicated batch: %s", options_.dir.c_str(),
+              batch_errc_name(e));
+    co_return log_errc::corrupt_batch;
+  }
+  log_errc ready = co_await maybe_roll(size);
+  if (ready != log_errc::ok) co_return ready;
+  if (batch_view(batch->data()).base_offset() != next_offset_) co_return log_errc::not_contiguous;
+  co_return co_await stage_and_wait(std::move(batch), -1);
+}
+
+void partition_log::stage(const batch_bytes& batch) {
+  batch_view v(batch->data());
+  segment& s = active();
+  RILL_ASSERT(v.base_offset() == next_offset_, "staging offset %lld at log end %lld",
+              static_cast<long long>(v.base_offset()), static_cast<long long>(next_offset_));
+  RILL_ASSERT(staging_.fill + batch->size() <= staging_.buffer.capacity(), "staging overflow");
+  std::memcpy(staging_.buffer.data() + staging_.fill, batch->data(), batch->size());
+  staging_.fill += batch->size();
+  if (s.size_bytes == 0) s.created_ms = now_ms();
+  auto relative = static_cast<uint32_t>(v.base_offset() - s.base_offset);
+  s.index.on_batch(relative, static_cast<uint32_t>(s.size_bytes),
+                   static_cast<uint32_t>(batch->size()));
+  s.timestamps.on_batch(v.max_timestamp(), relative);
+  s.max_timestamp = std::max(s.max_timestamp, v.max_timestamp());
+  s.size_bytes += batch->size();
+  s.next_offset = v.last_offset() + 1;
+  next_offset_ = s.next_offset;
+  staging_.end_offset = next_offset_;
+  if (epochs_.assign(v.leader_epoch(), v.base_offset())) {
+    spawn([](partition_log* log) -> task<void> {
+      io_errc pe = co_await log->epochs_.persist(log->io_, log->options_.dir);
+      if (pe != io_errc::ok) {
+        RILL_ERROR("storage", "%s: persisting the leader epoch cache failed: %s",
+                   log->options_.dir.c_str(), io_errc_name(pe));
+      }
+    }(this));
+  }
+  hot_tail_.push_back({v.base_offset(), v.last_offset(), batch});
+  hot_tail_bytes_ += batch->size();
+  trim_hot_tail();
+  counters_.appends++;
+}
+
+task<result<append_result, log_errc>> partition_log::stage_and_wait(batch_bytes batch,
+                                                                    int64_t log_append_ms) {
+  batch_view v(batch->data());
+  append_result r{v.base_offset(), v.last_offset(), log_append_ms};
+  stage(batch);
+  uint64_t generation = failure_generation_;
+  start_flusher();
+  log_errc e = co_await wait_until_written(r.last_offset + 1, generation);
+  if (e != log_errc::ok) co_return e;
+  co_return r;
+}
+
+task<log_errc> partition_log::wait_until_written(int64_t end_offset, uint64_t generation) {
+  for (;;) {
+    int64_t reached =
+        options_.sync_policy == durability::sync_each ? durable_offset_ : written_offset_;
+    if (reached >= end_offset) co_return log_errc::ok;
+    if (failure_generation_ != generation) co_return last_failure_;
+    co_await progress_.wait();
+  }
+}
+
+void partition_log::start_flusher() {
+  if (flusher_running_ || staging_.fill == staging_.carried) return;
+  flusher_running_ = true;
+  spawn(flush_loop());
+}
+
+task<void> partition_log::flush_loop() {
+  while (staging_.fill > staging_.carried && !offline_) {
+    bool sync = options_.sync_policy == durability::sync_each;
+    staging in_flight = std::move(staging_);
+    size_t full_pages = in_flight.fill / k_page * k_page;
+    staging_ = fresh_staging(in_flight.file_position + full_pages,
+                             {in_flight.buffer.data() + full_pages, in_flight.fill - full_pages});
+    staging_.end_offset = in_flight.end_offset;
+    log_errc e = co_await write_staged(in_flight, sync);
+    if (e == log_errc::ok) {
+      written_offset_ = in_flight.end_offset;
+      if (sync) {
+        durable_offset_ = written_offset_;
+        last_sync_ms_ = now_ms();
+      }
+      spare_buffer_ = std::move(in_flight.buffer);
+    } else {
+      fail_staged(e, in_flight);
+    }
+    progress_.notify_all();
+  }
+  flusher_running_ = false;
+  progress_.notify_all();
+}
+
+task<log_errc> partition_log::write_staged(staging& in_flight, bool sync) {
+  segment& s = active();
+  size_t length = round_up_page(in_flight.fill);
+  std::memset(in_flight.buffer.data() + in_flight.fill, 0, length - in_flight.fill);
+  uint64_t end = in_flight.file_position + length;
+  if (options_.preallocate_bytes > 0 && end > s.allocated_bytes) {
+    uint64_t target = round_up_page(end + options_.preallocate_bytes);
+    io_errc ae = co_await io_.allocate(s.write_fd, s.allocated_bytes, target - s.allocated_bytes);
+    if (ae != io_errc::ok) {
+      RILL_ERROR("storage", "%s: preallocating to %llu bytes failed: %s", options_.dir.c_str(),
+                 static_cast<unsigned long long>(target), io_errc_name(ae));
+      co_return ae == io_errc::no_space ? log_errc::no_space : log_errc::storage_error;
+    }
+    s.allocated_bytes = target;
+  }
+  std::span<const uint8_t> bytes(in_flight.buffer.data(), length);
+  counters_.writes++;
+  file_io::write_sync_status status;
+  if (sync) {
+    counters_.syncs++;
+    status = co_await io_.write_and_sync(s.write_fd, in_flight.file_position, bytes);
+  } else {
+    status.write = co_await io_.write_at(s.write_fd, in_flight.file_position, bytes);
+  }
+  if (status.write != io_errc::ok) {
+    RILL_ERROR("storage", "%s: write of %zu bytes at %llu failed: %s; failing the staged appends",
+               options_.dir.c_str(), length,
+               static_cast<unsigned long long>(in_flight.file_position),
+               io_errc_name(status.write));
+    co_return status.write == io_errc::no_space ? log_errc::no_space : log_errc::storage_error;
+  }
+  if (status.sync != io_errc::ok) {
+    offline_ = true;
+    RILL_ERROR("storage",
+               "%s: fdatasync failed (%s): durability of the log is unknown; the log "
+               "is now offline and refuses appends",
+               options_.dir.c_str(), io_errc_name(status.sync));
+    co_return log_errc::log_offline;
+  }
+  co_return log_errc::ok;
+}
+
+void partition_log::fail_staged(log_errc reason, const staging& failed) {
+  // Everything staged after the last good write goes: the failed write and
+  // whatever was appended behind it. The failed buffer starts with the tail
+  // page that was already on disk, so staging restarts from it.
+  segment& s = active();
+  uint64_t good_end = failed.file_position + failed.carried;
+  failure_generation_++;
+  last_failure_ = reason;
+  next_offset_ = written_offset_;
+  s.next_offset = written_offset_;
+  s.size_bytes = good_end;
+  s.index.truncate_to_position(static_cast<uint32_t>(good_end));
+  s.timestamps.truncate_to_offset(static_cast<uint32_t>(written_offset_ - s.base_offset));
+  s.max_timestamp = s.timestamps.max_timestamp();
+  epochs_.truncate_from_end(written_offset_);
+  while (!hot_tail_.empty() && hot_tail_.back().base_offset >= written_offset_) {
+    hot_tail_bytes_ -= hot_tail_.back().bytes->size();
+    hot_tail_.pop_back();
+  }
+  staging_ = fresh_staging(failed.file_position, {failed.buffer.data(), failed.carried});
+}
+
+}  // namespace rill::storage

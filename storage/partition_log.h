@@ -1,0 +1,222 @@
+// partition_log: the durable, segmented log of one partition replica.
+//
+// Owned by the shard that owns the partition and used only on its thread
+// (no locks). Batches are Kafka RecordBatch v2 as they came off the wire.
+//
+// Write path: append() validates (leader path) or checks continuity
+// (follower path), assigns offsets, copies the batch into an aligned staging
+// buffer and the in-memory hot tail, then waits for the single flusher of
+// this log, which writes everything staged so far with one (O_DIRECT) write
+// and, under sync_each, one fdatasync linked behind it: concurrent appends
+// share a write and an fsync (group commit). The tail page is rewritten with
+// each write, so the file never has holes.
+//
+// When is an append durable? append() returns after its bytes were written
+// to the file, and:
+//   - sync_each (default): also fdatasync'd; durable on return.
+//   - sync_interval: durable after the next interval sync (flush_if_due()),
+//     visible as durable_end_offset().
+//   - sync_none: never fsynced by the log; durability comes from replicas.
+// A failed write fails every staged append and rolls the log end back; a
+// failed fsync fails its appends and takes the log offline (appends refused,
+// reads of durable data still served) - the owner must stop loudly.
+//
+// Read path: read() serves batches below a caller-given bound (the high
+// watermark for consumers, the log end for followers) from the hot tail
+// without copying (shared buffers), or from disk through the file_io.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/task.h"
+#include "base/waiter_list.h"
+#include "storage/aligned_buffer.h"
+#include "storage/file_io.h"
+#include "storage/leader_epoch_cache.h"
+#include "storage/log_errc.h"
+#include "storage/record_batch.h"
+#include "storage/segment.h"
+
+namespace rill::storage {
+
+enum class durability : uint8_t { sync_each, sync_interval, sync_none };
+enum class timestamp_type : uint8_t { create_time, log_append_time };
+
+struct log_options {
+  std::string dir;
+  uint64_t segment_bytes_max = 1ULL << 30;
+  int64_t segment_ms_max = 7LL * 24 * 3600 * 1000;
+  uint64_t index_interval_bytes = 4096;
+  uint64_t preallocate_bytes = 16ULL << 20;
+  durability sync_policy = durability::sync_each;
+  int64_t flush_interval_ms = 1000;
+  int64_t retention_bytes = -1;
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;
+  timestamp_type timestamps = timestamp_type::create_time;
+  size_t batch_bytes_max = (1 << 20) + 1024;
+  size_t hot_tail_bytes_max = 8 << 20;
+  size_t staging_bytes_max = 4 << 20;
+  direct_io direct = direct_io::on;
+  std::function<int64_t()> now_ms;  // wall clock; defaults to the system clock
+};
+
+using batch_bytes = std::shared_ptr<std::vector<uint8_t>>;
+
+struct batch_slice {
+  std::shared_ptr<const std::vector<uint8_t>> owner;
+  std::span<const uint8_t> bytes;
+};
+
+struct read_result {
+  std::vector<batch_slice> slices;  // whole batches, in offset order
+  size_t bytes = 0;
+  bool from_memory = true;
+};
+
+struct append_result {
+  int64_t base_offset;
+  int64_t last_offset;
+  int64_t log_append_time_ms;  // -1 unless the topic uses LogAppendTime
+};
+
+struct log_counters {
+  uint64_t writes = 0;
+  uint64_t syncs = 0;
+  uint64_t appends = 0;
+  uint64_t bytes_read_memory = 0;
+  uint64_t bytes_read_disk = 0;
+};
+
+class partition_log {
+ public:
+  // Opens (recovering) or creates the log in options.dir.
+  static task<result<std::unique_ptr<partition_log>, log_errc>> open(file_io& io,
+                                                                     log_options options);
+  ~partition_log();
+  partition_log(const partition_log&) = delete;
+  partition_log& operator=(const partition_log&) = delete;
+
+  // Leader path: validates the batch, assigns offsets from the log end and
+  // the leader epoch. REQUIRES: batch holds exactly one batch.
+  task<result<append_result, log_errc>> append(batch_bytes batch, int32_t leader_epoch);
+  // Follower path: the batch keeps its offsets and epoch; it must start at
+  // the log end.
+  task<result<append_result, log_errc>> append_replicated(batch_bytes batch);
+
+  // Batches with offsets in [offset, bound) up to max_bytes (at least one
+  // whole batch if any). offset_out_of_range below the log start or above
+  // the log end.
+  task<result<read_result, log_errc>> read(int64_t offset, size_t max_bytes, int64_t bound);
+  // First offset whose batch has max timestamp >= timestamp_ms, or -1.
+  task<result<int64_t, log_errc>> offset_for_timestamp(int64_t timestamp_ms);
+
+  // Removes everything at or after offset (rounded down to a batch start).
+  task<log_errc> truncate_to(int64_t offset);
+  // Deletes all segments and restarts the log at offset (a follower whose
+  // leader's log starts past everything it has).
+  task<log_errc> reset_to(int64_t offset);
+  // fdatasync of everything written so far.
+  task<log_errc> flush();
+  // Interval policy: syncs when flush_interval_ms passed since the last sync.
+  task<log_errc> flush_if_due();
+  // Deletes whole segments past retention.bytes / retention.ms.
+  task<log_errc> apply_retention();
+  // Flushes and closes every file.
+  task<void> close();
+
+  int64_t log_start_offset() const { return log_start_offset_; }
+  // One past the last offset written to the file: what reads can reach.
+  int64_t log_end_offset() const { return written_offset_; }
+  int64_t durable_end_offset() const { return durable_offset_; }
+  bool offline() const { return offline_; }
+  leader_epoch_cache& epochs() { return epochs_; }
+  const log_counters& counters() const { return counters_; }
+  size_t segment_count() const { return segments_.size(); }
+  uint64_t size_bytes() const;
+  const log_options& options() const { return options_; }
+  // The segment holding offset, if any (tests, tools).
+  const segment* segment_for(int64_t offset) const;
+
+ private:
+  struct hot_batch {
+    int64_t base_offset;
+    int64_t last_offset;
+    batch_bytes bytes;
+  };
+  // The aligned staging buffer: bytes to be written at file_position.
+  struct staging {
+    aligned_buffer buffer;
+    uint64_t file_position = 0;  // page-aligned
+    size_t fill = 0;             // bytes used
+    size_t carried = 0;          // leading bytes already on disk (the tail page)
+    int64_t end_offset = 0;      // one past the last staged batch
+  };
+
+  partition_log(file_io& io, log_options options);
+  int64_t now_ms() const;
+  segment& active() { return *segments_.rbegin()->second; }
+
+  // Recovery (partition_log_open.cc).
+  task<log_errc> recover();
+  task<log_errc> load_closed_segment(segment& s);
+  task<log_errc> recover_active_segment(segment& s);
+  task<log_errc> rebuild_indexes(segment& s, uint64_t end_position);
+  task<log_errc> create_segment(int64_t base_offset);
+  task<log_errc> open_active_for_write();
+  task<log_errc> persist_log_start();
+
+  // Write path (partition_log.cc).
+  task<result<append_result, log_errc>> stage_and_wait(batch_bytes batch, int64_t log_append_ms);
+  void stage(const batch_bytes& batch);
+  task<log_errc> wait_until_written(int64_t end_offset, uint64_t failure_generation);
+  void start_flusher();
+  task<void> flush_loop();
+  task<log_errc> write_staged(staging& in_flight, bool sync);
+  void fail_staged(log_errc reason, const staging& failed);
+  staging fresh_staging(uint64_t file_position, std::span<const uint8_t> carried_tail);
+  task<log_errc> maybe_roll(size_t incoming_bytes);
+  task<log_errc> roll();
+  task<void> wait_idle();
+  task<log_errc> finalize_segment(segment& s);
+
+  // Read path (partition_log_read.cc).
+  read_result read_hot(int64_t offset, size_t max_bytes, int64_t bound);
+  task<result<read_result, log_errc>> read_cold(int64_t offset, size_t max_bytes, int64_t bound);
+  void trim_hot_tail();
+
+  // Truncation and retention (partition_log_truncate.cc).
+  task<log_errc> delete_segment(int64_t base_offset);
+  task<log_errc> reload_staging_tail();
+
+  file_io& io_;
+  log_options options_;
+  std::map<int64_t, std::unique_ptr<segment>> segments_;
+  leader_epoch_cache epochs_;
+  int64_t log_start_offset_ = 0;
+  int64_t next_offset_ = 0;     // next offset to assign
+  int64_t written_offset_ = 0;  // end of what the file holds
+  int64_t durable_offset_ = 0;  // end of what was fdatasync'd
+  int64_t last_sync_ms_ = 0;
+  staging staging_;
+  aligned_buffer spare_buffer_;  // the last written staging buffer, reused
+  std::deque<hot_batch> hot_tail_;
+  size_t hot_tail_bytes_ = 0;
+  bool flusher_running_ = false;
+  bool rolling_ = false;
+  bool offline_ = false;
+  bool closing_ = false;
+  uint64_t failure_generation_ = 0;
+  log_errc last_failure_ = log_errc::ok;
+  waiter_list progress_;  // woken on every write, sync, failure, roll
+  log_counters counters_;
+};
+
+}  // namespace rill::storage

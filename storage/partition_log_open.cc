@@ -1,0 +1,206 @@
+// partition_log: opening an existing log and recovering it after a crash.
+#include <algorithm>
+#include <string>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "storage/index_format.h"
+#include "storage/log_scanner.h"
+#include "storage/partition_log.h"
+
+namespace rill::storage {
+namespace {
+
+constexpr size_t k_page = file_io::k_direct_alignment;
+constexpr const char* k_log_start_file = "log-start-offset";
+
+const char* scan_stop_reason(const scan_result& r) {
+  switch (r.stop) {
+    case scan_stop::end_of_data:
+      return "end of data";
+    case scan_stop::invalid_batch:
+      return batch_errc_name(r.batch_error);
+    case scan_stop::offset_gap:
+      return "offset gap";
+    case scan_stop::read_error:
+      return "read error";
+    case scan_stop::stopped:
+      return "stopped";
+  }
+  return "?";
+}
+
+}  // namespace
+
+task<result<std::unique_ptr<partition_log>, log_errc>> partition_log::open(file_io& io,
+                                                                           log_options options) {
+  std::unique_ptr<partition_log> log(new partition_log(io, std::move(options)));
+  log_errc e = co_await log->recover();
+  if (e != log_errc::ok) {
+    co_await log->close();
+    co_return e;
+  }
+  co_return std::move(log);
+}
+
+task<log_errc> partition_log::recover() {
+  if (io_.make_dirs(options_.dir) != io_errc::ok) co_return log_errc::storage_error;
+  auto names = io_.list_dir(options_.dir);
+  if (!names.ok()) co_return log_errc::storage_error;
+  std::vector<int64_t> bases;
+  for (const std::string& name : names.value()) {
+    int64_t base = 0;
+    if (parse_segment_file_name(name, &base)) bases.push_back(base);
+  }
+  std::sort(bases.begin(), bases.end());
+  auto start_text = co_await read_small_file(io_, options_.dir + "/" + k_log_start_file);
+  if (start_text.ok())
+    log_start_offset_ = std::max<int64_t>(0, std::atoll(start_text.value().c_str()));
+  if (co_await epochs_.load(io_, options_.dir) != io_errc::ok) co_return log_errc::storage_error;
+  if (bases.empty()) {
+    next_offset_ = written_offset_ = durable_offset_ = log_start_offset_;
+    co_return co_await create_segment(log_start_offset_);
+  }
+  for (int64_t base : bases) {
+    auto s = std::make_unique<segment>();
+    s->base_offset = s->next_offset = base;
+    s->index = offset_index(options_.index_interval_bytes);
+    auto rfd = co_await io_.open(segment_path(options_.dir, base, index_format::log_suffix),
+                                 open_mode::read_only, direct_io::off);
+    if (!rfd.ok()) co_return log_errc::storage_error;
+    s->read_fd = rfd.value();
+    segments_[base] = std::move(s);
+  }
+  for (auto it = segments_.begin(); it != segments_.end(); ++it) {
+    bool last = std::next(it) == segments_.end();
+    log_errc e = last ? co_await recover_active_segment(*it->second)
+                      : co_await load_closed_segment(*it->second);
+    if (e != log_errc::ok) co_return e;
+  }
+  segment& a = active();
+  next_offset_ = written_offset_ = durable_offset_ = a.next_offset;
+  log_start_offset_ = std::max(log_start_offset_, segments_.begin()->first);
+  epochs_.truncate_from_end(next_offset_);
+  epochs_.truncate_from_start(log_start_offset_);
+  RILL_INFO("storage", "%s: opened %zu segments, offsets [%lld, %lld), %llu bytes",
+            options_.dir.c_str(), segments_.size(), static_cast<long long>(log_start_offset_),
+            static_cast<long long>(next_offset_), static_cast<unsigned long long>(size_bytes()));
+  co_return log_errc::ok;
+}
+
+task<log_errc> partition_log::rebuild_indexes(segment& s, uint64_t end_position) {
+  s.index.clear();
+  s.timestamps.clear();
+  s.max_timestamp = -1;
+  scan_options options{.start_position = 0,
+                       .end_position = end_position,
+                       .expected_offset = s.base_offset,
+                       .batch_bytes_max = std::max<size_t>(options_.batch_bytes_max, 64 << 20)};
+  scan_result r = co_await scan_batches(
+      io_, s.read_fd, options, [&](const batch_view& v, uint64_t pos, std::span<const uint8_t> b) {
+        auto relative = static_cast<uint32_t>(v.base_offset() - s.base_offset);
+        s.index.on_batch(relative, static_cast<uint32_t>(pos), static_cast<uint32_t>(b.size()));
+        s.timestamps.on_batch(v.max_timestamp(), relative);
+        s.max_timestamp = std::max(s.max_timestamp, v.max_timestamp());
+        return true;
+      });
+  if (r.stop == scan_stop::read_error) co_return log_errc::storage_error;
+  s.size_bytes = r.valid_end;
+  s.next_offset = r.valid_end == 0 ? s.base_offset : r.next_offset;
+  if (r.stop != scan_stop::end_of_data || (!r.trailing_zeros && r.valid_end < end_position)) {
+    RILL_WARN("storage", "recovery: %s: cut %llu bytes at position %llu (next offset %lld): %s",
+              segment_path(options_.dir, s.base_offset, index_format::log_suffix).c_str(),
+              static_cast<unsigned long long>(end_position - r.valid_end),
+              static_cast<unsigned long long>(r.valid_end), static_cast<long long>(s.next_offset),
+              scan_stop_reason(r));
+  }
+  co_return log_errc::ok;
+}
+
+task<log_errc> partition_log::load_closed_segment(segment& s) {
+  auto size = io_.file_size(s.read_fd);
+  if (!size.ok()) co_return log_errc::storage_error;
+  auto index_text = co_await read_small_file(
+      io_, segment_path(options_.dir, s.base_offset, index_format::offset_index_suffix));
+  auto time_text = co_await read_small_file(
+      io_, segment_path(options_.dir, s.base_offset, index_format::time_index_suffix));
+  auto as_bytes = [](const std::string& t) {
+    return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(t.data()), t.size());
+  };
+  bool index_ok = index_text.ok() && s.index.parse(as_bytes(index_text.value()), size.value()) &&
+                  time_text.ok() && s.timestamps.parse(as_bytes(time_text.value()));
+  if (!index_ok) {
+    RILL_WARN("storage", "recovery: %s: index missing or damaged; rebuilding it from the log",
+              segment_path(options_.dir, s.base_offset, index_format::log_suffix).c_str());
+    co_return co_await rebuild_indexes(s, size.value());
+  }
+  // The indexes are sound: scan only the tail behind the last entry.
+  uint64_t from = s.index.entries().empty() ? 0 : s.index.entries().back().position;
+  int64_t expected = s.index.entries().empty() ? s.base_offset : -1;
+  scan_options options{.start_position = from,
+                       .end_position = size.value(),
+                       .expected_offset = expected,
+                       .batch_bytes_max = std::max<size_t>(options_.batch_bytes_max, 64 << 20)};
+  scan_result r = co_await scan_batches(
+      io_, s.read_fd, options,
+      [](const batch_view&, uint64_t, std::span<const uint8_t>) { return true; });
+  if (r.stop != scan_stop::end_of_data || r.valid_end != size.value()) {
+    RILL_WARN("storage", "recovery: %s: closed segment damaged near its end; rebuilding",
+              segment_path(options_.dir, s.base_offset, index_format::log_suffix).c_str());
+    co_return co_await rebuild_indexes(s, size.value());
+  }
+  s.size_bytes = r.valid_end;
+  s.next_offset = r.valid_end == 0 ? s.base_offset : r.next_offset;
+  s.max_timestamp = s.timestamps.max_timestamp();
+  co_return log_errc::ok;
+}
+
+task<log_errc> partition_log::recover_active_segment(segment& s) {
+  auto size = io_.file_size(s.read_fd);
+  if (!size.ok()) co_return log_errc::storage_error;
+  log_errc e = co_await rebuild_indexes(s, size.value());
+  if (e != log_errc::ok) co_return e;
+  e = co_await open_active_for_write();
+  if (e != log_errc::ok) co_return e;
+  if (size.value() != s.size_bytes) {
+    // Cut torn or preallocated bytes so they can never be read as data.
+    if (co_await io_.truncate(s.write_fd, s.size_bytes) != io_errc::ok ||
+        co_await io_.sync(s.write_fd) != io_errc::ok) {
+      co_return log_errc::storage_error;
+    }
+    s.allocated_bytes = s.size_bytes;
+  }
+  co_return co_await reload_staging_tail();
+}
+
+task<log_errc> partition_log::open_active_for_write() {
+  segment& s = active();
+  if (s.write_fd >= 0) co_return log_errc::ok;
+  auto wfd = co_await io_.open(segment_path(options_.dir, s.base_offset, index_format::log_suffix),
+                               open_mode::read_write, options_.direct);
+  if (!wfd.ok()) co_return log_errc::storage_error;
+  s.write_fd = wfd.value();
+  auto size = io_.file_size(s.write_fd);
+  s.allocated_bytes = size.ok() ? size.value() : 0;
+  co_return log_errc::ok;
+}
+
+task<log_errc> partition_log::reload_staging_tail() {
+  segment& s = active();
+  uint64_t page_start = s.size_bytes / k_page * k_page;
+  std::vector<uint8_t> tail(s.size_bytes - page_start);
+  if (!tail.empty()) {
+    auto n = co_await io_.read_at(s.read_fd, page_start, tail);
+    if (!n.ok() || n.value() != tail.size()) co_return log_errc::storage_error;
+  }
+  staging_ = fresh_staging(page_start, tail);
+  co_return log_errc::ok;
+}
+
+task<log_errc> partition_log::persist_log_start() {
+  io_errc e = co_await write_file_atomically(io_, options_.dir, k_log_start_file,
+                                             std::to_string(log_start_offset_));
+  co_return e == io_errc::ok ? log_errc::ok : log_errc::storage_error;
+}
+
+}  // namespace rill::storage

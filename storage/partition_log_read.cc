@@ -1,0 +1,114 @@
+// partition_log: the read path (hot tail, disk, timestamps).
+#include <algorithm>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "storage/log_scanner.h"
+#include "storage/partition_log.h"
+
+namespace rill::storage {
+
+const segment* partition_log::segment_for(int64_t offset) const {
+  auto it = segments_.upper_bound(offset);
+  if (it == segments_.begin()) return nullptr;
+  return std::prev(it)->second.get();
+}
+
+void partition_log::trim_hot_tail() {
+  while (hot_tail_bytes_ > options_.hot_tail_bytes_max && hot_tail_.size() > 1) {
+    hot_tail_bytes_ -= hot_tail_.front().bytes->size();
+    hot_tail_.pop_front();
+  }
+}
+
+task<result<read_result, log_errc>> partition_log::read(int64_t offset, size_t max_bytes,
+                                                        int64_t bound) {
+  if (offset < log_start_offset_ || offset > written_offset_)
+    co_return log_errc::offset_out_of_range;
+  bound = std::min(bound, written_offset_);
+  if (offset >= bound) co_return read_result{};
+  if (!hot_tail_.empty() && offset >= hot_tail_.front().base_offset) {
+    co_return read_hot(offset, max_bytes, bound);
+  }
+  co_return co_await read_cold(offset, max_bytes, bound);
+}
+
+read_result partition_log::read_hot(int64_t offset, size_t max_bytes, int64_t bound) {
+  read_result r;
+  auto it = std::lower_bound(hot_tail_.begin(), hot_tail_.end(), offset,
+                             [](const hot_batch& b, int64_t o) { return b.last_offset < o; });
+  for (; it != hot_tail_.end() && it->last_offset < bound; ++it) {
+    size_t size = it->bytes->size();
+    if (r.bytes > 0 && r.bytes + size > max_bytes) break;
+    r.slices.push_back({it->bytes, std::span<const uint8_t>(*it->bytes)});
+    r.bytes += size;
+  }
+  counters_.bytes_read_memory += r.bytes;
+  return r;
+}
+
+task<result<read_result, log_errc>> partition_log::read_cold(int64_t offset, size_t max_bytes,
+                                                             int64_t bound) {
+  const segment* s = segment_for(offset);
+  if (s == nullptr) co_return log_errc::offset_out_of_range;
+  if (offset >= s->next_offset) {
+    auto next = segments_.upper_bound(s->base_offset);
+    if (next == segments_.end()) co_return read_result{};
+    s = next->second.get();
+  }
+  auto owner = std::make_shared<std::vector<uint8_t>>();
+  scan_options options{.start_position = s->index.lookup(
+                           static_cast<uint32_t>(std::max<int64_t>(0, offset - s->base_offset))),
+                       .end_position = s->size_bytes,
+                       .expected_offset = -1,
+                       .batch_bytes_max = std::max<size_t>(options_.batch_bytes_max, 64 << 20)};
+  scan_result scanned = co_await scan_batches(
+      io_, s->read_fd, options, [&](const batch_view& v, uint64_t, std::span<const uint8_t> bytes) {
+        if (v.last_offset() >= bound) return false;
+        if (v.last_offset() < offset) return true;
+        if (!owner->empty() && owner->size() + bytes.size() > max_bytes) return false;
+        owner->insert(owner->end(), bytes.begin(), bytes.end());
+        return true;
+      });
+  if (scanned.stop == scan_stop::read_error ||
+      (scanned.stop == scan_stop::invalid_batch && owner->empty())) {
+    RILL_ERROR("storage", "%s: reading offset %lld from segment %lld failed: %s",
+               options_.dir.c_str(), static_cast<long long>(offset),
+               static_cast<long long>(s->base_offset),
+               scanned.stop == scan_stop::read_error ? "read error"
+                                                     : batch_errc_name(scanned.batch_error));
+    co_return log_errc::storage_error;
+  }
+  read_result r;
+  r.from_memory = false;
+  r.bytes = owner->size();
+  if (r.bytes > 0) r.slices.push_back({owner, std::span<const uint8_t>(*owner)});
+  counters_.bytes_read_disk += r.bytes;
+  co_return r;
+}
+
+task<result<int64_t, log_errc>> partition_log::offset_for_timestamp(int64_t timestamp_ms) {
+  for (auto& [base, s] : segments_) {
+    if (s->max_timestamp < timestamp_ms) continue;
+    uint32_t relative = s->timestamps.lookup(timestamp_ms);
+    int64_t found = -1;
+    scan_options options{.start_position = s->index.lookup(relative),
+                         .end_position = s->size_bytes,
+                         .expected_offset = -1,
+                         .batch_bytes_max = std::max<size_t>(options_.batch_bytes_max, 64 << 20)};
+    scan_result scanned = co_await scan_batches(
+        io_, s->read_fd, options, [&](const batch_view& v, uint64_t, std::span<const uint8_t>) {
+          if (v.base_offset() >= written_offset_) return false;
+          if (v.max_timestamp() >= timestamp_ms) {
+            found = std::max(v.base_offset(), log_start_offset_);
+            return false;
+          }
+          return true;
+        });
+    if (scanned.stop == scan_stop::read_error) co_return log_errc::storage_error;
+    if (found >= 0) co_return found;
+  }
+  co_return int64_t{-1};
+}
+
+}  // namespace rill::storage
