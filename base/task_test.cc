@@ -44,6 +44,9 @@ TEST(task, returns_values_through_awaits) {
 }
 
 TEST(task, deep_chains_do_not_grow_the_stack) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer disables the tail calls that symmetric transfer relies on";
+#endif
   int got = -1;
   spawn([&]() -> task<void> { got = co_await nested_sum(100000); }());
   EXPECT_EQ(got, 100000);

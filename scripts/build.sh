@@ -6,6 +6,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 kind="${1:-release}"
 jobs="${RILL_BUILD_JOBS:-2}"
+# clang: see the note on g++ 12 in CMakeLists.txt.
+export CC="${CC:-clang}" CXX="${CXX:-clang++}"
 case "$kind" in
   release)
     cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release >/dev/null

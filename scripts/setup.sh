@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git clang-format clang-tidy
+  build-essential cmake pkg-config git clang clang-format clang-tidy
   liburing-dev libmimalloc-dev libdpdk-dev libgtest-dev libgmock-dev libbenchmark-dev
   librdkafka-dev kcat python3-confluent-kafka etcd-server fio iperf3
   nodejs npm iproute2 procps

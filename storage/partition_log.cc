@@ -80,7 +80,7 @@ partition_log::staging partition_log::fresh_staging(uint64_t file_position,
     s.buffer = aligned_buffer(options_.staging_bytes_max, k_page);
   }
   s.file_position = file_position;
-  std::memcpy(s.buffer.data(), carried_tail.data(), carried_tail.size());
+  if (!carried_tail.empty()) std::memcpy(s.buffer.data(), carried_tail.data(), carried_tail.size());
   s.fill = s.carried = carried_tail.size();
   s.end_offset = next_offset_;
   return s;

@@ -1,0 +1,279 @@
+#include "cli/dev_cluster.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace rill::cli {
+namespace {
+
+struct dev_options {
+  std::string dir = "./data/dev";
+  int brokers = 3;
+  int base_port = 9092;
+  int shards = 1;
+  bool json = false;
+  std::vector<std::string> broker_args;  // extra --key=value for every broker
+};
+
+struct process_entry {
+  std::string role;
+  int id = 0;
+  pid_t pid = 0;
+  int port = 0;
+  std::string data_dir;
+  std::string log_file;
+};
+
+std::string state_path(const dev_options& o) {
+  return o.dir + "/dev-cluster.state";
+}
+
+int dev_usage() {
+  fprintf(stderr,
+          "usage: rill dev run|start|status|stop [options]\n"
+          "  run              start the cluster in the foreground; Ctrl-C stops it\n"
+          "  start            start it detached (logs in DIR/*.log)\n"
+          "  status [--json]  list every process: role, id, pid, ports, data directory\n"
+          "  stop             SIGTERM every process, SIGKILL after 15 s\n"
+          "options: --dir=DIR (./data/dev) --brokers=N (3) --base-port=P (9092) --shards=N (1)\n"
+          "         --broker-arg=--key=value (repeatable: passed to every broker)\n");
+  return 2;
+}
+
+bool parse_options(const std::vector<std::string>& args, dev_options* o) {
+  for (const std::string& a : args) {
+    auto value = [&](const char* prefix) -> const char* {
+      size_t n = strlen(prefix);
+      return a.compare(0, n, prefix) == 0 ? a.c_str() + n : nullptr;
+    };
+    if (const char* v = value("--dir=")) {
+      o->dir = v;
+    } else if (const char* v = value("--brokers=")) {
+      o->brokers = atoi(v);
+    } else if (const char* v = value("--base-port=")) {
+      o->base_port = atoi(v);
+    } else if (const char* v = value("--shards=")) {
+      o->shards = atoi(v);
+    } else if (const char* v = value("--broker-arg=")) {
+      o->broker_args.push_back(v);
+    } else if (a == "--json") {
+      o->json = true;
+    } else {
+      fprintf(stderr, "rill dev: unknown option %s\n", a.c_str());
+      return false;
+    }
+  }
+  if (o->brokers < 1 || o->brokers > 16 || o->base_port < 1 || o->base_port > 65000 ||
+      o->shards < 1) {
+    fprintf(stderr, "rill dev: --brokers must be 1..16, --base-port 1..65000, --shards >= 1\n");
+    return false;
+  }
+  return true;
+}
+
+std::vector<process_entry> read_state(const dev_options& o) {
+  std::vector<process_entry> out;
+  std::ifstream in(state_path(o));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    process_entry e;
+    if (f >> e.role >> e.id >> e.pid >> e.port >> e.data_dir >> e.log_file) out.push_back(e);
+  }
+  return out;
+}
+
+void write_state(const dev_options& o, const std::vector<process_entry>& entries) {
+  std::ofstream out(state_path(o), std::ios::trunc);
+  for (const process_entry& e : entries) {
+    out << e.role << " " << e.id << " " << e.pid << " " << e.port << " " << e.data_dir << " "
+        << e.log_file << "\n";
+  }
+}
+
+bool alive(pid_t pid) {
+  return pid > 0 && kill(pid, 0) == 0;
+}
+
+bool port_accepts(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  close(fd);
+  return ok;
+}
+
+pid_t spawn_broker(const char* self, const dev_options& o, const process_entry& e, bool detached) {
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  if (detached) {
+    setsid();
+    int fd = open(e.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+      close(fd);
+    }
+  }
+  std::vector<std::string> args = {self,
+                                   "broker",
+                                   "--broker.id=" + std::to_string(e.id),
+                                   "--port=" + std::to_string(e.port),
+                                   "--log.dirs=" + e.data_dir,
+                                   "--shards=" + std::to_string(o.shards),
+                                   "--pin.shards=false"};
+  for (const std::string& a : o.broker_args) args.push_back(a);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execv("/proc/self/exe", argv.data());
+  perror("rill dev: exec");
+  _exit(127);
+}
+
+void print_status(const dev_options& o, const std::vector<process_entry>& entries) {
+  if (o.json) {
+    printf("{\"processes\": [");
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const process_entry& e = entries[i];
+      printf(
+          "%s{\"role\": \"%s\", \"id\": %d, \"pid\": %d, \"alive\": %s, \"kafka_port\": %d, "
+          "\"data_dir\": \"%s\", \"log\": \"%s\"}",
+          i ? ", " : "", e.role.c_str(), e.id, e.pid, alive(e.pid) ? "true" : "false", e.port,
+          e.data_dir.c_str(), e.log_file.c_str());
+    }
+    printf("], \"bootstrap\": \"127.0.0.1:%d\", \"controller\": null}\n",
+           entries.empty() ? o.base_port : entries.front().port);
+    return;
+  }
+  printf("%-8s %-4s %-8s %-6s %-10s %s\n", "ROLE", "ID", "PID", "STATE", "KAFKA", "DATA");
+  for (const process_entry& e : entries) {
+    printf("%-8s %-4d %-8d %-6s %-10s %s\n", e.role.c_str(), e.id, e.pid,
+           alive(e.pid) ? "up" : "down", ("127.0.0.1:" + std::to_string(e.port)).c_str(),
+           e.data_dir.c_str());
+  }
+  printf(
+      "controller: none (this build has no controller yet; each broker keeps its own metadata)\n");
+}
+
+std::vector<process_entry> plan(const dev_options& o) {
+  std::vector<process_entry> entries;
+  for (int i = 1; i <= o.brokers; ++i) {
+    process_entry e{"broker",
+                    i,
+                    0,
+                    o.base_port + i - 1,
+                    o.dir + "/broker-" + std::to_string(i),
+                    o.dir + "/broker-" + std::to_string(i) + ".log"};
+    entries.push_back(e);
+  }
+  return entries;
+}
+
+bool wait_ready(const std::vector<process_entry>& entries, int timeout_s) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  for (const process_entry& e : entries) {
+    while (!port_accepts(e.port)) {
+      if (!alive(e.pid) || std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  return true;
+}
+
+int stop_all(const dev_options& o) {
+  std::vector<process_entry> entries = read_state(o);
+  for (const process_entry& e : entries) {
+    if (alive(e.pid)) kill(e.pid, SIGTERM);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  for (const process_entry& e : entries) {
+    while (alive(e.pid) && std::chrono::steady_clock::now() < deadline) {
+      waitpid(e.pid, nullptr, WNOHANG);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (alive(e.pid)) {
+      fprintf(stderr, "rill dev: %s %d (pid %d) did not stop; sending SIGKILL\n", e.role.c_str(),
+              e.id, e.pid);
+      kill(e.pid, SIGKILL);
+    }
+  }
+  unlink(state_path(o).c_str());
+  printf("rill dev: stopped %zu processes\n", entries.size());
+  return 0;
+}
+
+int start(const char* self, const dev_options& o, bool detached) {
+  for (const process_entry& e : read_state(o)) {
+    if (alive(e.pid)) {
+      fprintf(stderr,
+              "rill dev: a cluster from %s is already running (pid %d); `rill dev stop` first\n",
+              state_path(o).c_str(), e.pid);
+      return 1;
+    }
+  }
+  std::string mk = "mkdir -p '" + o.dir + "'";
+  if (system(mk.c_str()) != 0) return 1;
+  std::vector<process_entry> entries = plan(o);
+  for (process_entry& e : entries) e.pid = spawn_broker(self, o, e, detached);
+  write_state(o, entries);
+  if (!wait_ready(entries, 30)) {
+    fprintf(stderr, "rill dev: the cluster did not come up; see the logs in %s\n", o.dir.c_str());
+    stop_all(o);
+    return 1;
+  }
+  printf("rill dev: cluster ready, bootstrap 127.0.0.1:%d\n", entries.front().port);
+  print_status(o, entries);
+  fflush(stdout);
+  return 0;
+}
+
+int run_foreground(const char* self, const dev_options& o) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigprocmask(SIG_BLOCK, &signals, nullptr);
+  if (start(self, o, false) != 0) return 1;
+  printf("rill dev: running; Ctrl-C stops the cluster\n");
+  fflush(stdout);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  return stop_all(o);
+}
+
+}  // namespace
+
+int dev_main(const char* self, const std::vector<std::string>& args) {
+  if (args.empty()) return dev_usage();
+  dev_options o;
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (!parse_options(rest, &o)) return 2;
+  const std::string& verb = args[0];
+  if (verb == "run") return run_foreground(self, o);
+  if (verb == "start") return start(self, o, true);
+  if (verb == "status") {
+    print_status(o, read_state(o));
+    return 0;
+  }
+  if (verb == "stop") return stop_all(o);
+  return dev_usage();
+}
+
+}  // namespace rill::cli

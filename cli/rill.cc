@@ -1,0 +1,47 @@
+// rill: the single command of the project.
+//   rill broker [--config FILE] [--key=value ...]   run one broker
+//   rill dev run|start|status|stop [options]         a local cluster
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/dev_cluster.h"
+#include "dataplane/broker/broker.h"
+#include "dataplane/broker/broker_config.h"
+
+namespace {
+
+int usage() {
+  fprintf(stderr,
+          "usage:\n"
+          "  rill broker [--config FILE] [--key=value ...]   run a broker (--help lists settings)\n"
+          "  rill dev run|start|status|stop [--help]         run a local cluster on loopback\n");
+  return 2;
+}
+
+int broker_main(const std::vector<std::string>& args) {
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h") {
+      fputs(rill::broker::broker_config_help().c_str(), stdout);
+      return 0;
+    }
+  }
+  rill::partition::broker_settings settings;
+  if (auto error = rill::broker::load_broker_settings(args, &settings)) {
+    fprintf(stderr, "rill broker: %s\n", error->c_str());
+    return 2;
+  }
+  return rill::broker::run_broker(settings);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage();
+  std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "broker") return broker_main(args);
+  if (command == "dev") return rill::cli::dev_main(argv[0], args);
+  return usage();
+}

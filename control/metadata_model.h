@@ -1,0 +1,71 @@
+// The cluster metadata model: brokers, topics, partitions with their replica
+// lists, leaders, leader epochs and ISRs. Owned by the control plane (the
+// controller writes it; brokers hold read-only snapshots of it).
+//
+// A cluster_snapshot is immutable once published: readers on any shard share
+// it through shared_ptr<const>, and a newer snapshot (higher epoch) replaces
+// it whole, so a stale update can never overwrite a newer one.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/strong_int.h"
+
+namespace rill::control {
+
+using broker_id = strong_int<struct broker_id_tag, int32_t>;
+
+struct broker_info {
+  int32_t id = -1;
+  std::string host;
+  int32_t port = 0;
+  std::optional<std::string> rack;
+  bool alive = true;
+};
+
+struct partition_info {
+  int32_t index = 0;
+  int32_t leader = -1;  // -1: offline
+  int32_t leader_epoch = 0;
+  int32_t partition_epoch = 0;
+  std::vector<int32_t> replicas;  // the first is the preferred leader
+  std::vector<int32_t> isr;
+};
+
+struct topic_info {
+  std::string name;
+  std::array<uint8_t, 16> id{};
+  std::map<std::string, std::string> configs;  // overrides of broker defaults
+  std::vector<partition_info> partitions;
+};
+
+struct cluster_snapshot {
+  int64_t epoch = 0;
+  std::string cluster_id;
+  int32_t controller_id = -1;
+  std::map<int32_t, broker_info> brokers;
+  std::map<std::string, topic_info> topics;
+
+  const topic_info* find_topic(const std::string& name) const {
+    auto it = topics.find(name);
+    return it == topics.end() ? nullptr : &it->second;
+  }
+  const partition_info* find_partition(const std::string& topic, int32_t index) const;
+};
+
+using snapshot_ptr = std::shared_ptr<const cluster_snapshot>;
+
+// Text form used by the embedded store (docs/formats/cluster_metadata.md).
+std::string serialize_snapshot(const cluster_snapshot& s);
+bool parse_snapshot(const std::string& text, cluster_snapshot* out);
+
+std::string topic_id_hex(const std::array<uint8_t, 16>& id);
+std::array<uint8_t, 16> random_topic_id();
+
+}  // namespace rill::control

@@ -1,0 +1,196 @@
+#include "control/metadata_service.h"
+
+#include "base/log.h"
+#include "control/replica_assignment.h"
+#include "control/topic_config.h"
+#include "storage/leader_epoch_cache.h"
+
+namespace rill::control {
+namespace {
+constexpr const char* k_store_file = "cluster-metadata";
+}  // namespace
+
+const char* topic_errc_name(topic_errc e) {
+  switch (e) {
+    case topic_errc::ok:
+      return "ok";
+    case topic_errc::already_exists:
+      return "topic already exists";
+    case topic_errc::unknown_topic:
+      return "unknown topic";
+    case topic_errc::invalid_name:
+      return "invalid topic name";
+    case topic_errc::invalid_partitions:
+      return "invalid number of partitions";
+    case topic_errc::invalid_replication_factor:
+      return "invalid replication factor";
+    case topic_errc::invalid_config:
+      return "invalid topic config";
+    case topic_errc::not_enough_brokers:
+      return "not enough live brokers";
+    case topic_errc::storage_error:
+      return "metadata store write failed";
+  }
+  return "?";
+}
+
+metadata_service::metadata_service(storage::file_io& io, metadata_service_options options)
+    : io_(io), options_(std::move(options)), snapshot_(std::make_shared<cluster_snapshot>()) {}
+
+task<topic_errc> metadata_service::load() {
+  if (io_.make_dirs(options_.dir) != storage::io_errc::ok) co_return topic_errc::storage_error;
+  auto text = co_await storage::read_small_file(io_, options_.dir + "/" + k_store_file);
+  auto s = std::make_shared<cluster_snapshot>();
+  if (text.ok()) {
+    if (!parse_snapshot(text.value(), s.get())) {
+      RILL_ERROR("control", "%s/%s is damaged; refusing to start with a guessed cluster",
+                 options_.dir.c_str(), k_store_file);
+      co_return topic_errc::storage_error;
+    }
+  } else if (text.error() != storage::io_errc::not_found) {
+    co_return topic_errc::storage_error;
+  }
+  if (s->cluster_id.empty()) s->cluster_id = options_.cluster_id;
+  next_start_index_ = static_cast<int32_t>(s->topics.size());
+  snapshot_ = s;
+  RILL_INFO("control", "metadata loaded: epoch %lld, %zu brokers, %zu topics",
+            static_cast<long long>(s->epoch), s->brokers.size(), s->topics.size());
+  co_return topic_errc::ok;
+}
+
+task<topic_errc> metadata_service::publish(std::shared_ptr<cluster_snapshot> next) {
+  next->epoch = snapshot_->epoch + 1;
+  storage::io_errc e = co_await storage::write_file_atomically(io_, options_.dir, k_store_file,
+                                                               serialize_snapshot(*next));
+  if (e != storage::io_errc::ok) {
+    RILL_ERROR("control", "writing metadata epoch %lld failed: %s; the change is not applied",
+               static_cast<long long>(next->epoch), storage::io_errc_name(e));
+    co_return topic_errc::storage_error;
+  }
+  snapshot_ = next;
+  co_return topic_errc::ok;
+}
+
+task<topic_errc> metadata_service::upsert_broker(broker_info broker) {
+  auto it = snapshot_->brokers.find(broker.id);
+  if (it != snapshot_->brokers.end() && it->second.host == broker.host &&
+      it->second.port == broker.port && it->second.rack == broker.rack &&
+      it->second.alive == broker.alive) {
+    co_return topic_errc::ok;
+  }
+  auto next = std::make_shared<cluster_snapshot>(*snapshot_);
+  next->brokers[broker.id] = broker;
+  co_return co_await publish(next);
+}
+
+topic_outcome metadata_service::validate(const topic_spec& spec, const cluster_snapshot& s) const {
+  topic_outcome out{spec.name, topic_errc::ok, ""};
+  int32_t live = 0;
+  for (const auto& [id, b] : s.brokers) live += b.alive ? 1 : 0;
+  if (!valid_topic_name(spec.name)) {
+    out = {spec.name, topic_errc::invalid_name, "topic names use [a-zA-Z0-9._-], 1-249 chars"};
+  } else if (s.find_topic(spec.name) != nullptr) {
+    out = {spec.name, topic_errc::already_exists, "topic '" + spec.name + "' already exists"};
+  } else if (spec.partitions == 0 || spec.partitions < -1 ||
+             spec.partitions > options_.partitions_max) {
+    out = {spec.name, topic_errc::invalid_partitions, "partitions must be in [1, partitions_max]"};
+  } else if (spec.replication_factor == 0 || spec.replication_factor < -1) {
+    out = {spec.name, topic_errc::invalid_replication_factor, "replication factor must be >= 1"};
+  } else {
+    int32_t rf =
+        spec.replication_factor < 0 ? options_.default_replication_factor : spec.replication_factor;
+    if (rf > options_.replication_factor_max) {
+      out = {spec.name, topic_errc::invalid_replication_factor,
+             "replication factor " + std::to_string(rf) + " above " +
+                 std::to_string(options_.replication_factor_max) + ": " +
+                 options_.replication_factor_max_reason};
+    } else if (rf > live) {
+      out = {spec.name, topic_errc::invalid_replication_factor,
+             "replication factor " + std::to_string(rf) + " larger than the " +
+                 std::to_string(live) + " live brokers"};
+    }
+  }
+  for (const auto& [key, value] : spec.configs) {
+    if (out.error != topic_errc::ok) break;
+    if (auto problem = validate_topic_config(key, value)) {
+      out = {spec.name, topic_errc::invalid_config, *problem};
+    }
+  }
+  return out;
+}
+
+task<std::vector<topic_outcome>> metadata_service::create_topics(std::vector<topic_spec> specs,
+                                                                 bool validate_only) {
+  std::vector<topic_outcome> outcomes;
+  auto next = std::make_shared<cluster_snapshot>(*snapshot_);
+  std::vector<placement_broker> live;
+  for (const auto& [id, b] : next->brokers) {
+    if (b.alive) live.push_back({id, b.rack});
+  }
+  for (const topic_spec& spec : specs) {
+    topic_outcome o = validate(spec, *next);
+    outcomes.push_back(o);
+    if (o.error != topic_errc::ok || validate_only) continue;
+    int32_t partitions = spec.partitions < 0 ? options_.default_partitions : spec.partitions;
+    int32_t rf =
+        spec.replication_factor < 0 ? options_.default_replication_factor : spec.replication_factor;
+    topic_info t{spec.name, random_topic_id(), {}, {}};
+    for (const auto& [k, v] : spec.configs) t.configs[k] = v;
+    auto placement = assign_replicas(live, partitions, rf, next_start_index_++);
+    for (int32_t p = 0; p < partitions; ++p) {
+      partition_info info;
+      info.index = p;
+      info.replicas = placement[static_cast<size_t>(p)];
+      info.leader = info.replicas.front();
+      info.isr = info.replicas;
+      t.partitions.push_back(info);
+    }
+    next->topics[spec.name] = std::move(t);
+  }
+  if (validate_only) co_return outcomes;
+  bool any = false;
+  for (const topic_outcome& o : outcomes) any = any || o.error == topic_errc::ok;
+  if (!any) co_return outcomes;
+  topic_errc e = co_await publish(next);
+  if (e != topic_errc::ok) {
+    for (topic_outcome& o : outcomes) {
+      if (o.error == topic_errc::ok) o = {o.name, e, topic_errc_name(e)};
+    }
+  }
+  co_return outcomes;
+}
+
+task<std::vector<topic_outcome>> metadata_service::delete_topics(std::vector<std::string> names) {
+  std::vector<topic_outcome> outcomes;
+  auto next = std::make_shared<cluster_snapshot>(*snapshot_);
+  for (const std::string& name : names) {
+    if (next->topics.erase(name) == 1) {
+      outcomes.push_back({name, topic_errc::ok, ""});
+    } else {
+      outcomes.push_back({name, topic_errc::unknown_topic, "unknown topic " + name});
+    }
+  }
+  topic_errc e = co_await publish(next);
+  if (e != topic_errc::ok) {
+    for (topic_outcome& o : outcomes) o = {o.name, e, topic_errc_name(e)};
+  }
+  co_return outcomes;
+}
+
+task<topic_outcome> metadata_service::alter_topic_config(
+    std::string name, std::vector<std::pair<std::string, std::string>> configs) {
+  if (snapshot_->find_topic(name) == nullptr) {
+    co_return topic_outcome{name, topic_errc::unknown_topic, "unknown topic " + name};
+  }
+  for (const auto& [k, v] : configs) {
+    if (auto problem = validate_topic_config(k, v)) {
+      co_return topic_outcome{name, topic_errc::invalid_config, *problem};
+    }
+  }
+  auto next = std::make_shared<cluster_snapshot>(*snapshot_);
+  for (const auto& [k, v] : configs) next->topics[name].configs[k] = v;
+  topic_errc e = co_await publish(next);
+  co_return topic_outcome{name, e, e == topic_errc::ok ? "" : topic_errc_name(e)};
+}
+
+}  // namespace rill::control

@@ -1,0 +1,86 @@
+// metadata_service: the authority over cluster metadata, on the embedded
+// store. It validates and applies topic changes, assigns replicas, bumps the
+// metadata epoch, and writes every change to its store before anyone hears
+// of it (the new snapshot is returned only after the write was synced).
+//
+// Used by one thread at a time (the broker's shard 0 in single-node mode,
+// the controller's loop otherwise). The store is a file written atomically
+// through storage::file_io; a restart recovers everything acknowledged.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/task.h"
+#include "control/metadata_model.h"
+#include "storage/file_io.h"
+
+namespace rill::control {
+
+enum class topic_errc : uint8_t {
+  ok = 0,
+  already_exists,
+  unknown_topic,
+  invalid_name,
+  invalid_partitions,
+  invalid_replication_factor,
+  invalid_config,
+  not_enough_brokers,
+  storage_error,
+};
+const char* topic_errc_name(topic_errc e);
+
+struct topic_spec {
+  std::string name;
+  int32_t partitions = -1;          // -1: default
+  int32_t replication_factor = -1;  // -1: default
+  std::vector<std::pair<std::string, std::string>> configs;
+};
+
+struct topic_outcome {
+  std::string name;
+  topic_errc error = topic_errc::ok;
+  std::string message;
+};
+
+struct metadata_service_options {
+  std::string dir;
+  std::string cluster_id = "rill-cluster";
+  int32_t default_partitions = 1;
+  int32_t default_replication_factor = 1;
+  int32_t partitions_max = 10000;
+  // Replication factors above this are refused with the reason below (the
+  // data path cannot replicate beyond it).
+  int32_t replication_factor_max = 1;
+  std::string replication_factor_max_reason = "inter-broker replication is not available yet";
+};
+
+class metadata_service {
+ public:
+  metadata_service(storage::file_io& io, metadata_service_options options);
+
+  // Loads the store (an empty cluster when there is none).
+  task<topic_errc> load();
+  snapshot_ptr snapshot() const { return snapshot_; }
+
+  // Registers or updates a broker (host, port, rack) and its liveness.
+  task<topic_errc> upsert_broker(broker_info broker);
+  task<std::vector<topic_outcome>> create_topics(std::vector<topic_spec> specs, bool validate_only);
+  task<std::vector<topic_outcome>> delete_topics(std::vector<std::string> names);
+  task<topic_outcome> alter_topic_config(std::string name,
+                                         std::vector<std::pair<std::string, std::string>> configs);
+
+ private:
+  topic_outcome validate(const topic_spec& spec, const cluster_snapshot& s) const;
+  task<topic_errc> publish(std::shared_ptr<cluster_snapshot> next);
+
+  storage::file_io& io_;
+  metadata_service_options options_;
+  snapshot_ptr snapshot_;
+  int32_t next_start_index_ = 0;
+};
+
+}  // namespace rill::control

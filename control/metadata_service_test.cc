@@ -1,0 +1,70 @@
+#include "control/metadata_service.h"
+
+#include <gtest/gtest.h>
+
+#include "storage/memory_file_io.h"
+#include "storage/testing/file_io_contract.h"
+
+namespace rill::control {
+namespace {
+
+using storage::testing::sync_await;
+
+class metadata_service_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(io_.make_dirs("/meta"), storage::io_errc::ok);
+    ASSERT_EQ(sync_await(service_.load()), topic_errc::ok);
+    for (int32_t id : {1, 2, 3}) {
+      ASSERT_EQ(sync_await(service_.upsert_broker({id, "127.0.0.1", 9091 + id, {}, true})),
+                topic_errc::ok);
+    }
+  }
+  storage::memory_file_io io_;
+  metadata_service service_{io_,
+                            {.dir = "/meta", .default_partitions = 3, .replication_factor_max = 3}};
+};
+
+TEST_F(metadata_service_test, created_topics_survive_a_restart) {
+  auto out = sync_await(service_.create_topics({{.name = "orders",
+                                                 .partitions = 4,
+                                                 .replication_factor = 3,
+                                                 .configs = {{"retention.ms", "1000"}}}},
+                                               false));
+  ASSERT_EQ(out[0].error, topic_errc::ok) << out[0].message;
+  metadata_service again(io_, {.dir = "/meta"});
+  ASSERT_EQ(sync_await(again.load()), topic_errc::ok);
+  const topic_info* t = again.snapshot()->find_topic("orders");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->partitions.size(), 4u);
+  EXPECT_EQ(t->partitions[0].replicas.size(), 3u);
+  EXPECT_EQ(t->configs.at("retention.ms"), "1000");
+  EXPECT_EQ(again.snapshot()->epoch, service_.snapshot()->epoch);
+}
+
+TEST_F(metadata_service_test, bad_requests_are_refused_with_a_reason) {
+  auto out = sync_await(service_.create_topics({{.name = "bad name!"},
+                                                {.name = "t", .replication_factor = 4},
+                                                {.name = "c", .configs = {{"x", "1"}}},
+                                                {.name = "p", .partitions = 0}},
+                                               false));
+  EXPECT_EQ(out[0].error, topic_errc::invalid_name);
+  EXPECT_EQ(out[1].error, topic_errc::invalid_replication_factor);
+  EXPECT_EQ(out[2].error, topic_errc::invalid_config);
+  EXPECT_EQ(out[3].error, topic_errc::invalid_partitions);
+  EXPECT_TRUE(service_.snapshot()->topics.empty());
+}
+
+TEST_F(metadata_service_test, validate_only_changes_nothing_and_duplicates_are_refused) {
+  auto v = sync_await(service_.create_topics({{.name = "t"}}, true));
+  EXPECT_EQ(v[0].error, topic_errc::ok);
+  EXPECT_EQ(service_.snapshot()->find_topic("t"), nullptr);
+  EXPECT_EQ(sync_await(service_.create_topics({{.name = "t"}}, false))[0].error, topic_errc::ok);
+  EXPECT_EQ(sync_await(service_.create_topics({{.name = "t"}}, false))[0].error,
+            topic_errc::already_exists);
+  EXPECT_EQ(sync_await(service_.delete_topics({"t", "nope"}))[1].error, topic_errc::unknown_topic);
+  EXPECT_EQ(service_.snapshot()->find_topic("t"), nullptr);
+}
+
+}  // namespace
+}  // namespace rill::control

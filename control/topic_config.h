@@ -1,0 +1,27 @@
+// Per-topic configuration: the keys a topic may override, their validation,
+// and how an override combines with the broker's defaults.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace rill::control {
+
+// The keys (Kafka's names where Kafka has one):
+//   retention.ms, retention.bytes, segment.bytes, segment.ms,
+//   max.message.bytes, min.insync.replicas, message.timestamp.type
+//   (CreateTime|LogAppendTime), unclean.leader.election.enable,
+//   cleanup.policy (delete), flush.ms, rill.flush.policy
+//   (fsync|interval|replication).
+bool is_topic_config_key(const std::string& key);
+// Returns an error message for a bad value, nullopt when valid.
+std::optional<std::string> validate_topic_config(const std::string& key, const std::string& value);
+// Every key with its broker default, for DescribeConfigs.
+const std::map<std::string, std::string>& topic_config_defaults();
+
+// A topic name Kafka accepts: [a-zA-Z0-9._-]{1,249}, not "." or "..".
+bool valid_topic_name(const std::string& name);
+
+}  // namespace rill::control

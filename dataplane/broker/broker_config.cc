@@ -1,0 +1,144 @@
+#include "dataplane/broker/broker_config.h"
+
+#include <unistd.h>
+
+#include <sstream>
+
+#include "base/log.h"
+
+namespace rill::broker {
+
+config make_broker_config() {
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  return config({
+      {"broker.id", setting_kind::integer, "1", "this broker's id", 0, 1 << 20},
+      {"listen.host", setting_kind::text, "127.0.0.1", "address the Kafka listener binds"},
+      {"port", setting_kind::integer, "9092", "Kafka listener port", 1, 65535},
+      {"advertised.host", setting_kind::text, "",
+       "host clients are told to use (default listen.host)"},
+      {"broker.rack", setting_kind::text, "", "rack id, for rack-aware placement"},
+      {"log.dirs", setting_kind::text, "./data/broker-1", "data directory"},
+      {"shards", setting_kind::integer, std::to_string(cpus < 1 ? 1 : cpus),
+       "shard threads (one per core)", 1, 256},
+      {"pin.shards", setting_kind::boolean, "true", "pin each shard thread to a CPU"},
+      {"log.level",
+       setting_kind::choice,
+       "info",
+       "log level",
+       0,
+       0,
+       {"trace", "debug", "info", "warn", "error"}},
+      {"socket.request.max.bytes", setting_kind::integer, "104857600", "largest request frame",
+       1024, 1 << 30},
+      {"connections.max", setting_kind::integer, "10000", "connections per shard", 1, 1 << 20},
+      {"requests.in.flight.max", setting_kind::integer, "64", "pipelined requests per connection",
+       1, 4096},
+      {"num.partitions", setting_kind::integer, "1", "partitions of auto-created topics", 1, 10000},
+      {"default.replication.factor", setting_kind::integer, "1",
+       "replication factor of auto-created topics", 1, 16},
+      {"auto.create.topics.enable", setting_kind::boolean, "true", "create topics on first use"},
+      {"min.insync.replicas", setting_kind::integer, "1", "default min.insync.replicas", 1, 16},
+      {"replica.lag.time.max.ms", setting_kind::integer, "30000", "ISR lag bound", 10, 3600000},
+      {"message.max.bytes", setting_kind::integer, "1048588", "largest record batch", 64, 64 << 20},
+      {"fetch.max.wait.ms", setting_kind::integer, "30000", "upper bound on Fetch max_wait_ms", 0,
+       600000},
+      {"log.segment.bytes", setting_kind::integer, "1073741824", "segment size", 1 << 20,
+       1LL << 40},
+      {"log.roll.ms", setting_kind::integer, "604800000", "segment age", 1000, INT64_MAX},
+      {"log.retention.ms", setting_kind::integer, "604800000", "retention by time (-1: none)", -1,
+       INT64_MAX},
+      {"log.retention.bytes", setting_kind::integer, "-1",
+       "retention by size per partition (-1: none)", -1, INT64_MAX},
+      {"log.retention.check.interval.ms", setting_kind::integer, "300000",
+       "how often retention runs", 100, INT64_MAX},
+      {"log.flush.policy",
+       setting_kind::choice,
+       "fsync",
+       "fsync before ack, on an interval, or rely on replication",
+       0,
+       0,
+       {"fsync", "interval", "replication"}},
+      {"log.flush.interval.ms", setting_kind::integer, "1000", "interval of the interval policy", 1,
+       3600000},
+      {"log.direct.io", setting_kind::boolean, "true", "O_DIRECT appends"},
+      {"log.preallocate.bytes", setting_kind::integer, "16777216",
+       "preallocation ahead of the write position", 0, 1LL << 32},
+      {"log.hot.tail.bytes", setting_kind::integer, "8388608",
+       "recent data kept in memory per partition", 0, 1LL << 32},
+      {"cluster.id", setting_kind::text, "rill-cluster", "cluster id reported in Metadata"},
+  });
+}
+
+std::optional<std::string> load_broker_settings(const std::vector<std::string>& args,
+                                                partition::broker_settings* s) {
+  config c = make_broker_config();
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config") {
+      if (i + 1 >= args.size()) return "--config needs a file";
+      if (auto e = c.load_file(args[++i])) return e;
+    }
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config") {
+      ++i;
+      continue;
+    }
+    if (auto e = c.apply_override(args[i])) return e;
+  }
+  s->broker_id = static_cast<int32_t>(c.integer("broker.id"));
+  s->listen_host = c.text("listen.host");
+  s->port = static_cast<int32_t>(c.integer("port"));
+  s->advertised_host =
+      c.text("advertised.host").empty() ? s->listen_host : c.text("advertised.host");
+  if (s->advertised_host == "0.0.0.0")
+    return "advertised.host must be set when listen.host is 0.0.0.0";
+  s->rack = c.text("broker.rack");
+  s->data_dir = c.text("log.dirs");
+  s->shards = static_cast<uint32_t>(c.integer("shards"));
+  s->pin_shards = c.boolean("pin.shards");
+  s->socket_request_bytes_max = c.integer("socket.request.max.bytes");
+  s->connections_max = static_cast<int32_t>(c.integer("connections.max"));
+  s->requests_in_flight_max = static_cast<int32_t>(c.integer("requests.in.flight.max"));
+  s->num_partitions = static_cast<int32_t>(c.integer("num.partitions"));
+  s->default_replication_factor = static_cast<int32_t>(c.integer("default.replication.factor"));
+  s->auto_create_topics = c.boolean("auto.create.topics.enable");
+  s->min_insync_replicas = static_cast<int32_t>(c.integer("min.insync.replicas"));
+  s->replica_lag_time_max_ms = c.integer("replica.lag.time.max.ms");
+  s->message_bytes_max = c.integer("message.max.bytes");
+  s->fetch_wait_max_ms = c.integer("fetch.max.wait.ms");
+  s->cluster_id = c.text("cluster.id");
+  s->log_retention_check_ms = c.integer("log.retention.check.interval.ms");
+  storage::log_options& o = s->log_defaults;
+  o.segment_bytes_max = static_cast<uint64_t>(c.integer("log.segment.bytes"));
+  o.segment_ms_max = c.integer("log.roll.ms");
+  o.retention_ms = c.integer("log.retention.ms");
+  o.retention_bytes = c.integer("log.retention.bytes");
+  o.batch_bytes_max = static_cast<size_t>(s->message_bytes_max);
+  const std::string& policy = c.text("log.flush.policy");
+  o.sync_policy = policy == "fsync"      ? storage::durability::sync_each
+                  : policy == "interval" ? storage::durability::sync_interval
+                                         : storage::durability::sync_none;
+  o.flush_interval_ms = c.integer("log.flush.interval.ms");
+  o.direct = c.boolean("log.direct.io") ? storage::direct_io::on : storage::direct_io::off;
+  o.preallocate_bytes = static_cast<uint64_t>(c.integer("log.preallocate.bytes"));
+  o.hot_tail_bytes_max = static_cast<size_t>(c.integer("log.hot.tail.bytes"));
+  if (o.segment_bytes_max <= o.batch_bytes_max)
+    return "log.segment.bytes must exceed message.max.bytes";
+  log_level level{};
+  parse_log_level(c.text("log.level"), &level);
+  set_log_level(level);
+  return std::nullopt;
+}
+
+std::string broker_config_help() {
+  std::ostringstream out;
+  out << "usage: rill broker [--config FILE] [--key=value ...]\n\nsettings:\n";
+  config c = make_broker_config();
+  for (const setting& s : c.schema()) {
+    out << "  " << s.key << " (default " << (s.default_value.empty() ? "\"\"" : s.default_value)
+        << ")\n      " << s.help << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace rill::broker

@@ -1,0 +1,14 @@
+// Maps the data path's and the control plane's errors to Kafka error codes:
+// the one place where internal errors meet the protocol.
+#pragma once
+
+#include "control/metadata_service.h"
+#include "dataplane/kafka/protocol.h"
+#include "dataplane/partition/partition_errc.h"
+
+namespace rill::kafka {
+
+error_code to_kafka(partition::partition_errc e);
+error_code to_kafka(control::topic_errc e);
+
+}  // namespace rill::kafka

@@ -1,0 +1,176 @@
+// ListOffsets, CreateTopics, DeleteTopics, DescribeConfigs, InitProducerId.
+#include "base/log.h"
+#include "control/topic_config.h"
+#include "dataplane/kafka/error_mapping.h"
+#include "dataplane/kafka/handlers/handler.h"
+#include "dataplane/kafka/messages/admin.h"
+#include "dataplane/kafka/messages/list_offsets.h"
+#include "dataplane/partition/shard_state.h"
+#include "dataplane/runtime/cross_shard.h"
+
+namespace rill::kafka {
+namespace {
+
+task<partition::offset_lookup> list_offset_here(std::string topic, int32_t index, int64_t ts,
+                                                int32_t epoch) {
+  auto* r = partition::shard_state::local().find(topic, index);
+  if (r == nullptr) co_return partition::offset_lookup{partition::partition_errc::not_leader};
+  co_return co_await r->list_offset(ts, epoch);
+}
+
+}  // namespace
+
+task<handler_result> handle_list_offsets(const request_header& h, wire_reader& in,
+                                         request_context& ctx) {
+  list_offsets_request req;
+  if (!decode_list_offsets_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  auto& local = partition::shard_state::local();
+  control::snapshot_ptr s = local.snapshot();
+  std::vector<list_offsets_topic_response> resp;
+  for (const list_offsets_topic& t : req.topics) {
+    list_offsets_topic_response& tr = resp.emplace_back();
+    tr.name = t.name;
+    for (const list_offsets_partition& p : t.partitions) {
+      list_offsets_partition_response& pr = tr.partitions.emplace_back();
+      pr.index = p.index;
+      const control::partition_info* info = s->find_partition(t.name, p.index);
+      if (info == nullptr) {
+        pr.error = error_code::unknown_topic_or_partition;
+        continue;
+      }
+      std::string topic = t.name;
+      int32_t index = p.index;
+      int64_t ts = p.timestamp;
+      int32_t epoch = p.current_leader_epoch;
+      auto o = co_await runtime::submit_to(
+          local.owner_of(t.name, p.index),
+          [topic, index, ts, epoch] { return list_offset_here(topic, index, ts, epoch); });
+      pr.error = to_kafka(o.error);
+      pr.offset = o.offset;
+      pr.timestamp = o.timestamp;
+      pr.leader_epoch = o.leader_epoch;
+    }
+  }
+  handler_result r;
+  r.response = start_response(h);
+  encode_list_offsets_response(r.response->writer(), h, resp);
+  co_return r;
+}
+
+task<handler_result> handle_create_topics(const request_header& h, wire_reader& in,
+                                          request_context& ctx) {
+  create_topics_request req;
+  if (!decode_create_topics_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  std::vector<control::topic_spec> specs;
+  std::vector<topic_result> results;
+  for (const create_topic_spec& t : req.topics) {
+    if (!t.assignments.empty()) {
+      results.push_back(
+          {t.name, error_code::invalid_request, "manual replica assignment is not supported"});
+      continue;
+    }
+    control::topic_spec spec{
+        .name = t.name, .partitions = t.partitions, .replication_factor = t.replication_factor};
+    for (const auto& [k, v] : t.configs) {
+      if (v) spec.configs.emplace_back(k, *v);
+    }
+    specs.push_back(std::move(spec));
+  }
+  auto outcomes = co_await ctx.broker->create_topics(std::move(specs), req.validate_only);
+  for (const auto& o : outcomes) {
+    results.push_back({o.name, to_kafka(o.error),
+                       o.message.empty() ? std::nullopt : std::optional<std::string>(o.message)});
+    if (o.error == control::topic_errc::ok && !req.validate_only) {
+      RILL_INFO("kafka", "created topic %s (request from %s)", o.name.c_str(), ctx.peer.c_str());
+    }
+  }
+  handler_result r;
+  r.response = start_response(h);
+  encode_create_topics_response(r.response->writer(), h, results);
+  co_return r;
+}
+
+task<handler_result> handle_delete_topics(const request_header& h, wire_reader& in,
+                                          request_context& ctx) {
+  delete_topics_request req;
+  if (!decode_delete_topics_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  auto outcomes = co_await ctx.broker->delete_topics(req.names);
+  std::vector<topic_result> results;
+  for (const auto& o : outcomes) results.push_back({o.name, to_kafka(o.error), std::nullopt});
+  handler_result r;
+  r.response = start_response(h);
+  encode_delete_topics_response(r.response->writer(), h, results);
+  co_return r;
+}
+
+namespace {
+
+describe_configs_result describe_topic_configs(const control::cluster_snapshot& s,
+                                               const describe_configs_resource& res) {
+  describe_configs_result out{error_code::none, std::nullopt, res.type, res.name, {}};
+  const control::topic_info* t = s.find_topic(res.name);
+  if (t == nullptr) {
+    out.error = error_code::unknown_topic_or_partition;
+    out.message = "unknown topic " + res.name;
+    return out;
+  }
+  for (const auto& [key, fallback] : control::topic_config_defaults()) {
+    if (res.keys && std::find(res.keys->begin(), res.keys->end(), key) == res.keys->end()) continue;
+    auto it = t->configs.find(key);
+    out.configs.push_back(
+        {key, it == t->configs.end() ? fallback : it->second, false, it == t->configs.end()});
+  }
+  return out;
+}
+
+}  // namespace
+
+task<handler_result> handle_describe_configs(const request_header& h, wire_reader& in,
+                                             request_context& ctx) {
+  describe_configs_request req;
+  if (!decode_describe_configs_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  control::snapshot_ptr s = partition::shard_state::local().snapshot();
+  const partition::broker_settings& b = ctx.broker->settings();
+  std::vector<describe_configs_result> results;
+  for (const describe_configs_resource& res : req.resources) {
+    if (res.type == k_resource_topic) {
+      results.push_back(describe_topic_configs(*s, res));
+    } else if (res.type == k_resource_broker) {
+      describe_configs_result out{error_code::none, std::nullopt, res.type, res.name, {}};
+      out.configs = {
+          {"broker.id", std::to_string(b.broker_id), true, false},
+          {"num.partitions", std::to_string(b.num_partitions), true, false},
+          {"default.replication.factor", std::to_string(b.default_replication_factor), true, false},
+          {"auto.create.topics.enable", b.auto_create_topics ? "true" : "false", true, false},
+          {"min.insync.replicas", std::to_string(b.min_insync_replicas), true, false},
+          {"message.max.bytes", std::to_string(b.message_bytes_max), true, false}};
+      results.push_back(std::move(out));
+    } else {
+      results.push_back(
+          {error_code::invalid_request, "unsupported resource type", res.type, res.name, {}});
+    }
+  }
+  handler_result r;
+  r.response = start_response(h);
+  encode_describe_configs_response(r.response->writer(), h, results);
+  co_return r;
+}
+
+task<handler_result> handle_init_producer_id(const request_header& h, wire_reader& in,
+                                             request_context& ctx) {
+  init_producer_id_request req;
+  if (!decode_init_producer_id_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  handler_result r;
+  r.response = start_response(h);
+  if (req.transactional_id) {
+    RILL_WARN("kafka", "%s asked for transactional id '%s': transactions are not supported",
+              ctx.peer.c_str(), req.transactional_id->c_str());
+    encode_init_producer_id_response(r.response->writer(), h, error_code::invalid_request, -1, -1);
+    co_return r;
+  }
+  int64_t id = co_await ctx.broker->allocate_producer_id();
+  encode_init_producer_id_response(r.response->writer(), h, error_code::none, id, 0);
+  co_return r;
+}
+
+}  // namespace rill::kafka

@@ -1,0 +1,72 @@
+#include "base/log.h"
+#include "control/topic_config.h"
+#include "dataplane/kafka/handlers/handler.h"
+#include "dataplane/partition/shard_state.h"
+
+namespace rill::kafka {
+
+handler_result malformed_request(const request_header& h, const char* what) {
+  handler_result r;
+  r.malformed = true;
+  r.reason = std::string("malformed ") + api_name(h.key) + " v" + std::to_string(h.version) +
+             " request: " + what;
+  return r;
+}
+
+response_buffer start_response(const request_header& h) {
+  response_buffer rb;
+  encode_response_header(h, rb.writer());
+  return rb;
+}
+
+task<handler_result> handle_request(request_header h, std::span<const uint8_t> body,
+                                    request_context& ctx) {
+  wire_reader in(body);
+  switch (static_cast<api_key>(h.key)) {
+    case api_key::api_versions:
+      co_return co_await handle_api_versions(h, in);
+    case api_key::metadata:
+      co_return co_await handle_metadata(h, in, ctx);
+    case api_key::produce:
+      co_return co_await handle_produce(h, in, ctx);
+    case api_key::fetch:
+      co_return co_await handle_fetch(h, in, ctx);
+    case api_key::list_offsets:
+      co_return co_await handle_list_offsets(h, in, ctx);
+    case api_key::create_topics:
+      co_return co_await handle_create_topics(h, in, ctx);
+    case api_key::delete_topics:
+      co_return co_await handle_delete_topics(h, in, ctx);
+    case api_key::describe_configs:
+      co_return co_await handle_describe_configs(h, in, ctx);
+    case api_key::init_producer_id:
+      co_return co_await handle_init_producer_id(h, in, ctx);
+    case api_key::find_coordinator:
+      co_return co_await handle_find_coordinator(h, in, ctx);
+    case api_key::offset_for_leader_epoch:
+      break;
+  }
+  co_return malformed_request(h, "API not served");
+}
+
+task<void> auto_create_topics(request_context& ctx, const std::vector<std::string>& names) {
+  if (!ctx.broker->settings().auto_create_topics) co_return;
+  auto snapshot = partition::shard_state::local().snapshot();
+  std::vector<control::topic_spec> missing;
+  for (const std::string& name : names) {
+    if (snapshot->find_topic(name) == nullptr && control::valid_topic_name(name)) {
+      missing.push_back({.name = name});
+    }
+  }
+  if (missing.empty()) co_return;
+  auto outcomes = co_await ctx.broker->create_topics(std::move(missing), false);
+  for (const auto& o : outcomes) {
+    if (o.error == control::topic_errc::ok) {
+      RILL_INFO("kafka", "auto-created topic %s for %s", o.name.c_str(), ctx.peer.c_str());
+    } else if (o.error != control::topic_errc::already_exists) {
+      RILL_WARN("kafka", "auto-creating topic %s failed: %s", o.name.c_str(), o.message.c_str());
+    }
+  }
+}
+
+}  // namespace rill::kafka

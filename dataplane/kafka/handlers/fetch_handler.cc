@@ -1,0 +1,130 @@
+// Fetch: read every requested partition on its owning shard; when less than
+// min_bytes is available, long-poll until data arrives or max_wait passes.
+#include <algorithm>
+#include <map>
+
+#include "dataplane/kafka/error_mapping.h"
+#include "dataplane/kafka/handlers/handler.h"
+#include "dataplane/kafka/messages/fetch.h"
+#include "dataplane/partition/shard_state.h"
+#include "dataplane/runtime/clock.h"
+#include "dataplane/runtime/cross_shard.h"
+#include "dataplane/runtime/when_all.h"
+
+namespace rill::kafka {
+namespace {
+
+struct fetch_item {
+  size_t topic_slot;
+  size_t partition_slot;
+  std::string topic;
+  fetch_partition request;
+};
+
+task<partition::fetch_outcome> fetch_one(std::string topic, fetch_partition p) {
+  partition::partition_replica* r = partition::shard_state::local().find(topic, p.index);
+  if (r == nullptr) co_return partition::fetch_outcome{partition::partition_errc::not_leader};
+  co_return co_await r->fetch(p.fetch_offset, p.max_bytes, p.current_leader_epoch);
+}
+
+task<std::vector<partition::fetch_outcome>> fetch_on_owner(std::vector<fetch_item> items) {
+  std::vector<task<partition::fetch_outcome>> work;
+  for (const fetch_item& item : items) work.push_back(fetch_one(item.topic, item.request));
+  co_return co_await runtime::when_all(std::move(work));
+}
+
+// Waits on the owning shard until one of the partitions' high watermark
+// passes its fetch offset, or until deadline_ns.
+task<bool> wait_for_data_on_owner(std::vector<fetch_item> items, uint64_t deadline_ns) {
+  auto& local = partition::shard_state::local();
+  for (;;) {
+    partition::partition_replica* first = nullptr;
+    for (const fetch_item& item : items) {
+      partition::partition_replica* r = local.find(item.topic, item.request.index);
+      if (r == nullptr) continue;
+      if (r->high_watermark() > item.request.fetch_offset) co_return true;
+      if (first == nullptr) first = r;
+    }
+    if (first == nullptr || runtime::monotonic_ns() >= deadline_ns) co_return false;
+    // Any append on this shard's partitions wakes us to re-check.
+    auto reason = co_await first->data_arrived().wait_until(local.shard(), deadline_ns);
+    if (reason == runtime::wake_reason::timed_out) co_return false;
+  }
+}
+
+}  // namespace
+
+task<handler_result> handle_fetch(const request_header& h, wire_reader& in, request_context& ctx) {
+  fetch_request req;
+  if (!decode_fetch_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  auto& local = partition::shard_state::local();
+  control::snapshot_ptr s = local.snapshot();
+  std::vector<fetch_topic_response> resp(req.topics.size());
+  std::map<uint32_t, std::vector<fetch_item>> by_owner;
+  for (size_t ti = 0; ti < req.topics.size(); ++ti) {
+    resp[ti].name = req.topics[ti].name;
+    for (size_t pi = 0; pi < req.topics[ti].partitions.size(); ++pi) {
+      const fetch_partition& p = req.topics[ti].partitions[pi];
+      fetch_partition_response& pr = resp[ti].partitions.emplace_back();
+      pr.index = p.index;
+      const control::partition_info* info = s->find_partition(req.topics[ti].name, p.index);
+      if (info == nullptr) {
+        pr.error = error_code::unknown_topic_or_partition;
+      } else if (info->leader != ctx.broker->settings().broker_id) {
+        pr.error = error_code::not_leader_or_follower;
+        pr.current_leader_id = info->leader;
+        pr.current_leader_epoch = info->leader_epoch;
+      } else {
+        by_owner[local.owner_of(req.topics[ti].name, p.index).value()].push_back(
+            {ti, pi, req.topics[ti].name, p});
+      }
+    }
+  }
+  int64_t wait_ms =
+      std::clamp<int64_t>(req.max_wait_ms, 0, ctx.broker->settings().fetch_wait_max_ms);
+  uint64_t deadline =
+      runtime::monotonic_ns() + static_cast<uint64_t>(wait_ms) * runtime::k_ns_per_ms;
+  for (;;) {
+    std::vector<task<std::vector<partition::fetch_outcome>>> work;
+    for (auto& entry : by_owner) {
+      const std::vector<fetch_item>& items = entry.second;
+      work.push_back(runtime::submit_to(runtime::shard_id(entry.first),
+                                        [&items]() { return fetch_on_owner(items); }));
+    }
+    auto results = co_await runtime::when_all(std::move(work));
+    size_t total = 0;
+    bool any_error = false;
+    size_t g = 0;
+    for (auto& [owner, items] : by_owner) {
+      for (size_t i = 0; i < items.size(); ++i) {
+        partition::fetch_outcome& o = results[g][i];
+        fetch_partition_response& pr =
+            resp[items[i].topic_slot].partitions[items[i].partition_slot];
+        pr.error = to_kafka(o.error);
+        pr.high_watermark = o.high_watermark;
+        pr.last_stable_offset = o.high_watermark;
+        pr.log_start_offset = o.log_start_offset;
+        total += o.records.bytes;
+        any_error = any_error || o.error != partition::partition_errc::ok;
+        pr.records = std::move(o.records);
+      }
+      ++g;
+    }
+    bool enough = static_cast<int64_t>(total) >= std::max<int32_t>(req.min_bytes, 1);
+    if (enough || any_error || by_owner.empty() || runtime::monotonic_ns() >= deadline) break;
+    // Wait on one owner; with partitions on several shards, re-check often.
+    uint64_t slice = by_owner.size() == 1
+                         ? deadline
+                         : std::min(deadline, runtime::monotonic_ns() + 10 * runtime::k_ns_per_ms);
+    const std::vector<fetch_item>& first = by_owner.begin()->second;
+    (void)co_await runtime::submit_to(
+        runtime::shard_id(by_owner.begin()->first),
+        [&first, slice]() { return wait_for_data_on_owner(first, slice); });
+  }
+  handler_result r;
+  r.response = start_response(h);
+  encode_fetch_response(*r.response, h, error_code::none, resp);
+  co_return r;
+}
+
+}  // namespace rill::kafka

@@ -1,0 +1,57 @@
+// The request handlers: one coroutine per Kafka API, run on the shard of
+// the connection that received the request. Each decodes its body, does its
+// work (forwarding per-partition work to the owning shards), and returns
+// the encoded response.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/task.h"
+#include "dataplane/kafka/request_header.h"
+#include "dataplane/kafka/response_buffer.h"
+#include "dataplane/kafka/wire.h"
+#include "dataplane/partition/broker_context.h"
+
+namespace rill::kafka {
+
+struct request_context {
+  partition::broker_context* broker;
+  std::string peer;
+};
+
+struct handler_result {
+  std::optional<response_buffer> response;  // nullopt: nothing to send (acks=0)
+  bool malformed = false;                   // close the connection
+  std::string reason;
+};
+
+handler_result malformed_request(const request_header& h, const char* what);
+response_buffer start_response(const request_header& h);
+
+task<handler_result> handle_request(request_header h, std::span<const uint8_t> body,
+                                    request_context& ctx);
+
+task<handler_result> handle_api_versions(const request_header& h, wire_reader& in);
+task<handler_result> handle_metadata(const request_header& h, wire_reader& in,
+                                     request_context& ctx);
+task<handler_result> handle_produce(const request_header& h, wire_reader& in, request_context& ctx);
+task<handler_result> handle_fetch(const request_header& h, wire_reader& in, request_context& ctx);
+task<handler_result> handle_list_offsets(const request_header& h, wire_reader& in,
+                                         request_context& ctx);
+task<handler_result> handle_create_topics(const request_header& h, wire_reader& in,
+                                          request_context& ctx);
+task<handler_result> handle_delete_topics(const request_header& h, wire_reader& in,
+                                          request_context& ctx);
+task<handler_result> handle_describe_configs(const request_header& h, wire_reader& in,
+                                             request_context& ctx);
+task<handler_result> handle_init_producer_id(const request_header& h, wire_reader& in,
+                                             request_context& ctx);
+task<handler_result> handle_find_coordinator(const request_header& h, wire_reader& in,
+                                             request_context& ctx);
+
+// Creates the topics among names that do not exist, when auto-creation is
+// on. Used by Metadata and Produce.
+task<void> auto_create_topics(request_context& ctx, const std::vector<std::string>& names);
+
+}  // namespace rill::kafka

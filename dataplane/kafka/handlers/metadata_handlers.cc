@@ -1,0 +1,98 @@
+// ApiVersions, Metadata, FindCoordinator.
+#include <algorithm>
+
+#include "control/topic_config.h"
+#include "dataplane/kafka/handlers/handler.h"
+#include "dataplane/kafka/messages/admin.h"
+#include "dataplane/kafka/messages/api_versions.h"
+#include "dataplane/kafka/messages/metadata.h"
+#include "dataplane/partition/shard_state.h"
+#include "dataplane/runtime/uring_op.h"
+
+namespace rill::kafka {
+
+task<handler_result> handle_api_versions(const request_header& h, wire_reader& in) {
+  if (!decode_api_versions_request(in, h)) co_return malformed_request(h, "bad body");
+  handler_result r;
+  r.response = start_response(h);
+  encode_api_versions_response(r.response->writer(), h.version, error_code::none);
+  co_return r;
+}
+
+namespace {
+
+metadata_topic describe_topic(const control::cluster_snapshot& s, const control::topic_info& t) {
+  metadata_topic mt;
+  mt.name = t.name;
+  mt.id = t.id;
+  for (const control::partition_info& p : t.partitions) {
+    metadata_partition mp;
+    mp.index = p.index;
+    mp.leader = p.leader;
+    mp.leader_epoch = p.leader_epoch;
+    mp.replicas = p.replicas;
+    mp.isr = p.isr;
+    for (int32_t r : p.replicas) {
+      auto b = s.brokers.find(r);
+      if (b == s.brokers.end() || !b->second.alive) mp.offline.push_back(r);
+    }
+    if (p.leader < 0) mp.error = error_code::leader_not_available;
+    mt.partitions.push_back(std::move(mp));
+  }
+  return mt;
+}
+
+}  // namespace
+
+task<handler_result> handle_metadata(const request_header& h, wire_reader& in,
+                                     request_context& ctx) {
+  metadata_request req;
+  if (!decode_metadata_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  auto& local = partition::shard_state::local();
+  // Right after start-up the metadata store may still be loading.
+  for (int i = 0; i < 500 && local.snapshot()->brokers.empty(); ++i) {
+    co_await runtime::sleep_for(local.shard(), 10 * runtime::k_ns_per_ms);
+  }
+  if (req.topics && req.allow_auto_topic_creation) co_await auto_create_topics(ctx, *req.topics);
+  control::snapshot_ptr s = local.snapshot();
+  metadata_response resp;
+  resp.cluster_id = s->cluster_id;
+  resp.controller_id = ctx.broker->settings().broker_id;
+  for (const auto& [id, b] : s->brokers) {
+    if (b.alive) resp.brokers.push_back({b.id, b.host, b.port, b.rack});
+  }
+  if (!req.topics) {
+    for (const auto& [name, t] : s->topics) resp.topics.push_back(describe_topic(*s, t));
+  } else {
+    for (const std::string& name : *req.topics) {
+      const control::topic_info* t = s->find_topic(name);
+      if (t != nullptr) {
+        resp.topics.push_back(describe_topic(*s, *t));
+      } else {
+        metadata_topic missing;
+        missing.name = name;
+        missing.error = control::valid_topic_name(name) ? error_code::unknown_topic_or_partition
+                                                        : error_code::invalid_topic_exception;
+        resp.topics.push_back(std::move(missing));
+      }
+    }
+  }
+  handler_result r;
+  r.response = start_response(h);
+  encode_metadata_response(r.response->writer(), h, resp);
+  co_return r;
+}
+
+task<handler_result> handle_find_coordinator(const request_header& h, wire_reader& in,
+                                             request_context& ctx) {
+  find_coordinator_request req;
+  if (!decode_find_coordinator_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  handler_result r;
+  r.response = start_response(h);
+  // Consumer groups and transactions have no coordinator in this build.
+  encode_find_coordinator_response(r.response->writer(), h, error_code::coordinator_not_available,
+                                   -1, "", -1);
+  co_return r;
+}
+
+}  // namespace rill::kafka

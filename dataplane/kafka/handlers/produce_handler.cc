@@ -1,0 +1,107 @@
+// Produce: split by owning shard, append on each shard concurrently (so
+// appends to one log share a write and an fsync), answer in request order.
+#include <map>
+
+#include "base/log.h"
+#include "dataplane/kafka/error_mapping.h"
+#include "dataplane/kafka/handlers/handler.h"
+#include "dataplane/kafka/messages/produce.h"
+#include "dataplane/partition/shard_state.h"
+#include "dataplane/runtime/cross_shard.h"
+#include "dataplane/runtime/when_all.h"
+
+namespace rill::kafka {
+namespace {
+
+struct produce_item {
+  size_t topic_slot;
+  size_t partition_slot;
+  std::string topic;
+  int32_t partition;
+  storage::batch_bytes records;
+};
+
+task<partition::produce_outcome> produce_one(std::string topic, int32_t index,
+                                             storage::batch_bytes records, int16_t acks) {
+  partition::partition_replica* r = partition::shard_state::local().find(topic, index);
+  if (r == nullptr) co_return partition::produce_outcome{partition::partition_errc::not_leader};
+  co_return co_await r->produce(std::move(records), acks);
+}
+
+// Runs on the owning shard: all of its partitions at once.
+task<std::vector<partition::produce_outcome>> produce_on_owner(std::vector<produce_item> items,
+                                                               int16_t acks) {
+  std::vector<task<partition::produce_outcome>> work;
+  for (produce_item& item : items) {
+    work.push_back(produce_one(item.topic, item.partition, std::move(item.records), acks));
+  }
+  co_return co_await runtime::when_all(std::move(work));
+}
+
+}  // namespace
+
+task<handler_result> handle_produce(const request_header& h, wire_reader& in,
+                                    request_context& ctx) {
+  produce_request req;
+  if (!decode_produce_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  std::vector<produce_topic_response> resp(req.topics.size());
+  bool acks_ok = req.acks == 0 || req.acks == 1 || req.acks == -1;
+  std::vector<std::string> names;
+  for (const produce_topic& t : req.topics) names.push_back(t.name);
+  if (acks_ok && !req.transactional_id) co_await auto_create_topics(ctx, names);
+  auto& local = partition::shard_state::local();
+  control::snapshot_ptr s = local.snapshot();
+  std::map<uint32_t, std::vector<produce_item>> by_owner;
+  for (size_t ti = 0; ti < req.topics.size(); ++ti) {
+    produce_topic& t = req.topics[ti];
+    resp[ti].name = t.name;
+    for (size_t pi = 0; pi < t.partitions.size(); ++pi) {
+      produce_partition& p = t.partitions[pi];
+      produce_partition_response& pr = resp[ti].partitions.emplace_back();
+      pr.index = p.index;
+      const control::partition_info* info = s->find_partition(t.name, p.index);
+      if (!acks_ok) {
+        pr.error = error_code::invalid_required_acks;
+      } else if (req.transactional_id) {
+        pr.error = error_code::invalid_request;
+        pr.error_message = "transactions are not supported";
+      } else if (info == nullptr) {
+        pr.error = error_code::unknown_topic_or_partition;
+      } else if (info->leader != ctx.broker->settings().broker_id) {
+        pr.error = error_code::not_leader_or_follower;
+      } else {
+        by_owner[local.owner_of(t.name, p.index).value()].push_back(
+            {ti, pi, t.name, p.index, std::move(p.records)});
+      }
+    }
+  }
+  std::vector<std::vector<produce_item>> groups;
+  std::vector<task<std::vector<partition::produce_outcome>>> work;
+  for (auto& [owner, items] : by_owner) {
+    groups.push_back(items);  // keeps the slots; records move to the owner
+    int16_t acks = req.acks;
+    work.push_back(
+        runtime::submit_to(runtime::shard_id(owner), [items = std::move(items), acks]() mutable {
+          return produce_on_owner(std::move(items), acks);
+        }));
+  }
+  auto results = co_await runtime::when_all(std::move(work));
+  for (size_t g = 0; g < groups.size(); ++g) {
+    for (size_t i = 0; i < groups[g].size(); ++i) {
+      const produce_item& item = groups[g][i];
+      const partition::produce_outcome& o = results[g][i];
+      produce_partition_response& pr = resp[item.topic_slot].partitions[item.partition_slot];
+      pr.error = to_kafka(o.error);
+      pr.base_offset = o.base_offset;
+      pr.log_append_time_ms = o.log_append_time_ms;
+      pr.log_start_offset = o.log_start_offset;
+    }
+  }
+  handler_result r;
+  if (req.acks == 0) co_return r;  // acks=0: the producer expects no answer
+  r.response = start_response(h);
+  encode_produce_response(r.response->writer(), h, resp);
+  co_return r;
+}
+
+}  // namespace rill::kafka

@@ -1,0 +1,21 @@
+// kafka_connection: serves the Kafka protocol on one client connection.
+//
+// The reader takes frames off the socket, refuses oversized or malformed
+// ones by closing the connection (with a logged reason; nothing else is
+// affected), and starts one handler coroutine per request, up to
+// requests_in_flight_max at once. The writer sends responses strictly in
+// request order, as Kafka clients require; large record slices go out with
+// zero-copy sends. Runs on the connection's shard; returns when the
+// connection is done and every started handler has finished.
+#pragma once
+
+#include "base/task.h"
+#include "dataplane/net/tcp_connection.h"
+#include "dataplane/partition/broker_context.h"
+
+namespace rill::kafka {
+
+task<void> serve_kafka_connection(net::tcp_connection& connection,
+                                  partition::broker_context& broker);
+
+}  // namespace rill::kafka

@@ -1,0 +1,100 @@
+// The administrative APIs: CreateTopics (19) v0-v4, DeleteTopics (20) v0-v3,
+// DescribeConfigs (32) v0-v3, InitProducerId (22) v0-v4, FindCoordinator
+// (10) v0-v2.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dataplane/kafka/protocol.h"
+#include "dataplane/kafka/request_header.h"
+#include "dataplane/kafka/wire.h"
+
+namespace rill::kafka {
+
+struct create_topic_spec {
+  std::string name;
+  int32_t partitions = -1;          // -1: broker default
+  int16_t replication_factor = -1;  // -1: broker default
+  std::vector<std::pair<int32_t, std::vector<int32_t>>> assignments;
+  std::vector<std::pair<std::string, std::optional<std::string>>> configs;
+};
+
+struct create_topics_request {
+  std::vector<create_topic_spec> topics;
+  int32_t timeout_ms = 0;
+  bool validate_only = false;
+};
+
+struct topic_result {
+  std::string name;
+  error_code error = error_code::none;
+  std::optional<std::string> message;
+};
+
+bool decode_create_topics_request(wire_reader& in, const request_header& h,
+                                  create_topics_request* out);
+void encode_create_topics_response(wire_writer& out, const request_header& h,
+                                   const std::vector<topic_result>& results);
+
+struct delete_topics_request {
+  std::vector<std::string> names;
+  int32_t timeout_ms = 0;
+};
+bool decode_delete_topics_request(wire_reader& in, const request_header& h,
+                                  delete_topics_request* out);
+void encode_delete_topics_response(wire_writer& out, const request_header& h,
+                                   const std::vector<topic_result>& results);
+
+constexpr int8_t k_resource_topic = 2;
+constexpr int8_t k_resource_broker = 4;
+
+struct describe_configs_resource {
+  int8_t type = 0;
+  std::string name;
+  std::optional<std::vector<std::string>> keys;
+};
+struct describe_configs_request {
+  std::vector<describe_configs_resource> resources;
+};
+struct config_entry {
+  std::string name;
+  std::optional<std::string> value;
+  bool read_only = false;
+  bool is_default = false;
+};
+struct describe_configs_result {
+  error_code error = error_code::none;
+  std::optional<std::string> message;
+  int8_t type = 0;
+  std::string name;
+  std::vector<config_entry> configs;
+};
+bool decode_describe_configs_request(wire_reader& in, const request_header& h,
+                                     describe_configs_request* out);
+void encode_describe_configs_response(wire_writer& out, const request_header& h,
+                                      const std::vector<describe_configs_result>& results);
+
+struct init_producer_id_request {
+  std::optional<std::string> transactional_id;
+  int32_t transaction_timeout_ms = 0;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+};
+bool decode_init_producer_id_request(wire_reader& in, const request_header& h,
+                                     init_producer_id_request* out);
+void encode_init_producer_id_response(wire_writer& out, const request_header& h, error_code error,
+                                      int64_t producer_id, int16_t producer_epoch);
+
+struct find_coordinator_request {
+  std::string key;
+  int8_t key_type = 0;
+};
+bool decode_find_coordinator_request(wire_reader& in, const request_header& h,
+                                     find_coordinator_request* out);
+void encode_find_coordinator_response(wire_writer& out, const request_header& h, error_code error,
+                                      int32_t node_id, const std::string& host, int32_t port);
+
+}  // namespace rill::kafka

@@ -1,0 +1,40 @@
+#include "dataplane/kafka/protocol.h"
+
+namespace rill::kafka {
+
+const api_range* find_api(int16_t key) {
+  for (const api_range& r : k_supported_apis) {
+    if (static_cast<int16_t>(r.key) == key) return &r;
+  }
+  return nullptr;
+}
+
+const char* api_name(int16_t key) {
+  switch (static_cast<api_key>(key)) {
+    case api_key::produce:
+      return "Produce";
+    case api_key::fetch:
+      return "Fetch";
+    case api_key::list_offsets:
+      return "ListOffsets";
+    case api_key::metadata:
+      return "Metadata";
+    case api_key::find_coordinator:
+      return "FindCoordinator";
+    case api_key::api_versions:
+      return "ApiVersions";
+    case api_key::create_topics:
+      return "CreateTopics";
+    case api_key::delete_topics:
+      return "DeleteTopics";
+    case api_key::init_producer_id:
+      return "InitProducerId";
+    case api_key::offset_for_leader_epoch:
+      return "OffsetForLeaderEpoch";
+    case api_key::describe_configs:
+      return "DescribeConfigs";
+  }
+  return "Unknown";
+}
+
+}  // namespace rill::kafka

@@ -1,0 +1,52 @@
+// broker_context: the broker-wide services that cross shards. The metadata
+// authority (control::metadata_service) and the producer-id allocator live
+// on shard 0; every other shard reaches them through submit_to(), and every
+// metadata change is broadcast to all shards before the caller hears of it.
+//
+// Created by the broker before the runtime starts; outlives every shard.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/task.h"
+#include "control/metadata_service.h"
+#include "dataplane/partition/broker_settings.h"
+#include "dataplane/runtime/runtime.h"
+
+namespace rill::partition {
+
+class broker_context {
+ public:
+  broker_context(runtime::runtime& rt, const broker_settings& settings);
+
+  // Shard 0 only, at start-up: loads the store, registers this broker.
+  task<bool> start_metadata(storage::file_io& io);
+
+  // Any shard. Each returns after every shard applied the result.
+  task<std::vector<control::topic_outcome>> create_topics(std::vector<control::topic_spec> specs,
+                                                          bool validate_only);
+  task<std::vector<control::topic_outcome>> delete_topics(std::vector<std::string> names);
+  task<control::topic_outcome> alter_topic_config(
+      std::string name, std::vector<std::pair<std::string, std::string>> configs);
+  task<int64_t> allocate_producer_id();
+
+  const broker_settings& settings() const { return *settings_; }
+
+ private:
+  task<void> broadcast(control::snapshot_ptr snapshot);
+  // The same operations, on shard 0.
+  task<std::vector<control::topic_outcome>> create_topics_here(
+      std::vector<control::topic_spec> specs, bool validate_only);
+  task<std::vector<control::topic_outcome>> delete_topics_here(std::vector<std::string> names);
+  task<control::topic_outcome> alter_topic_config_here(
+      std::string name, std::vector<std::pair<std::string, std::string>> configs);
+
+  runtime::runtime* runtime_;
+  const broker_settings* settings_;
+  std::unique_ptr<control::metadata_service> metadata_;  // used on shard 0 only
+  int64_t next_producer_id_ = 0;
+};
+
+}  // namespace rill::partition

@@ -1,0 +1,39 @@
+// broker_settings: the validated, typed configuration every part of the
+// broker's data path reads. Built once at start-up from the config file and
+// command line (dataplane/broker/broker_config.cc) and then read-only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "storage/partition_log.h"
+
+namespace rill::partition {
+
+struct broker_settings {
+  int32_t broker_id = 1;
+  std::string listen_host = "127.0.0.1";
+  int32_t port = 9092;
+  std::string advertised_host = "127.0.0.1";
+  std::string rack;
+  std::string data_dir = "./data";
+  uint32_t shards = 1;
+  bool pin_shards = true;
+  int64_t socket_request_bytes_max = 100 << 20;
+  int32_t connections_max = 10000;
+  int32_t requests_in_flight_max = 64;
+  int32_t num_partitions = 1;
+  int32_t default_replication_factor = 1;
+  bool auto_create_topics = true;
+  int32_t min_insync_replicas = 1;
+  int64_t replica_lag_time_max_ms = 30000;
+  int64_t message_bytes_max = 1048588;
+  int64_t fetch_wait_max_ms = 30000;
+  // Log defaults; topics override them with their own configs.
+  storage::log_options log_defaults;
+  int64_t log_flush_check_ms = 100;
+  int64_t log_retention_check_ms = 300000;
+  std::string cluster_id = "rill-cluster";
+};
+
+}  // namespace rill::partition

@@ -1,0 +1,26 @@
+// Errors of the partition data path, mapped to Kafka codes at the edge.
+#pragma once
+
+#include <cstdint>
+
+namespace rill::partition {
+
+enum class partition_errc : uint8_t {
+  ok = 0,
+  unknown_partition,
+  not_leader,
+  offset_out_of_range,
+  corrupt_batch,
+  batch_too_large,
+  not_enough_replicas,
+  storage_error,
+  out_of_order_sequence,
+  fenced_producer_epoch,
+  fenced_leader_epoch,
+  unknown_leader_epoch,
+  invalid_request,
+};
+
+const char* partition_errc_name(partition_errc e);
+
+}  // namespace rill::partition

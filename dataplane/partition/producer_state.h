@@ -1,0 +1,53 @@
+// producer_state: the idempotent-producer table of one partition: for each
+// producer id, its epoch, the last sequence accepted and the offsets of its
+// recent batches (so a retried duplicate is answered with its original
+// offsets). Owned by a partition_replica on its shard.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <unordered_map>
+
+namespace rill::partition {
+
+enum class sequence_check : uint8_t {
+  accept,        // new batch, in order
+  duplicate,     // already appended: answer with its original offsets
+  out_of_order,  // OUT_OF_ORDER_SEQUENCE_NUMBER
+  fenced_epoch,  // INVALID_PRODUCER_EPOCH: an older epoch of the producer
+};
+
+struct batch_identity {
+  int64_t producer_id;
+  int16_t producer_epoch;
+  int32_t first_sequence;
+  int32_t last_sequence;
+};
+
+class producer_state {
+ public:
+  static constexpr size_t k_recent_batches_max = 5;  // Kafka's max.in.flight for idempotence
+
+  // Checks a batch; on accept, reserves its sequence range (the caller must
+  // then call appended() or append_failed()).
+  sequence_check check(const batch_identity& b, int64_t* duplicate_base_offset);
+  void appended(const batch_identity& b, int64_t base_offset);
+  void append_failed(const batch_identity& b);
+  size_t producer_count() const { return producers_.size(); }
+
+ private:
+  struct recent {
+    int32_t first_sequence;
+    int32_t last_sequence;
+    int64_t base_offset;  // -1 while the append is in flight
+  };
+  struct entry {
+    int16_t epoch = -1;
+    int32_t last_sequence = -1;  // includes in-flight reservations
+    std::deque<recent> batches;
+  };
+  std::unordered_map<int64_t, entry> producers_;
+};
+
+}  // namespace rill::partition

@@ -1,0 +1,180 @@
+#include "dataplane/partition/shard_state.h"
+
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "dataplane/runtime/clock.h"
+#include "dataplane/runtime/runtime.h"
+#include "dataplane/runtime/uring_op.h"
+
+namespace rill::partition {
+namespace {
+
+thread_local shard_state* t_local = nullptr;
+
+}  // namespace
+
+std::string topic_config_value(const control::topic_info& topic, const std::string& key,
+                               const std::string& fallback) {
+  auto it = topic.configs.find(key);
+  return it == topic.configs.end() ? fallback : it->second;
+}
+
+shard_state::shard_state(runtime::shard& s, const broker_settings& settings)
+    : shard_(&s),
+      settings_(&settings),
+      io_(s),
+      snapshot_(std::make_shared<control::cluster_snapshot>()) {
+  RILL_ASSERT(t_local == nullptr, "two shard_states on one thread");
+  t_local = this;
+}
+
+shard_state& shard_state::local() {
+  RILL_ASSERT(t_local != nullptr, "no shard_state on this thread");
+  return *t_local;
+}
+
+runtime::shard_id shard_state::owner_of(const std::string& topic, int32_t partition) const {
+  size_t h = std::hash<std::string>{}(topic) + static_cast<size_t>(partition);
+  return runtime::shard_id(static_cast<uint32_t>(h % shard_->owner().shard_count()));
+}
+
+partition_replica* shard_state::find(const std::string& topic, int32_t partition) {
+  auto it = partitions_.find({topic, partition});
+  return it == partitions_.end() ? nullptr : it->second.get();
+}
+
+storage::log_options shard_state::log_options_for(const control::topic_info& topic,
+                                                  int32_t index) const {
+  storage::log_options o = settings_->log_defaults;
+  o.dir = settings_->data_dir + "/" + topic.name + "-" + std::to_string(index);
+  auto num = [&](const char* k, int64_t fallback) {
+    return std::stoll(topic_config_value(topic, k, std::to_string(fallback)));
+  };
+  o.retention_ms = num("retention.ms", o.retention_ms);
+  o.retention_bytes = num("retention.bytes", o.retention_bytes);
+  o.segment_bytes_max =
+      static_cast<uint64_t>(num("segment.bytes", static_cast<int64_t>(o.segment_bytes_max)));
+  o.segment_ms_max = num("segment.ms", o.segment_ms_max);
+  o.batch_bytes_max =
+      static_cast<size_t>(num("max.message.bytes", static_cast<int64_t>(o.batch_bytes_max)));
+  o.flush_interval_ms = num("flush.ms", o.flush_interval_ms);
+  std::string ts = topic_config_value(topic, "message.timestamp.type", "");
+  if (!ts.empty()) {
+    o.timestamps = ts == "LogAppendTime" ? storage::timestamp_type::log_append_time
+                                         : storage::timestamp_type::create_time;
+  }
+  std::string policy = topic_config_value(topic, "rill.flush.policy", "");
+  if (policy == "fsync") o.sync_policy = storage::durability::sync_each;
+  if (policy == "interval") o.sync_policy = storage::durability::sync_interval;
+  if (policy == "replication") o.sync_policy = storage::durability::sync_none;
+  if (o.segment_bytes_max <= o.batch_bytes_max) o.segment_bytes_max = o.batch_bytes_max * 2;
+  return o;
+}
+
+task<void> shard_state::apply(control::snapshot_ptr next) {
+  if (applying_) {
+    // One apply at a time; the newest pending snapshot wins.
+    if (!pending_ || pending_->epoch < next->epoch) pending_ = next;
+    while (applying_) co_await applied_.wait(*shard_);
+    co_return;
+  }
+  applying_ = true;
+  co_await apply_one(std::move(next));
+  while (pending_) {
+    control::snapshot_ptr more = std::move(pending_);
+    pending_ = nullptr;
+    co_await apply_one(std::move(more));
+  }
+  applying_ = false;
+  applied_.notify_all();
+}
+
+task<void> shard_state::apply_one(control::snapshot_ptr next) {
+  if (next->epoch <= snapshot_->epoch) co_return;
+  const int32_t me = settings_->broker_id;
+  for (const auto& [name, topic] : next->topics) {
+    for (const control::partition_info& p : topic.partitions) {
+      bool mine = std::find(p.replicas.begin(), p.replicas.end(), me) != p.replicas.end();
+      if (!mine || owner_of(name, p.index) != shard_->id()) continue;
+      if (find(name, p.index) == nullptr) co_await open_partition(topic, p);
+      if (partition_replica* r = find(name, p.index)) r->update(p, me);
+    }
+  }
+  for (auto it = partitions_.begin(); it != partitions_.end();) {
+    const control::partition_info* p = next->find_partition(it->first.first, it->first.second);
+    bool still_mine =
+        p != nullptr && std::find(p->replicas.begin(), p->replicas.end(), me) != p->replicas.end();
+    if (still_mine) {
+      ++it;
+      continue;
+    }
+    std::unique_ptr<partition_replica> gone = std::move(it->second);
+    it = partitions_.erase(it);
+    std::string dir = gone->log().options().dir;
+    co_await gone->close();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    RILL_INFO("partition", "removed %s-%d (%s)", gone->topic().c_str(), gone->index(),
+              ec ? ec.message().c_str() : "data deleted");
+  }
+  snapshot_ = std::move(next);
+}
+
+task<void> shard_state::open_partition(const control::topic_info& topic,
+                                       const control::partition_info& p) {
+  storage::log_options options = log_options_for(topic, p.index);
+  auto opened = co_await storage::partition_log::open(io_, options);
+  if (!opened.ok()) {
+    RILL_ERROR("partition", "cannot open %s-%d in %s: %s", topic.name.c_str(), p.index,
+               options.dir.c_str(), storage::log_errc_name(opened.error()));
+    co_return;
+  }
+  int32_t min_isr = static_cast<int32_t>(std::stoll(topic_config_value(
+      topic, "min.insync.replicas", std::to_string(settings_->min_insync_replicas))));
+  partitions_[{topic.name, p.index}] = std::make_unique<partition_replica>(
+      *shard_, topic.name, p.index, std::move(opened).value(), min_isr);
+}
+
+void shard_state::start_background() {
+  spawn(background_loop());
+}
+
+task<void> shard_state::background_loop() {
+  runtime::work_guard guard(*shard_);
+  uint64_t last_retention = runtime::monotonic_ns();
+  while (!shard_->stopping() && !stopping_) {
+    co_await runtime::sleep_for(
+        *shard_, static_cast<uint64_t>(settings_->log_flush_check_ms) * runtime::k_ns_per_ms);
+    if (shard_->stopping() || stopping_) break;
+    bool retention_due =
+        runtime::monotonic_ns() - last_retention >=
+        static_cast<uint64_t>(settings_->log_retention_check_ms) * runtime::k_ns_per_ms;
+    std::vector<key> keys;
+    for (const auto& [k, p] : partitions_) keys.push_back(k);
+    for (const key& k : keys) {
+      // Look the partition up again after every await: apply() may remove it.
+      partition_replica* p = find(k.first, k.second);
+      if (p == nullptr) continue;
+      storage::log_errc e = co_await p->log().flush_if_due();
+      if (e != storage::log_errc::ok) {
+        RILL_ERROR("partition", "%s-%d: interval flush failed: %s", k.first.c_str(), k.second,
+                   storage::log_errc_name(e));
+      }
+      p = find(k.first, k.second);
+      if (retention_due && p != nullptr) (void)co_await p->log().apply_retention();
+    }
+    if (retention_due) last_retention = runtime::monotonic_ns();
+  }
+}
+
+task<void> shard_state::shutdown() {
+  stopping_ = true;
+  for (auto& [k, p] : partitions_) co_await p->close();
+  partitions_.clear();
+}
+
+}  // namespace rill::partition

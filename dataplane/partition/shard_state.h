@@ -1,0 +1,68 @@
+// shard_state: everything one shard of the broker owns: its share of the
+// partitions (by hash of topic and partition), its copy of the cluster
+// metadata snapshot, its file_io on the shard's ring, and the background
+// loop that fsyncs interval-policy logs and applies retention.
+//
+// Created on the shard's thread at start-up and reached through local();
+// destroyed in the shard's at_exit hook after shutdown() closed every log.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "base/task.h"
+#include "control/metadata_model.h"
+#include "dataplane/partition/broker_settings.h"
+#include "dataplane/partition/partition_replica.h"
+#include "dataplane/runtime/shard.h"
+#include "dataplane/runtime/uring_file_io.h"
+#include "dataplane/runtime/wait_queue.h"
+
+namespace rill::partition {
+
+class shard_state {
+ public:
+  shard_state(runtime::shard& s, const broker_settings& settings);
+  static shard_state& local();
+
+  runtime::shard& shard() { return *shard_; }
+  const broker_settings& settings() const { return *settings_; }
+  storage::file_io& io() { return io_; }
+  control::snapshot_ptr snapshot() const { return snapshot_; }
+
+  // The shard that owns a partition on every broker of this build.
+  runtime::shard_id owner_of(const std::string& topic, int32_t partition) const;
+  partition_replica* find(const std::string& topic, int32_t partition);
+
+  // Opens, updates and closes local partitions to match next (ignored when
+  // it is not newer than the current snapshot). Returns when done.
+  task<void> apply(control::snapshot_ptr next);
+  void start_background();
+  task<void> shutdown();
+  size_t partition_count() const { return partitions_.size(); }
+
+ private:
+  using key = std::pair<std::string, int32_t>;
+  task<void> apply_one(control::snapshot_ptr next);
+  task<void> open_partition(const control::topic_info& topic, const control::partition_info& p);
+  storage::log_options log_options_for(const control::topic_info& topic, int32_t index) const;
+  task<void> background_loop();
+
+  runtime::shard* shard_;
+  const broker_settings* settings_;
+  runtime::uring_file_io io_;
+  control::snapshot_ptr snapshot_;
+  std::map<key, std::unique_ptr<partition_replica>> partitions_;
+  bool applying_ = false;
+  control::snapshot_ptr pending_;
+  runtime::wait_queue applied_;
+  bool stopping_ = false;
+};
+
+// The effective value of a topic config: the topic's override or the default.
+std::string topic_config_value(const control::topic_info& topic, const std::string& key,
+                               const std::string& fallback);
+
+}  // namespace rill::partition
