@@ -1,0 +1,35 @@
+"""kafkajs (npm) producers and admin client against a real broker."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(__file__))
+from rill_cluster import Broker  # noqa: E402
+from test_kafka_clients import consume_all  # noqa: E402
+
+CLIENTS = os.path.join(os.path.dirname(__file__), "..", "clients")
+
+
+class KafkajsTest(unittest.TestCase):
+    def test_kafkajs_admin_and_producers(self):
+        self.assertTrue(os.path.isdir(os.path.join(CLIENTS, "node_modules", "kafkajs")),
+                        "kafkajs missing: run scripts/setup.sh")
+        self.assertIsNotNone(shutil.which("node"))
+        with Broker() as b:
+            t = f"kafkajs-{uuid.uuid4().hex[:6]}"
+            r = subprocess.run(["node", "kafkajs_roundtrip.js", b.bootstrap, t, "200"], cwd=CLIENTS,
+                               capture_output=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr.decode()[-2000:])
+            self.assertEqual(json.loads(r.stdout)["total"], 200)
+            msgs = consume_all(b.bootstrap, t, [0, 1], 200)
+            got = sorted((m.key().decode(), m.value().decode(), m.partition()) for m in msgs)
+            want = sorted((f"k{i}", f"v{i}", i % 2) for i in range(200))
+            self.assertEqual(got, want)
+
+
+if __name__ == "__main__":
+    unittest.main()
