@@ -162,7 +162,18 @@ void shard::wake_targets() {
   }
 }
 
+void shard::poll_briefly() {
+  uint64_t limit_ns = owner_->options().idle_poll_us * k_ns_per_us;
+  if (limit_ns == 0 || !busy_ || !ready_.empty()) return;
+  uint64_t deadline = monotonic_ns() + limit_ns;
+  io_uring_submit_and_get_events(&ring_);
+  while (io_uring_cq_ready(&ring_) == 0 && monotonic_ns() < deadline) {
+    io_uring_get_events(&ring_);
+  }
+}
+
 void shard::wait_and_reap() {
+  poll_briefly();
   uint64_t now = monotonic_ns();
   uint64_t deadline = timers_.next_deadline_ns();
   if (stopping_) deadline = std::min(deadline, now + k_stop_poll_ns);
@@ -185,6 +196,7 @@ void shard::wait_and_reap() {
   };
   io_uring_cqe* cqes[k_cqe_burst_max];
   reaped burst[k_cqe_burst_max];
+  bool reaped_any = false;
   for (;;) {
     unsigned n = io_uring_peek_batch_cqe(&ring_, cqes, k_cqe_burst_max);
     if (n == 0) break;
@@ -194,6 +206,7 @@ void shard::wait_and_reap() {
       burst[i] = {cqes[i]->user_data, cqes[i]->res, cqes[i]->flags};
     }
     io_uring_cq_advance(&ring_, n);
+    reaped_any = true;
     for (unsigned i = 0; i < n; ++i) {
       if (burst[i].user_data == 0 || burst[i].user_data == k_wake_user_data) continue;
       auto* c = reinterpret_cast<io_completion*>(burst[i].user_data);
@@ -201,6 +214,7 @@ void shard::wait_and_reap() {
     }
     if (n < k_cqe_burst_max) break;
   }
+  busy_ = reaped_any;
 }
 
 void shard::arm_external_wakeup() {

@@ -90,6 +90,7 @@ class shard {
   void drain_mailboxes();
   void wake_targets();
   void wait_and_reap();
+  void poll_briefly();
   void begin_stop();
   bool try_finish_drain();
   void arm_external_wakeup();
@@ -110,6 +111,7 @@ class shard {
   uint64_t stop_deadline_ns_ = 0;
   int64_t in_flight_ = 0;
   uint64_t loop_iterations_ = 0;
+  bool busy_ = false;  // the last reap found completions
   int event_fd_ = -1;
   uint64_t event_value_ = 0;
   io_completion external_wakeup_{};

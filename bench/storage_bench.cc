@@ -1,0 +1,208 @@
+// The storage engine against the device, measured in one run:
+//   1. sequential append of 1 KiB records in 16 KiB batches, fsync on an
+//      interval, io_uring backend and POSIX backend, vs fio (io_uring,
+//      O_DIRECT, 16 KiB blocks, queue depth 1 and 16);
+//   2. append with fsync before acknowledgement (one at a time), latency
+//      percentiles vs fio's write + fdatasync at 16 KiB;
+//   3. CRC-32C throughput per core, hardware and portable.
+// usage: storage_bench [--dir=DIR] [--mb=N]
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "base/log.h"
+#include "bench/bench_support.h"
+#include "bench/fio_reference.h"
+#include "bench/latency_histogram.h"
+#include "dataplane/runtime/clock.h"
+#include "dataplane/runtime/runtime.h"
+#include "dataplane/runtime/uring_file_io.h"
+#include "dataplane/runtime/uring_op.h"
+#include "dataplane/runtime/wait_queue.h"
+#include "storage/batch_builder.h"
+#include "storage/crc32c.h"
+#include "storage/partition_log.h"
+#include "storage/posix_file_io.h"
+
+namespace rill::bench {
+namespace {
+
+using runtime::monotonic_ns;
+
+constexpr size_t k_record_bytes = 1024;
+constexpr int k_records_per_batch = 16;
+
+enum class backend { uring, posix };
+
+uint64_t& preallocate_bytes() {
+  static uint64_t v = 16ULL << 20;
+  return v;
+}
+
+uint32_t& idle_poll_us() {
+  static uint32_t v = 50;
+  return v;
+}
+
+struct append_result {
+  double mb_per_s = 0;
+  latency_histogram latency;
+};
+
+// Appends `total_bytes` of batches with `window` appends in flight.
+task<void> append_run(storage::file_io& io, std::string dir, storage::durability policy,
+                      size_t total_bytes, int window, append_result* out) {
+  runtime::shard& s = *runtime::shard::current();
+  storage::log_options options{.dir = dir,
+                               .segment_bytes_max = 1ULL << 30,
+                               .preallocate_bytes = preallocate_bytes(),
+                               .sync_policy = policy,
+                               .flush_interval_ms = 100};
+  auto log = std::move(co_await storage::partition_log::open(io, options)).value();
+  auto batch =
+      storage::build_filled_batch({.base_timestamp_ms = 1}, k_records_per_batch, k_record_bytes);
+  size_t batches = total_bytes / batch.size();
+  size_t started = 0, finished = 0;
+  runtime::wait_queue done;
+  bool flusher_stop = false;
+  // The interval policy's fsyncs, as the broker's background loop runs them.
+  spawn([](runtime::shard& s, storage::partition_log& log, bool& stop) -> task<void> {
+    while (!stop) {
+      co_await runtime::sleep_for(s, 10 * runtime::k_ns_per_ms);
+      (void)co_await log.flush_if_due();
+    }
+  }(s, *log, flusher_stop));
+  uint64_t t0 = monotonic_ns();
+  auto one = [](storage::partition_log& log, std::vector<uint8_t>& proto, latency_histogram& h,
+                size_t& finished, runtime::wait_queue& done) -> task<void> {
+    uint64_t a = monotonic_ns();
+    auto r = co_await log.append(std::make_shared<std::vector<uint8_t>>(proto), 1);
+    if (!r.ok()) fprintf(stderr, "append failed: %s\n", storage::log_errc_name(r.error()));
+    h.record(monotonic_ns() - a);
+    ++finished;
+    done.notify_all();
+  };
+  while (finished < batches) {
+    while (started < batches && started - finished < static_cast<size_t>(window)) {
+      ++started;
+      spawn(one(*log, batch, out->latency, finished, done));
+    }
+    if (finished < batches) co_await done.wait(s);
+  }
+  (void)co_await log->flush();
+  double seconds = static_cast<double>(monotonic_ns() - t0) / 1e9;
+  out->mb_per_s = static_cast<double>(batches * batch.size()) / 1e6 / seconds;
+  flusher_stop = true;
+  co_await runtime::sleep_for(s, 20 * runtime::k_ns_per_ms);
+  co_await log->close();
+  std::filesystem::remove_all(dir);
+}
+
+append_result measure(backend b, const std::string& dir, storage::durability policy, size_t total,
+                      int window) {
+  append_result out;
+  runtime::runtime rt({.shard_count = 1, .pin_threads = true, .idle_poll_us = idle_poll_us()});
+  rt.start([&](runtime::shard& s) {
+    spawn([](runtime::shard& s, backend b, std::string dir, storage::durability policy,
+             size_t total, int window, append_result* out) -> task<void> {
+      runtime::uring_file_io uring(s);
+      storage::posix_file_io posix;
+      storage::file_io& io = b == backend::uring ? static_cast<storage::file_io&>(uring) : posix;
+      co_await append_run(io, dir, policy, total, window, out);
+      s.owner().request_stop();
+    }(s, b, dir, policy, total, window, &out));
+  });
+  rt.join();
+  return out;
+}
+
+double crc_gb_per_s(storage::crc32c_impl impl) {
+  std::vector<uint8_t> data(1 << 20, 0x5a);
+  uint32_t crc = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  size_t rounds = impl == storage::crc32c_impl::hardware ? 4000 : 400;
+  for (size_t i = 0; i < rounds; ++i) crc = storage::crc32c_with(impl, data, crc);
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (crc == 42) printf(" ");
+  return static_cast<double>(rounds * data.size()) / 1e9 / s;
+}
+
+}  // namespace
+}  // namespace rill::bench
+
+int main(int argc, char** argv) {
+  using namespace rill::bench;
+  std::string dir = "/var/tmp/rill-storage-bench";
+  size_t mb = 256;
+  for (int i = 1; i < argc; ++i) {
+    if (strncmp(argv[i], "--dir=", 6) == 0) dir = argv[i] + 6;
+    if (strncmp(argv[i], "--mb=", 5) == 0) mb = static_cast<size_t>(atol(argv[i] + 5));
+    if (strncmp(argv[i], "--preallocate-kb=", 17) == 0)
+      preallocate_bytes() = static_cast<uint64_t>(atol(argv[i] + 17)) << 10;
+    if (strncmp(argv[i], "--idle-poll-us=", 15) == 0)
+      idle_poll_us() = static_cast<uint32_t>(atol(argv[i] + 15));
+  }
+  rill::set_log_level(rill::log_level::warn);
+  std::filesystem::create_directories(dir);
+  size_t total = mb << 20;
+  printf(
+      "rill storage benchmark\nmachine: %s\ndata dir: %s, %zu MiB per throughput run, records %zu "
+      "B, "
+      "batches of %d records, runtime idle poll %u us\n\n",
+      machine_description().c_str(), dir.c_str(), mb, k_record_bytes, k_records_per_batch,
+      idle_poll_us());
+
+  fio_result fio_qd1 = run_fio(dir, 16384, 1, total, false);
+  fio_result fio_qd16 = run_fio(dir, 16384, 16, total, false);
+  fio_result fio_sync = run_fio(dir, 16384, 1, 32 << 20, true);
+  printf("fio 16 KiB sequential O_DIRECT io_uring: qd1 %.1f MB/s, qd16 %.1f MB/s\n",
+         fio_qd1.write_mb_per_s, fio_qd16.write_mb_per_s);
+  printf(
+      "fio 16 KiB write+fdatasync qd1: write p50 %.1f us p99 %.1f us; fdatasync p50 %.1f us p99 "
+      "%.1f us\n\n",
+      fio_sync.write_p50_us, fio_sync.write_p99_us, fio_sync.sync_p50_us, fio_sync.sync_p99_us);
+
+  auto uring1 =
+      measure(backend::uring, dir + "/u1", rill::storage::durability::sync_interval, total, 1);
+  auto posix1 =
+      measure(backend::posix, dir + "/p1", rill::storage::durability::sync_interval, total, 1);
+  auto uring16 =
+      measure(backend::uring, dir + "/u16", rill::storage::durability::sync_interval, total, 16);
+  auto posix16 =
+      measure(backend::posix, dir + "/p16", rill::storage::durability::sync_interval, total, 16);
+  printf("append, fsync every 100 ms (MB/s of batches):\n");
+  printf("  io_uring, 1 in flight : %8.1f MB/s  = %.2fx fio qd1\n", uring1.mb_per_s,
+         uring1.mb_per_s / fio_qd1.write_mb_per_s);
+  printf("  posix,    1 in flight : %8.1f MB/s  = %.2fx fio qd1\n", posix1.mb_per_s,
+         posix1.mb_per_s / fio_qd1.write_mb_per_s);
+  printf("  io_uring, 16 in flight: %8.1f MB/s  = %.2fx fio qd16\n", uring16.mb_per_s,
+         uring16.mb_per_s / fio_qd16.write_mb_per_s);
+  printf("  posix,    16 in flight: %8.1f MB/s  = %.2fx fio qd16\n", posix16.mb_per_s,
+         posix16.mb_per_s / fio_qd16.write_mb_per_s);
+  printf("  io_uring / posix: %.2fx (1 in flight), %.2fx (16 in flight)\n\n",
+         uring1.mb_per_s / posix1.mb_per_s, uring16.mb_per_s / posix16.mb_per_s);
+
+  size_t sync_total = 32 << 20;
+  auto usync =
+      measure(backend::uring, dir + "/us", rill::storage::durability::sync_each, sync_total, 1);
+  auto psync =
+      measure(backend::posix, dir + "/ps", rill::storage::durability::sync_each, sync_total, 1);
+  double ref50 = fio_sync.write_p50_us + fio_sync.sync_p50_us;
+  double ref99 = fio_sync.write_p99_us + fio_sync.sync_p99_us;
+  printf(
+      "append with fsync before ack, 1 in flight (reference: fio write p + fdatasync p = %.1f / "
+      "%.1f us):\n",
+      ref50, ref99);
+  printf("  io_uring: %s  -> p50 %.2fx, p99 %.2fx of fio\n", usync.latency.summary_us().c_str(),
+         usync.latency.percentile(0.5) / 1e3 / ref50, usync.latency.percentile(0.99) / 1e3 / ref99);
+  printf("  posix:    %s  -> p50 %.2fx, p99 %.2fx of fio\n\n", psync.latency.summary_us().c_str(),
+         psync.latency.percentile(0.5) / 1e3 / ref50, psync.latency.percentile(0.99) / 1e3 / ref99);
+
+  printf("CRC-32C per core: hardware %.1f GB/s, portable %.1f GB/s\n",
+         crc_gb_per_s(rill::storage::crc32c_impl::hardware),
+         crc_gb_per_s(rill::storage::crc32c_impl::portable));
+  std::filesystem::remove_all(dir);
+  return 0;
+}
