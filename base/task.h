@@ -47,10 +47,7 @@ template <typename T>
 struct task_promise : task_promise_base {
   std::optional<T> value_;
   task<T> get_return_object() noexcept;
-  template <typename U>
-  void return_value(U&& v) {
-    value_.emplace(std::forward<U>(v));
-  }
+  void return_value(T v) { value_.emplace(std::move(v)); }
   T take() {
     RILL_ASSERT(value_.has_value(), "task finished without a value");
     return std::move(*value_);

@@ -23,6 +23,7 @@ struct dev_options {
   std::string dir = "./data/dev";
   int brokers = 3;
   int base_port = 9092;
+  int controller_port = 9190;
   int shards = 1;
   bool json = false;
   std::vector<std::string> broker_args;  // extra --key=value for every broker
@@ -48,7 +49,9 @@ int dev_usage() {
           "  start            start it detached (logs in DIR/*.log)\n"
           "  status [--json]  list every process: role, id, pid, ports, data directory\n"
           "  stop             SIGTERM every process, SIGKILL after 15 s\n"
-          "options: --dir=DIR (./data/dev) --brokers=N (3) --base-port=P (9092) --shards=N (1)\n"
+          "options: --dir=DIR (./data/dev) --brokers=N (3) --base-port=P (9092) "
+          "--controller-port=P (9190)\n"
+          "         --shards=N (1)\n"
           "         --broker-arg=--key=value (repeatable: passed to every broker)\n");
   return 2;
 }
@@ -65,6 +68,8 @@ bool parse_options(const std::vector<std::string>& args, dev_options* o) {
       o->brokers = atoi(v);
     } else if (const char* v = value("--base-port=")) {
       o->base_port = atoi(v);
+    } else if (const char* v = value("--controller-port=")) {
+      o->controller_port = atoi(v);
     } else if (const char* v = value("--shards=")) {
       o->shards = atoi(v);
     } else if (const char* v = value("--broker-arg=")) {
@@ -119,7 +124,7 @@ bool port_accepts(int port) {
   return ok;
 }
 
-pid_t spawn_broker(const char* self, const dev_options& o, const process_entry& e, bool detached) {
+pid_t spawn_process(const char* self, const dev_options& o, const process_entry& e, bool detached) {
   pid_t pid = fork();
   if (pid != 0) return pid;
   if (detached) {
@@ -131,14 +136,20 @@ pid_t spawn_broker(const char* self, const dev_options& o, const process_entry& 
       close(fd);
     }
   }
-  std::vector<std::string> args = {self,
-                                   "broker",
-                                   "--broker.id=" + std::to_string(e.id),
-                                   "--port=" + std::to_string(e.port),
-                                   "--log.dirs=" + e.data_dir,
-                                   "--shards=" + std::to_string(o.shards),
-                                   "--pin.shards=false"};
-  for (const std::string& a : o.broker_args) args.push_back(a);
+  std::vector<std::string> args;
+  if (e.role == "controller") {
+    args = {self, "controller", "--port=" + std::to_string(e.port), "--data.dir=" + e.data_dir};
+  } else {
+    args = {self,
+            "broker",
+            "--broker.id=" + std::to_string(e.id),
+            "--port=" + std::to_string(e.port),
+            "--log.dirs=" + e.data_dir,
+            "--shards=" + std::to_string(o.shards),
+            "--pin.shards=false",
+            "--controller=127.0.0.1:" + std::to_string(o.controller_port)};
+    for (const std::string& a : o.broker_args) args.push_back(a);
+  }
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -158,22 +169,24 @@ void print_status(const dev_options& o, const std::vector<process_entry>& entrie
           i ? ", " : "", e.role.c_str(), e.id, e.pid, alive(e.pid) ? "true" : "false", e.port,
           e.data_dir.c_str(), e.log_file.c_str());
     }
-    printf("], \"bootstrap\": \"127.0.0.1:%d\", \"controller\": null}\n",
-           entries.empty() ? o.base_port : entries.front().port);
+    printf("], \"bootstrap\": \"127.0.0.1:%d\", \"controller\": \"127.0.0.1:%d\"}\n", o.base_port,
+           o.controller_port);
     return;
   }
-  printf("%-8s %-4s %-8s %-6s %-10s %s\n", "ROLE", "ID", "PID", "STATE", "KAFKA", "DATA");
+  printf("%-10s %-4s %-8s %-6s %-16s %s\n", "ROLE", "ID", "PID", "STATE", "PORT", "DATA");
   for (const process_entry& e : entries) {
-    printf("%-8s %-4d %-8d %-6s %-10s %s\n", e.role.c_str(), e.id, e.pid,
+    printf("%-10s %-4d %-8d %-6s %-16s %s\n", e.role.c_str(), e.id, e.pid,
            alive(e.pid) ? "up" : "down", ("127.0.0.1:" + std::to_string(e.port)).c_str(),
            e.data_dir.c_str());
   }
-  printf(
-      "controller: none (this build has no controller yet; each broker keeps its own metadata)\n");
+  printf("bootstrap: 127.0.0.1:%d  (replication factor 1: brokers do not replicate yet)\n",
+         o.base_port);
 }
 
 std::vector<process_entry> plan(const dev_options& o) {
   std::vector<process_entry> entries;
+  entries.push_back(
+      {"controller", 0, 0, o.controller_port, o.dir + "/controller", o.dir + "/controller.log"});
   for (int i = 1; i <= o.brokers; ++i) {
     process_entry e{"broker",
                     i,
@@ -186,13 +199,43 @@ std::vector<process_entry> plan(const dev_options& o) {
   return entries;
 }
 
-bool wait_ready(const std::vector<process_entry>& entries, int timeout_s) {
+// How many brokers a Kafka Metadata v1 request to port reports (-1 on error).
+int metadata_broker_count(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  int count = -1;
+  // size, api 3 (Metadata) v1, correlation 1, client id "rill-dev", all topics (-1)
+  const uint8_t request[] = {0, 0,   0,   22,  0,   3,   0,   1,   0,   0,    0,    1,    0,
+                             8, 'r', 'i', 'l', 'l', '-', 'd', 'e', 'v', 0xff, 0xff, 0xff, 0xff};
+  uint8_t reply[12];
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+      write(fd, request, sizeof(request)) == static_cast<ssize_t>(sizeof(request)) &&
+      recv(fd, reply, sizeof(reply), MSG_WAITALL) == static_cast<ssize_t>(sizeof(reply))) {
+    count = (reply[8] << 24) | (reply[9] << 16) | (reply[10] << 8) | reply[11];
+  }
+  close(fd);
+  return count;
+}
+
+// Ready: every process listens and the first broker's Metadata lists every
+// broker (so they all registered with the controller).
+bool wait_ready(const std::vector<process_entry>& entries, int brokers, int base_port,
+                int timeout_s) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   for (const process_entry& e : entries) {
     while (!port_accepts(e.port)) {
       if (!alive(e.pid) || std::chrono::steady_clock::now() > deadline) return false;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+  }
+  while (metadata_broker_count(base_port) < brokers) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return true;
 }
@@ -231,14 +274,14 @@ int start(const char* self, const dev_options& o, bool detached) {
   std::string mk = "mkdir -p '" + o.dir + "'";
   if (system(mk.c_str()) != 0) return 1;
   std::vector<process_entry> entries = plan(o);
-  for (process_entry& e : entries) e.pid = spawn_broker(self, o, e, detached);
+  for (process_entry& e : entries) e.pid = spawn_process(self, o, e, detached);
   write_state(o, entries);
-  if (!wait_ready(entries, 30)) {
+  if (!wait_ready(entries, o.brokers, o.base_port, 30)) {
     fprintf(stderr, "rill dev: the cluster did not come up; see the logs in %s\n", o.dir.c_str());
     stop_all(o);
     return 1;
   }
-  printf("rill dev: cluster ready, bootstrap 127.0.0.1:%d\n", entries.front().port);
+  printf("rill dev: cluster ready, bootstrap 127.0.0.1:%d\n", o.base_port);
   print_status(o, entries);
   fflush(stdout);
   return 0;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/dev_cluster.h"
+#include "control/server/controller_server.h"
 #include "dataplane/broker/broker.h"
 #include "dataplane/broker/broker_config.h"
 
@@ -16,6 +17,8 @@ int usage() {
   fprintf(stderr,
           "usage:\n"
           "  rill broker [--config FILE] [--key=value ...]   run a broker (--help lists settings)\n"
+          "  rill controller [--key=value ...]               run the controller (--help lists "
+          "settings)\n"
           "  rill dev run|start|status|stop [--help]         run a local cluster on loopback\n");
   return 2;
 }
@@ -43,5 +46,6 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "broker") return broker_main(args);
   if (command == "dev") return rill::cli::dev_main(argv[0], args);
+  if (command == "controller") return rill::control::run_controller(args);
   return usage();
 }

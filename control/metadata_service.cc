@@ -30,6 +30,8 @@ const char* topic_errc_name(topic_errc e) {
       return "not enough live brokers";
     case topic_errc::storage_error:
       return "metadata store write failed";
+    case topic_errc::controller_unavailable:
+      return "controller unavailable";
   }
   return "?";
 }
@@ -69,6 +71,12 @@ task<topic_errc> metadata_service::publish(std::shared_ptr<cluster_snapshot> nex
   }
   snapshot_ = next;
   co_return topic_errc::ok;
+}
+
+task<topic_errc> metadata_service::update(std::function<bool(cluster_snapshot&)> mutate) {
+  auto next = std::make_shared<cluster_snapshot>(*snapshot_);
+  if (!mutate(*next)) co_return topic_errc::ok;
+  co_return co_await publish(next);
 }
 
 task<topic_errc> metadata_service::upsert_broker(broker_info broker) {

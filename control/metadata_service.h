@@ -8,6 +8,7 @@
 // through storage::file_io; a restart recovers everything acknowledged.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,7 @@ enum class topic_errc : uint8_t {
   invalid_config,
   not_enough_brokers,
   storage_error,
+  controller_unavailable,  // a broker could not reach the controller
 };
 const char* topic_errc_name(topic_errc e);
 
@@ -72,6 +74,9 @@ class metadata_service {
   task<std::vector<topic_outcome>> delete_topics(std::vector<std::string> names);
   task<topic_outcome> alter_topic_config(std::string name,
                                          std::vector<std::pair<std::string, std::string>> configs);
+  // Applies any other change (elections, ISR changes, liveness) to a copy
+  // of the snapshot and publishes it when mutate returns true.
+  task<topic_errc> update(std::function<bool(cluster_snapshot&)> mutate);
 
  private:
   topic_outcome validate(const topic_spec& spec, const cluster_snapshot& s) const;

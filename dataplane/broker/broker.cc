@@ -50,7 +50,15 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
     s.owner().request_stop();
     return;
   }
-  s.on_stop([&s] { spawn(close_partitions_when_drained(s)); });
+  s.on_stop([&s, &context] {
+    if (s.id() == runtime::shard_id(0)) {
+      spawn([](runtime::shard& s, partition::broker_context& ctx) -> task<void> {
+        runtime::work_guard guard(s);
+        co_await ctx.stop_metadata();
+      }(s, context));
+    }
+    spawn(close_partitions_when_drained(s));
+  });
   state->start_background();
   if (s.id() == runtime::shard_id(0)) {
     spawn([](partition::broker_context& ctx, partition::shard_state& st,

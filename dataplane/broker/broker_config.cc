@@ -66,6 +66,12 @@ config make_broker_config() {
       {"log.hot.tail.bytes", setting_kind::integer, "8388608",
        "recent data kept in memory per partition", 0, 1LL << 32},
       {"cluster.id", setting_kind::text, "rill-cluster", "cluster id reported in Metadata"},
+      {"controller", setting_kind::text, "",
+       "controller host:port (empty: standalone broker with its own metadata)"},
+      {"heartbeat.interval.ms", setting_kind::integer, "500", "heartbeats to the controller", 10,
+       60000},
+      {"controlled.shutdown.timeout.ms", setting_kind::integer, "10000",
+       "wait for leaderships to move on SIGTERM", 0, 600000},
   });
 }
 
@@ -107,6 +113,12 @@ std::optional<std::string> load_broker_settings(const std::vector<std::string>& 
   s->message_bytes_max = c.integer("message.max.bytes");
   s->fetch_wait_max_ms = c.integer("fetch.max.wait.ms");
   s->cluster_id = c.text("cluster.id");
+  s->controller = c.text("controller");
+  s->heartbeat_interval_ms = c.integer("heartbeat.interval.ms");
+  s->controlled_shutdown_timeout_ms = c.integer("controlled.shutdown.timeout.ms");
+  if (!s->controller.empty() && s->controller.find(':') == std::string::npos) {
+    return "invalid value '" + s->controller + "' for 'controller': expected host:port";
+  }
   s->log_retention_check_ms = c.integer("log.retention.check.interval.ms");
   storage::log_options& o = s->log_defaults;
   o.segment_bytes_max = static_cast<uint64_t>(c.integer("log.segment.bytes"));

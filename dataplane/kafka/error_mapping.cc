@@ -56,6 +56,8 @@ error_code to_kafka(control::topic_errc e) {
       return error_code::invalid_replication_factor;
     case topic_errc::storage_error:
       return error_code::kafka_storage_error;
+    case topic_errc::controller_unavailable:
+      return error_code::request_timed_out;
   }
   return error_code::unknown_server_error;
 }

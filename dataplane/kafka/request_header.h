@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "base/wire.h"
 #include "dataplane/kafka/protocol.h"
-#include "dataplane/kafka/wire.h"
 
 namespace rill::kafka {
 

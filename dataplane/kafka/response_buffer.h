@@ -7,7 +7,7 @@
 #include <span>
 #include <vector>
 
-#include "dataplane/kafka/wire.h"
+#include "base/wire.h"
 
 namespace rill::kafka {
 

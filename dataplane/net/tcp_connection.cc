@@ -121,6 +121,19 @@ task<bool> tcp_connection::fill(size_t min_bytes) {
   co_return true;
 }
 
+task<bool> tcp_connection::fill_until(size_t min_bytes, uint64_t deadline_ns) {
+  RILL_ASSERT(min_bytes <= options_.input_bytes_max, "fill(%zu) beyond the input limit", min_bytes);
+  while (input_.size() - input_start_ < min_bytes) {
+    if (eof_) co_return false;
+    if (!recv_armed_ && receiving_) arm_recv();
+    if (co_await readable_.wait_until(*shard_, deadline_ns) == runtime::wake_reason::timed_out &&
+        input_.size() - input_start_ < min_bytes) {
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
 std::span<const uint8_t> tcp_connection::input() const {
   return {input_.data() + input_start_, input_.size() - input_start_};
 }

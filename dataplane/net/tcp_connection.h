@@ -52,6 +52,8 @@ class tcp_connection {
   // Waits until at least min_bytes are buffered. Returns false when the peer
   // closed or the socket failed first.
   task<bool> fill(size_t min_bytes);
+  // As fill(), but also gives up (false) at deadline_ns (monotonic).
+  task<bool> fill_until(size_t min_bytes, uint64_t deadline_ns);
   std::span<const uint8_t> input() const;
   void consume(size_t bytes);
 

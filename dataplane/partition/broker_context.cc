@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "dataplane/partition/shard_state.h"
 #include "dataplane/runtime/cross_shard.h"
+#include "dataplane/runtime/uring_op.h"
 
 namespace rill::partition {
 namespace {
@@ -17,6 +18,27 @@ broker_context::broker_context(runtime::runtime& rt, const broker_settings& sett
 
 task<bool> broker_context::start_metadata(storage::file_io& io) {
   RILL_ASSERT(runtime::shard::current()->id() == k_metadata_shard);
+  // Producer ids: time-based high bits keep ids unique across restarts
+  // without a persisted counter; the low 20 bits count within a run.
+  auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  next_producer_id_ = (static_cast<int64_t>(settings_->broker_id) << 52) | (now_s << 20);
+  if (has_controller()) {
+    size_t colon = settings_->controller.rfind(':');
+    net::socket_address address;
+    if (!net::socket_address::parse(
+            settings_->controller.substr(0, colon),
+            static_cast<uint16_t>(std::stoi(settings_->controller.substr(colon + 1))), &address)) {
+      RILL_ERROR("broker", "cannot parse controller address %s", settings_->controller.c_str());
+      co_return false;
+    }
+    link_ = std::make_unique<controller_link>(
+        *runtime::shard::current(), *settings_, address,
+        [this](control::snapshot_ptr s) { return broadcast(std::move(s)); });
+    link_->start();
+    co_return true;
+  }
   metadata_ = std::make_unique<control::metadata_service>(
       io, control::metadata_service_options{
               .dir = settings_->data_dir + "/__cluster_metadata",
@@ -28,14 +50,14 @@ task<bool> broker_context::start_metadata(storage::file_io& io) {
       settings_->broker_id, settings_->advertised_host, settings_->port,
       settings_->rack.empty() ? std::nullopt : std::optional<std::string>(settings_->rack), true};
   if (co_await metadata_->upsert_broker(me) != control::topic_errc::ok) co_return false;
-  // Producer ids: time-based high bits keep ids unique across restarts
-  // without a persisted counter; the low 20 bits count within a run.
-  auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-  next_producer_id_ = (static_cast<int64_t>(settings_->broker_id) << 52) | (now_s << 20);
   co_await broadcast(metadata_->snapshot());
   co_return true;
+}
+
+task<void> broker_context::stop_metadata() {
+  if (!link_) co_return;
+  co_await link_->controlled_shutdown(settings_->controlled_shutdown_timeout_ms);
+  co_await link_->stop();
 }
 
 namespace {
@@ -56,6 +78,9 @@ task<void> broker_context::broadcast(control::snapshot_ptr snapshot) {
 
 task<std::vector<control::topic_outcome>> broker_context::create_topics_here(
     std::vector<control::topic_spec> specs, bool validate_only) {
+  if (link_)
+    co_return co_await forward_topics(control::rpc::api::create_topics, std::move(specs), {},
+                                      validate_only);
   auto out = co_await metadata_->create_topics(std::move(specs), validate_only);
   if (!validate_only) co_await broadcast(metadata_->snapshot());
   co_return out;
@@ -70,6 +95,15 @@ task<std::vector<control::topic_outcome>> broker_context::delete_topics_here(
 
 task<control::topic_outcome> broker_context::alter_topic_config_here(
     std::string name, std::vector<std::pair<std::string, std::string>> configs) {
+  if (link_) {
+    auto r = co_await link_->alter_topic_config({name, std::move(configs)});
+    if (!r || r->results.empty())
+      co_return control::topic_outcome{name, control::topic_errc::controller_unavailable,
+                                       "controller unavailable"};
+    co_await wait_for_epoch(r->metadata_epoch);
+    co_return control::topic_outcome{name, static_cast<control::topic_errc>(r->results[0].error),
+                                     r->results[0].message};
+  }
   auto out = co_await metadata_->alter_topic_config(std::move(name), std::move(configs));
   co_await broadcast(metadata_->snapshot());
   co_return out;
@@ -93,6 +127,50 @@ task<control::topic_outcome> broker_context::alter_topic_config(
   co_return co_await runtime::submit_to(k_metadata_shard, [this, &name, &configs] {
     return alter_topic_config_here(std::move(name), std::move(configs));
   });
+}
+
+task<std::vector<control::topic_outcome>> broker_context::forward_topics(
+    control::rpc::api key, std::vector<control::topic_spec> specs, std::vector<std::string> names,
+    bool validate_only) {
+  std::optional<control::rpc::topics_response> r;
+  if (key == control::rpc::api::create_topics) {
+    control::rpc::create_topics_request req{validate_only, {}};
+    for (control::topic_spec& t : specs) {
+      req.topics.push_back({t.name, t.partitions, t.replication_factor, std::move(t.configs)});
+      names.push_back(t.name);
+    }
+    r = co_await link_->create_topics(std::move(req));
+  } else {
+    r = co_await link_->delete_topics({names});
+  }
+  std::vector<control::topic_outcome> out;
+  if (!r) {
+    for (const std::string& n : names) {
+      out.push_back({n, control::topic_errc::controller_unavailable, "controller unavailable"});
+    }
+    co_return out;
+  }
+  for (const control::rpc::topic_result_wire& t : r->results) {
+    out.push_back({t.name, static_cast<control::topic_errc>(t.error), t.message});
+  }
+  if (!validate_only) co_await wait_for_epoch(r->metadata_epoch);
+  co_return out;
+}
+
+task<void> broker_context::wait_for_epoch(int64_t epoch) {
+  // The metadata long poll brings the change; wait (bounded) until every
+  // shard has it, so the caller can use what it just created.
+  runtime::shard& s = *runtime::shard::current();
+  for (int i = 0; i < 500; ++i) {
+    bool all = true;
+    for (uint32_t k = 0; k < runtime_->shard_count() && all; ++k) {
+      int64_t e = co_await runtime::submit_to(
+          runtime::shard_id(k), [] { return shard_state::local().snapshot()->epoch; });
+      all = e >= epoch;
+    }
+    if (all) co_return;
+    co_await runtime::sleep_for(s, 10 * runtime::k_ns_per_ms);
+  }
 }
 
 task<int64_t> broker_context::allocate_producer_id() {

@@ -13,6 +13,7 @@
 #include "base/task.h"
 #include "control/metadata_service.h"
 #include "dataplane/partition/broker_settings.h"
+#include "dataplane/partition/controller_link.h"
 #include "dataplane/runtime/runtime.h"
 
 namespace rill::partition {
@@ -33,6 +34,9 @@ class broker_context {
   task<int64_t> allocate_producer_id();
 
   const broker_settings& settings() const { return *settings_; }
+  bool has_controller() const { return !settings_->controller.empty(); }
+  // Shard 0: controlled shutdown and closing the controller connections.
+  task<void> stop_metadata();
 
  private:
   task<void> broadcast(control::snapshot_ptr snapshot);
@@ -45,7 +49,14 @@ class broker_context {
 
   runtime::runtime* runtime_;
   const broker_settings* settings_;
-  std::unique_ptr<control::metadata_service> metadata_;  // used on shard 0 only
+  task<std::vector<control::topic_outcome>> forward_topics(control::rpc::api key,
+                                                           std::vector<control::topic_spec> specs,
+                                                           std::vector<std::string> names,
+                                                           bool validate_only);
+  task<void> wait_for_epoch(int64_t epoch);
+
+  std::unique_ptr<control::metadata_service> metadata_;  // standalone: used on shard 0 only
+  std::unique_ptr<controller_link> link_;                // with a controller: shard 0 only
   int64_t next_producer_id_ = 0;
 };
 

@@ -34,6 +34,10 @@ struct broker_settings {
   int64_t log_flush_check_ms = 100;
   int64_t log_retention_check_ms = 300000;
   std::string cluster_id = "rill-cluster";
+  // host:port of the controller; empty: standalone, with the embedded store.
+  std::string controller;
+  int64_t heartbeat_interval_ms = 500;
+  int64_t controlled_shutdown_timeout_ms = 10000;
 };
 
 }  // namespace rill::partition

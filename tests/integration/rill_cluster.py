@@ -37,12 +37,15 @@ def wait_for_port(port, proc, timeout_s=20.0):
 class Broker:
     """One `rill broker` process. Use as a context manager."""
 
-    def __init__(self, data_dir=None, port=None, shards=2, extra=()):
+    def __init__(self, data_dir=None, port=None, shards=2, extra=(), broker_id=1, controller=None):
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="rill-it-")
         self.port = port or free_port()
         self.shards = shards
-        self.extra = list(extra)
+        self.extra = list(extra) + [f"--broker.id={broker_id}"]
+        if controller is not None:
+            self.extra.append(f"--controller=127.0.0.1:{controller.port}")
+        self.broker_id = broker_id
         self.proc = None
         self.log_path = os.path.join(self.data_dir, "broker.log")
 
@@ -84,3 +87,65 @@ class Broker:
         self.stop()
         if self.own_dir and exc[0] is None:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+class Controller(Broker):
+    """One `rill controller` process."""
+
+    def __init__(self, data_dir=None, port=None, extra=()):
+        super().__init__(data_dir=data_dir, port=port, extra=extra)
+        self.extra = list(extra)
+        self.log_path = os.path.join(self.data_dir, "controller.log")
+
+    def start(self):
+        args = [RILL, "controller", f"--port={self.port}", f"--data.dir={self.data_dir}/meta"] + self.extra
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        wait_for_port(self.port, self.proc)
+        return self
+
+
+class Cluster:
+    """A controller and n brokers on loopback, each with its own directory."""
+
+    def __init__(self, brokers=3, controller_extra=(), broker_extra=()):
+        self.root = tempfile.mkdtemp(prefix="rill-cluster-")
+        self.controller = Controller(data_dir=os.path.join(self.root, "controller"), extra=controller_extra)
+        os.makedirs(self.controller.data_dir, exist_ok=True)
+        self.brokers = []
+        for i in range(1, brokers + 1):
+            d = os.path.join(self.root, f"broker-{i}")
+            os.makedirs(d, exist_ok=True)
+            self.brokers.append(Broker(data_dir=d, broker_id=i, controller=self.controller, extra=broker_extra))
+
+    @property
+    def bootstrap(self):
+        return ",".join(b.bootstrap for b in self.brokers if b.proc and b.proc.poll() is None)
+
+    def start(self):
+        self.controller.start()
+        for b in self.brokers:
+            b.start()
+        return self
+
+    def stop(self):
+        codes = [b.stop() for b in self.brokers]
+        codes.append(self.controller.stop())
+        return codes
+
+    def logs(self):
+        out = []
+        for p in [self.controller] + self.brokers:
+            try:
+                out.append(f"==== {p.log_path}\n" + p.log_text()[-4000:])
+            except OSError:
+                pass
+        return "\n".join(out)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        if exc[0] is None:
+            shutil.rmtree(self.root, ignore_errors=True)

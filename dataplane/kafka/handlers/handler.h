@@ -8,9 +8,9 @@
 #include <string>
 
 #include "base/task.h"
+#include "base/wire.h"
 #include "dataplane/kafka/request_header.h"
 #include "dataplane/kafka/response_buffer.h"
-#include "dataplane/kafka/wire.h"
 #include "dataplane/partition/broker_context.h"
 
 namespace rill::kafka {

@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "base/wire.h"
 #include "dataplane/kafka/protocol.h"
 #include "dataplane/kafka/request_header.h"
-#include "dataplane/kafka/wire.h"
 
 namespace rill::kafka {
 

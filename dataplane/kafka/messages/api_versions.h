@@ -1,9 +1,9 @@
 // ApiVersions (key 18), v0-v3.
 #pragma once
 
+#include "base/wire.h"
 #include "dataplane/kafka/protocol.h"
 #include "dataplane/kafka/request_header.h"
-#include "dataplane/kafka/wire.h"
 
 namespace rill::kafka {
 

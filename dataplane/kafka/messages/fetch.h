@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "base/wire.h"
 #include "dataplane/kafka/protocol.h"
 #include "dataplane/kafka/request_header.h"
 #include "dataplane/kafka/response_buffer.h"
-#include "dataplane/kafka/wire.h"
 #include "storage/partition_log.h"
 
 namespace rill::kafka {

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "base/wire.h"
 #include "dataplane/kafka/protocol.h"
 #include "dataplane/kafka/request_header.h"
-#include "dataplane/kafka/wire.h"
 
 namespace rill::kafka {
 

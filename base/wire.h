@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-namespace rill::kafka {
+namespace rill {
 
 class wire_reader {
  public:
@@ -86,4 +86,4 @@ class wire_writer {
   std::vector<uint8_t> out_;
 };
 
-}  // namespace rill::kafka
+}  // namespace rill

@@ -1,10 +1,10 @@
-#include "dataplane/kafka/wire.h"
+#include "base/wire.h"
 
 #include <array>
 
 #include "base/byte_order.h"
 
-namespace rill::kafka {
+namespace rill {
 
 bool wire_reader::need(size_t n) {
   if (!ok_ || data_.size() - pos_ < n) {
@@ -177,4 +177,4 @@ void wire_writer::finish_size(size_t at) {
   store_be32(out_.data() + at, static_cast<uint32_t>(out_.size() - at - 4));
 }
 
-}  // namespace rill::kafka
+}  // namespace rill

@@ -1,0 +1,145 @@
+// The controller's RPCs between brokers (and the admin CLI) and the
+// controller, in Kafka framing (int32 size, request header v1 with an API
+// key from the internal range below, body). Never renumber.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/wire.h"
+
+namespace rill::control::rpc {
+
+enum class api : int16_t {
+  register_broker = 1000,
+  heartbeat = 1001,
+  fetch_metadata = 1002,
+  create_topics = 1003,
+  delete_topics = 1004,
+  alter_partition = 1005,
+  elect_preferred = 1006,
+  alter_topic_config = 1007,
+};
+
+// Errors on the wire: the values of control::topic_errc, then these.
+constexpr int16_t k_error_stale_broker_epoch = 100;  // register again
+constexpr int16_t k_error_unknown_broker = 101;
+constexpr int16_t k_error_isr_base = 200;    // + isr_change_errc
+constexpr int16_t k_error_not_active = 300;  // a standby controller
+
+struct register_request {
+  int32_t broker_id = -1;
+  std::string host;
+  int32_t port = 0;
+  std::optional<std::string> rack;
+};
+struct register_response {
+  int16_t error = 0;
+  int64_t broker_epoch = -1;
+};
+
+struct heartbeat_request {
+  int32_t broker_id = -1;
+  int64_t broker_epoch = -1;
+  bool want_shutdown = false;
+};
+struct heartbeat_response {
+  int16_t error = 0;
+  int64_t metadata_epoch = -1;
+  bool shutdown_ready = false;
+};
+
+struct fetch_metadata_request {
+  int64_t known_epoch = -1;
+  int32_t max_wait_ms = 0;
+};
+struct fetch_metadata_response {
+  int16_t error = 0;
+  int64_t epoch = -1;
+  std::optional<std::string> snapshot;  // serialize_snapshot() text when newer
+};
+
+struct topic_spec_wire {
+  std::string name;
+  int32_t partitions = -1;
+  int32_t replication_factor = -1;
+  std::vector<std::pair<std::string, std::string>> configs;
+};
+struct create_topics_request {
+  bool validate_only = false;
+  std::vector<topic_spec_wire> topics;
+};
+struct topic_result_wire {
+  std::string name;
+  int16_t error = 0;
+  std::string message;
+};
+struct topics_response {
+  int64_t metadata_epoch = -1;
+  std::vector<topic_result_wire> results;
+};
+struct delete_topics_request {
+  std::vector<std::string> names;
+};
+struct alter_topic_config_request {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> configs;
+};
+
+struct alter_partition_request {
+  int32_t broker_id = -1;
+  std::string topic;
+  int32_t partition = 0;
+  int32_t leader_epoch = 0;
+  int32_t partition_epoch = 0;
+  std::vector<int32_t> isr;
+};
+struct alter_partition_response {
+  int16_t error = 0;
+  int32_t leader_epoch = -1;
+  int32_t partition_epoch = -1;
+  std::vector<int32_t> isr;
+};
+
+struct elect_preferred_response {
+  int16_t error = 0;
+  int32_t moved = 0;
+};
+
+// encode_* write a body; decode_* read one and return false when malformed.
+void encode(wire_writer& w, const register_request& m);
+bool decode(wire_reader& r, register_request* m);
+void encode(wire_writer& w, const register_response& m);
+bool decode(wire_reader& r, register_response* m);
+void encode(wire_writer& w, const heartbeat_request& m);
+bool decode(wire_reader& r, heartbeat_request* m);
+void encode(wire_writer& w, const heartbeat_response& m);
+bool decode(wire_reader& r, heartbeat_response* m);
+void encode(wire_writer& w, const fetch_metadata_request& m);
+bool decode(wire_reader& r, fetch_metadata_request* m);
+void encode(wire_writer& w, const fetch_metadata_response& m);
+bool decode(wire_reader& r, fetch_metadata_response* m);
+void encode(wire_writer& w, const create_topics_request& m);
+bool decode(wire_reader& r, create_topics_request* m);
+void encode(wire_writer& w, const topics_response& m);
+bool decode(wire_reader& r, topics_response* m);
+void encode(wire_writer& w, const delete_topics_request& m);
+bool decode(wire_reader& r, delete_topics_request* m);
+void encode(wire_writer& w, const alter_topic_config_request& m);
+bool decode(wire_reader& r, alter_topic_config_request* m);
+void encode(wire_writer& w, const alter_partition_request& m);
+bool decode(wire_reader& r, alter_partition_request* m);
+void encode(wire_writer& w, const alter_partition_response& m);
+bool decode(wire_reader& r, alter_partition_response* m);
+void encode(wire_writer& w, const elect_preferred_response& m);
+bool decode(wire_reader& r, elect_preferred_response* m);
+
+// Frames a request: size, header (key, version 0, correlation, client id), body.
+std::vector<uint8_t> frame_request(api key, int32_t correlation, const std::vector<uint8_t>& body);
+// Frames a response: size, correlation, body.
+std::vector<uint8_t> frame_response(int32_t correlation, const std::vector<uint8_t>& body);
+
+}  // namespace rill::control::rpc

@@ -1,0 +1,196 @@
+#include "control/controller_service.h"
+
+#include "base/log.h"
+#include "control/election.h"
+
+namespace rill::control {
+
+controller_service::controller_service(metadata_service& store, controller_options options,
+                                       int64_t now_ms)
+    : store_(store), options_(options), last_preferred_check_ms_(now_ms) {
+  // Brokers the store believes alive get one session timeout from now to
+  // heartbeat (they re-register, as their broker epoch is unknown here).
+  for (const auto& [id, b] : store_.snapshot()->brokers) {
+    if (b.alive) sessions_[id] = {-1, now_ms};
+  }
+}
+
+task<topic_errc> controller_service::publish(std::function<bool(cluster_snapshot&)> mutate) {
+  topic_errc e = co_await store_.update(std::move(mutate));
+  if (e == topic_errc::ok && on_change_) on_change_();
+  co_return e;
+}
+
+void controller_service::log_changes(const std::vector<leader_change>& changes,
+                                     const char* why) const {
+  for (const leader_change& c : changes) {
+    RILL_INFO("controller", "%s-%d: leader %d -> %d at epoch %d (%s)%s", c.topic.c_str(),
+              c.partition, c.old_leader, c.new_leader, c.leader_epoch, why,
+              c.new_leader < 0 ? ": OFFLINE" : "");
+  }
+}
+
+task<rpc::register_response> controller_service::register_broker(const rpc::register_request& req,
+                                                                 int64_t now_ms) {
+  if (req.broker_id < 0 || req.port <= 0 || req.host.empty()) {
+    co_return rpc::register_response{rpc::k_error_unknown_broker, -1};
+  }
+  std::vector<leader_change> changes;
+  topic_errc e = co_await publish([&](cluster_snapshot& s) {
+    broker_info& b = s.brokers[req.broker_id];
+    b.id = req.broker_id;
+    b.host = req.host;
+    b.port = req.port;
+    b.rack = req.rack;
+    changes = unfence_broker(s, req.broker_id);
+    return true;
+  });
+  if (e != topic_errc::ok) co_return rpc::register_response{static_cast<int16_t>(e), -1};
+  int64_t epoch = store_.snapshot()->epoch;
+  sessions_[req.broker_id] = {epoch, now_ms};
+  RILL_INFO("controller", "broker %d registered at %s:%d (broker epoch %lld)", req.broker_id,
+            req.host.c_str(), req.port, static_cast<long long>(epoch));
+  log_changes(changes, "broker returned");
+  co_return rpc::register_response{0, epoch};
+}
+
+task<rpc::heartbeat_response> controller_service::heartbeat(const rpc::heartbeat_request& req,
+                                                            int64_t now_ms) {
+  auto it = sessions_.find(req.broker_id);
+  if (it == sessions_.end() || it->second.broker_epoch != req.broker_epoch) {
+    co_return rpc::heartbeat_response{rpc::k_error_stale_broker_epoch, metadata_epoch(), false};
+  }
+  it->second.last_heartbeat_ms = now_ms;
+  rpc::heartbeat_response resp{0, metadata_epoch(), false};
+  if (req.want_shutdown) {
+    // Controlled shutdown: leaderships move to live ISR members first; what
+    // cannot move goes offline when the broker is fenced right after.
+    std::vector<leader_change> moved, fenced;
+    int32_t id = req.broker_id;
+    topic_errc e = co_await publish([&](cluster_snapshot& s) {
+      moved = move_leadership_off(s, id);
+      fenced = fence_broker(s, id);
+      return true;
+    });
+    if (e == topic_errc::ok) {
+      sessions_.erase(req.broker_id);
+      log_changes(moved, "controlled shutdown");
+      log_changes(fenced, "controlled shutdown");
+      RILL_INFO("controller", "broker %d shut down cleanly", id);
+      resp.shutdown_ready = true;
+      resp.metadata_epoch = metadata_epoch();
+    }
+  }
+  co_return resp;
+}
+
+rpc::fetch_metadata_response controller_service::fetch_metadata(int64_t known_epoch) const {
+  snapshot_ptr s = store_.snapshot();
+  rpc::fetch_metadata_response r{0, s->epoch, std::nullopt};
+  if (s->epoch > known_epoch) r.snapshot = serialize_snapshot(*s);
+  return r;
+}
+
+task<rpc::topics_response> controller_service::create_topics(
+    const rpc::create_topics_request& req) {
+  std::vector<topic_spec> specs;
+  for (const rpc::topic_spec_wire& t : req.topics) {
+    specs.push_back({t.name, t.partitions, t.replication_factor, t.configs});
+  }
+  auto outcomes = co_await store_.create_topics(std::move(specs), req.validate_only);
+  if (!req.validate_only && on_change_) on_change_();
+  rpc::topics_response resp{metadata_epoch(), {}};
+  for (const topic_outcome& o : outcomes) {
+    resp.results.push_back({o.name, static_cast<int16_t>(o.error), o.message});
+    if (o.error == topic_errc::ok && !req.validate_only)
+      RILL_INFO("controller", "created topic %s", o.name.c_str());
+  }
+  co_return resp;
+}
+
+task<rpc::topics_response> controller_service::delete_topics(
+    const rpc::delete_topics_request& req) {
+  auto outcomes = co_await store_.delete_topics(req.names);
+  if (on_change_) on_change_();
+  rpc::topics_response resp{metadata_epoch(), {}};
+  for (const topic_outcome& o : outcomes)
+    resp.results.push_back({o.name, static_cast<int16_t>(o.error), o.message});
+  co_return resp;
+}
+
+task<rpc::topics_response> controller_service::alter_topic_config(
+    const rpc::alter_topic_config_request& req) {
+  topic_outcome o = co_await store_.alter_topic_config(req.name, req.configs);
+  if (on_change_) on_change_();
+  co_return rpc::topics_response{metadata_epoch(),
+                                 {{o.name, static_cast<int16_t>(o.error), o.message}}};
+}
+
+task<rpc::alter_partition_response> controller_service::alter_partition(
+    const rpc::alter_partition_request& req) {
+  isr_change_errc result = isr_change_errc::ok;
+  topic_errc e = co_await publish([&](cluster_snapshot& s) {
+    result = change_isr(s, req.topic, req.partition, req.broker_id, req.leader_epoch,
+                        req.partition_epoch, req.isr);
+    return result == isr_change_errc::ok;
+  });
+  rpc::alter_partition_response resp;
+  if (e != topic_errc::ok) {
+    resp.error = static_cast<int16_t>(e);
+  } else if (result != isr_change_errc::ok) {
+    resp.error = static_cast<int16_t>(rpc::k_error_isr_base + static_cast<int16_t>(result));
+  }
+  const partition_info* p = store_.snapshot()->find_partition(req.topic, req.partition);
+  if (p != nullptr) {
+    resp.leader_epoch = p->leader_epoch;
+    resp.partition_epoch = p->partition_epoch;
+    resp.isr = p->isr;
+  }
+  if (result == isr_change_errc::ok && e == topic_errc::ok) {
+    RILL_INFO("controller", "%s-%d: ISR changed by leader %d (partition epoch %d)",
+              req.topic.c_str(), req.partition, req.broker_id, resp.partition_epoch);
+  }
+  co_return resp;
+}
+
+task<rpc::elect_preferred_response> controller_service::elect_preferred() {
+  std::vector<leader_change> changes;
+  topic_errc e = co_await publish([&](cluster_snapshot& s) {
+    changes = elect_preferred_leaders(s);
+    return !changes.empty();
+  });
+  log_changes(changes, "preferred replica");
+  co_return rpc::elect_preferred_response{static_cast<int16_t>(e),
+                                          static_cast<int32_t>(changes.size())};
+}
+
+task<void> controller_service::tick(int64_t now_ms) {
+  std::vector<int32_t> expired;
+  for (const auto& [id, sess] : sessions_) {
+    if (now_ms - sess.last_heartbeat_ms >= options_.session_timeout_ms) expired.push_back(id);
+  }
+  for (int32_t id : expired) {
+    // Re-check after every await: the broker may have re-registered.
+    auto it = sessions_.find(id);
+    if (it == sessions_.end() ||
+        now_ms - it->second.last_heartbeat_ms < options_.session_timeout_ms)
+      continue;
+    sessions_.erase(it);
+    std::vector<leader_change> changes;
+    topic_errc e = co_await publish([&](cluster_snapshot& s) {
+      changes = fence_broker(s, id);
+      return true;
+    });
+    RILL_WARN("controller", "broker %d fenced: no heartbeat for %lld ms%s", id,
+              static_cast<long long>(options_.session_timeout_ms),
+              e == topic_errc::ok ? "" : " (store write failed)");
+    log_changes(changes, "leader's broker fenced");
+  }
+  if (options_.auto_preferred_election &&
+      now_ms - last_preferred_check_ms_ >= options_.preferred_check_interval_ms) {
+    last_preferred_check_ms_ = now_ms;
+    (void)co_await elect_preferred();
+  }
+}
+
+}  // namespace rill::control

@@ -1,0 +1,172 @@
+#include "control/election.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+
+namespace rill::control {
+namespace {
+
+bool contains(const std::vector<int32_t>& v, int32_t x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+bool unclean_allowed(const topic_info& t) {
+  auto it = t.configs.find("unclean.leader.election.enable");
+  return it != t.configs.end() && it->second == "true";
+}
+
+void set_leader(topic_info& t, partition_info& p, int32_t leader, bool unclean,
+                std::vector<leader_change>* out) {
+  int32_t old = p.leader;
+  p.leader = leader;
+  p.leader_epoch++;
+  p.partition_epoch++;
+  if (unclean) {
+    p.isr = {leader};
+    RILL_ERROR("control",
+               "UNCLEAN leader election for %s-%d: broker %d leads without being in sync; records "
+               "acknowledged by the old ISR may be lost",
+               t.name.c_str(), p.index, leader);
+  }
+  out->push_back({t.name, p.index, old, leader, p.leader_epoch, unclean});
+}
+
+// The first live ISR member in replica order, or -1.
+int32_t clean_candidate(const cluster_snapshot& s, const partition_info& p) {
+  for (int32_t r : p.replicas) {
+    if (contains(p.isr, r) && broker_alive(s, r)) return r;
+  }
+  return -1;
+}
+
+int32_t unclean_candidate(const cluster_snapshot& s, const partition_info& p) {
+  for (int32_t r : p.replicas) {
+    if (broker_alive(s, r)) return r;
+  }
+  return -1;
+}
+
+}  // namespace
+
+const char* isr_change_errc_name(isr_change_errc e) {
+  switch (e) {
+    case isr_change_errc::ok:
+      return "ok";
+    case isr_change_errc::unknown_partition:
+      return "unknown partition";
+    case isr_change_errc::not_leader:
+      return "not the leader";
+    case isr_change_errc::fenced_leader_epoch:
+      return "fenced leader epoch";
+    case isr_change_errc::stale_partition_epoch:
+      return "stale partition epoch";
+    case isr_change_errc::invalid_isr:
+      return "invalid ISR";
+  }
+  return "?";
+}
+
+bool broker_alive(const cluster_snapshot& s, int32_t broker) {
+  auto it = s.brokers.find(broker);
+  return it != s.brokers.end() && it->second.alive;
+}
+
+std::vector<leader_change> fence_broker(cluster_snapshot& s, int32_t broker) {
+  std::vector<leader_change> out;
+  auto b = s.brokers.find(broker);
+  if (b == s.brokers.end() || !b->second.alive) return out;
+  b->second.alive = false;
+  for (auto& [name, t] : s.topics) {
+    for (partition_info& p : t.partitions) {
+      if (!contains(p.replicas, broker)) continue;
+      if (contains(p.isr, broker) && p.isr.size() > 1) {
+        p.isr.erase(std::remove(p.isr.begin(), p.isr.end(), broker), p.isr.end());
+        p.partition_epoch++;
+      }
+      if (p.leader != broker) continue;
+      int32_t next = clean_candidate(s, p);
+      bool unclean = false;
+      if (next < 0 && unclean_allowed(t)) {
+        next = unclean_candidate(s, p);
+        unclean = next >= 0;
+      }
+      set_leader(t, p, next, unclean, &out);
+    }
+  }
+  return out;
+}
+
+std::vector<leader_change> unfence_broker(cluster_snapshot& s, int32_t broker) {
+  std::vector<leader_change> out;
+  auto b = s.brokers.find(broker);
+  if (b == s.brokers.end()) return out;
+  b->second.alive = true;
+  for (auto& [name, t] : s.topics) {
+    for (partition_info& p : t.partitions) {
+      if (p.leader >= 0 || !contains(p.replicas, broker)) continue;
+      int32_t next = clean_candidate(s, p);
+      if (next >= 0) {
+        set_leader(t, p, next, false, &out);
+      } else if (unclean_allowed(t)) {
+        next = unclean_candidate(s, p);
+        if (next >= 0) set_leader(t, p, next, true, &out);
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<leader_change> elect_preferred_leaders(cluster_snapshot& s) {
+  std::vector<leader_change> out;
+  for (auto& [name, t] : s.topics) {
+    for (partition_info& p : t.partitions) {
+      if (p.replicas.empty()) continue;
+      int32_t preferred = p.replicas.front();
+      if (p.leader == preferred || !broker_alive(s, preferred) || !contains(p.isr, preferred))
+        continue;
+      set_leader(t, p, preferred, false, &out);
+    }
+  }
+  return out;
+}
+
+std::vector<leader_change> move_leadership_off(cluster_snapshot& s, int32_t broker) {
+  std::vector<leader_change> out;
+  for (auto& [name, t] : s.topics) {
+    for (partition_info& p : t.partitions) {
+      if (p.leader != broker) continue;
+      for (int32_t r : p.replicas) {
+        if (r != broker && contains(p.isr, r) && broker_alive(s, r)) {
+          set_leader(t, p, r, false, &out);
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+isr_change_errc change_isr(cluster_snapshot& s, const std::string& topic, int32_t partition,
+                           int32_t leader, int32_t leader_epoch, int32_t partition_epoch,
+                           const std::vector<int32_t>& new_isr) {
+  auto t = s.topics.find(topic);
+  if (t == s.topics.end() || partition < 0 ||
+      partition >= static_cast<int32_t>(t->second.partitions.size())) {
+    return isr_change_errc::unknown_partition;
+  }
+  partition_info& p = t->second.partitions[static_cast<size_t>(partition)];
+  if (leader_epoch < p.leader_epoch) return isr_change_errc::fenced_leader_epoch;
+  if (p.leader != leader || leader_epoch != p.leader_epoch) return isr_change_errc::not_leader;
+  if (partition_epoch != p.partition_epoch) return isr_change_errc::stale_partition_epoch;
+  if (!contains(new_isr, leader)) return isr_change_errc::invalid_isr;
+  for (int32_t r : new_isr) {
+    if (!contains(p.replicas, r)) return isr_change_errc::invalid_isr;
+    if (!contains(p.isr, r) && !broker_alive(s, r)) return isr_change_errc::invalid_isr;
+  }
+  p.isr = new_isr;
+  p.partition_epoch++;
+  return isr_change_errc::ok;
+}
+
+}  // namespace rill::control

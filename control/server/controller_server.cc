@@ -1,0 +1,257 @@
+#include "control/server/controller_server.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "base/byte_order.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "dataplane/runtime/clock.h"
+#include "dataplane/runtime/runtime.h"
+#include "dataplane/runtime/uring_file_io.h"
+#include "dataplane/runtime/uring_op.h"
+
+namespace rill::control {
+namespace {
+
+constexpr int32_t k_rpc_frame_bytes_max = 16 << 20;
+constexpr uint64_t k_tick_ns = 200 * runtime::k_ns_per_ms;
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+template <typename T>
+std::vector<uint8_t> encoded(const T& m) {
+  wire_writer w;
+  rpc::encode(w, m);
+  return std::move(w.bytes());
+}
+
+}  // namespace
+
+controller_server::controller_server(runtime::shard& s, controller_service& service,
+                                     net::tcp_server_options options)
+    : shard_(&s),
+      service_(service),
+      server_(s, std::move(options), [this](net::tcp_connection& c) { return serve(c); }) {
+  service_.on_change([this] { changed_.notify_all(); });
+}
+
+net::net_errc controller_server::start() {
+  net::net_errc e = server_.start();
+  if (e == net::net_errc::ok) spawn(tick_loop());
+  return e;
+}
+
+task<void> controller_server::tick_loop() {
+  runtime::work_guard guard(*shard_);
+  while (!shard_->stopping()) {
+    co_await runtime::sleep_for(*shard_, k_tick_ns);
+    if (shard_->stopping()) break;
+    co_await service_.tick(wall_ms());
+  }
+}
+
+task<void> controller_server::serve(net::tcp_connection& c) {
+  for (;;) {
+    if (!co_await c.fill(4)) co_return;
+    int32_t size = static_cast<int32_t>(load_be32(c.input().data()));
+    if (size < 10 || size > k_rpc_frame_bytes_max) {
+      RILL_WARN("controller", "closing connection: RPC frame of %d bytes", size);
+      co_return;
+    }
+    if (!co_await c.fill(4 + static_cast<size_t>(size))) co_return;
+    std::vector<uint8_t> frame(c.input().begin() + 4, c.input().begin() + 4 + size);
+    c.consume(4 + static_cast<size_t>(size));
+    wire_reader in(frame);
+    int16_t key = in.i16();
+    (void)in.i16();  // version
+    int32_t correlation = in.i32();
+    (void)in.nullable_string(false);
+    bool ok = in.ok();
+    std::vector<uint8_t> body;
+    if (ok) body = co_await dispatch(key, in, &ok);
+    if (!ok) {
+      RILL_WARN("controller", "closing connection: malformed or unknown RPC %d", key);
+      co_return;
+    }
+    if (co_await c.send_all(rpc::frame_response(correlation, body)) != 0) co_return;
+  }
+}
+
+task<std::vector<uint8_t>> controller_server::dispatch(int16_t key, wire_reader& in, bool* ok) {
+  switch (static_cast<rpc::api>(key)) {
+    case rpc::api::register_broker: {
+      rpc::register_request req;
+      if (!(*ok = rpc::decode(in, &req))) co_return {};
+      co_return encoded(co_await service_.register_broker(req, wall_ms()));
+    }
+    case rpc::api::heartbeat: {
+      rpc::heartbeat_request req;
+      if (!(*ok = rpc::decode(in, &req))) co_return {};
+      co_return encoded(co_await service_.heartbeat(req, wall_ms()));
+    }
+    case rpc::api::fetch_metadata: {
+      rpc::fetch_metadata_request req;
+      if (!(*ok = rpc::decode(in, &req))) co_return {};
+      uint64_t deadline =
+          runtime::monotonic_ns() +
+          static_cast<uint64_t>(std::clamp(req.max_wait_ms, 0, 30000)) * runtime::k_ns_per_ms;
+      while (service_.metadata_epoch() <= req.known_epoch && runtime::monotonic_ns() < deadline &&
+             !shard_->stopping()) {
+        (void)co_await changed_.wait_until(*shard_,
+                                           std::min(deadline, runtime::monotonic_ns() + k_tick_ns));
+      }
+      co_return encoded(service_.fetch_metadata(req.known_epoch));
+    }
+    case rpc::api::create_topics: {
+      rpc::create_topics_request req;
+      if (!(*ok = rpc::decode(in, &req))) co_return {};
+      co_return encoded(co_await service_.create_topics(req));
+    }
+    case rpc::api::delete_topics: {
+      rpc::delete_topics_request req;
+      if (!(*ok = rpc::decode(in, &req))) co_return {};
+      co_return encoded(co_await service_.delete_topics(req));
+    }
+    case rpc::api::alter_topic_config: {
+      rpc::alter_topic_config_request req;
+      if (!(*ok = rpc::decode(in, &req))) co_return {};
+      co_return encoded(co_await service_.alter_topic_config(req));
+    }
+    case rpc::api::alter_partition: {
+      rpc::alter_partition_request req;
+      if (!(*ok = rpc::decode(in, &req))) co_return {};
+      co_return encoded(co_await service_.alter_partition(req));
+    }
+    case rpc::api::elect_preferred:
+      co_return encoded(co_await service_.elect_preferred());
+  }
+  *ok = false;
+  co_return {};
+}
+
+namespace {
+
+config make_controller_config() {
+  return config({
+      {"listen.host", setting_kind::text, "127.0.0.1", "address the controller binds"},
+      {"port", setting_kind::integer, "9190", "controller RPC port", 1, 65535},
+      {"data.dir", setting_kind::text, "./data/controller", "metadata store directory"},
+      {"cluster.id", setting_kind::text, "rill-cluster", "cluster id"},
+      {"session.timeout.ms", setting_kind::integer, "6000",
+       "broker fenced after this long without heartbeat", 100, 600000},
+      {"auto.leader.rebalance.enable", setting_kind::boolean, "true",
+       "move leadership back to preferred replicas"},
+      {"leader.imbalance.check.interval.ms", setting_kind::integer, "5000", "how often", 100,
+       3600000},
+      {"num.partitions", setting_kind::integer, "1", "partitions of topics created without a count",
+       1, 10000},
+      {"default.replication.factor", setting_kind::integer, "1",
+       "replication factor of topics created without one", 1, 16},
+      {"replication.factor.max", setting_kind::integer, "1",
+       "largest replication factor accepted (1 until brokers replicate)", 1, 16},
+      {"log.level",
+       setting_kind::choice,
+       "info",
+       "log level",
+       0,
+       0,
+       {"trace", "debug", "info", "warn", "error"}},
+  });
+}
+
+}  // namespace
+
+int run_controller(const std::vector<std::string>& args) {
+  config c = make_controller_config();
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h") {
+      printf("usage: rill controller [--key=value ...]\n\nsettings:\n");
+      for (const setting& s : c.schema())
+        printf("  %s (default %s)\n      %s\n", s.key.c_str(), s.default_value.c_str(),
+               s.help.c_str());
+      return 0;
+    }
+    if (auto e = c.apply_override(a)) {
+      fprintf(stderr, "rill controller: %s\n", e->c_str());
+      return 2;
+    }
+  }
+  log_level level{};
+  parse_log_level(c.text("log.level"), &level);
+  set_log_level(level);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  runtime::runtime rt({.shard_count = 1, .pin_threads = false});
+  std::atomic<int> failed{0};
+  rt.start([&](runtime::shard& s) {
+    spawn([](runtime::shard& s, config& c, std::atomic<int>& failed) -> task<void> {
+      auto* io = new runtime::uring_file_io(s);
+      auto* store = new metadata_service(
+          *io,
+          {.dir = c.text("data.dir"),
+           .cluster_id = c.text("cluster.id"),
+           .default_partitions = static_cast<int32_t>(c.integer("num.partitions")),
+           .default_replication_factor =
+               static_cast<int32_t>(c.integer("default.replication.factor")),
+           .replication_factor_max = static_cast<int32_t>(c.integer("replication.factor.max"))});
+      s.at_exit([io, store] {
+        delete store;
+        delete io;
+      });
+      if (co_await store->load() != topic_errc::ok) {
+        RILL_ERROR("controller", "cannot load the metadata store in %s",
+                   c.text("data.dir").c_str());
+        failed = 1;
+        s.owner().request_stop();
+        co_return;
+      }
+      auto* service = new controller_service(
+          *store,
+          {.session_timeout_ms = c.integer("session.timeout.ms"),
+           .auto_preferred_election = c.boolean("auto.leader.rebalance.enable"),
+           .preferred_check_interval_ms = c.integer("leader.imbalance.check.interval.ms")},
+          wall_ms());
+      auto* server =
+          new controller_server(s, *service,
+                                {.listen = {.host = c.text("listen.host"),
+                                            .port = static_cast<uint16_t>(c.integer("port"))}});
+      s.at_exit([service, server] {
+        delete server;
+        delete service;
+      });
+      if (server->start() != net::net_errc::ok) {
+        RILL_ERROR("controller", "cannot listen on %s:%lld", c.text("listen.host").c_str(),
+                   static_cast<long long>(c.integer("port")));
+        failed = 1;
+        s.owner().request_stop();
+        co_return;
+      }
+      RILL_INFO("controller", "controller ready on %s:%u, store in %s (metadata epoch %lld)",
+                c.text("listen.host").c_str(), server->port(), c.text("data.dir").c_str(),
+                static_cast<long long>(service->metadata_epoch()));
+    }(s, c, failed));
+  });
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    rt.request_stop();
+  });
+  rt.join();
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  RILL_INFO("controller", "controller stopped");
+  return failed.load() != 0 ? 1 : 0;
+}
+
+}  // namespace rill::control

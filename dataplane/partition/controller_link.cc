@@ -1,0 +1,217 @@
+#include "dataplane/partition/controller_link.h"
+
+#include "base/byte_order.h"
+#include "base/log.h"
+#include "dataplane/net/tcp_listener.h"
+#include "dataplane/runtime/clock.h"
+#include "dataplane/runtime/uring_op.h"
+
+namespace rill::partition {
+namespace rpc = control::rpc;
+
+namespace {
+
+constexpr uint16_t k_link_buffer_group = 7;
+constexpr uint64_t k_call_timeout_ns = 10'000 * runtime::k_ns_per_ms;
+constexpr uint64_t k_retry_ns = 300 * runtime::k_ns_per_ms;
+constexpr int32_t k_poll_wait_ms = 5000;
+
+template <typename T>
+std::vector<uint8_t> encoded(const T& m) {
+  wire_writer w;
+  rpc::encode(w, m);
+  return std::move(w.bytes());
+}
+
+template <typename T>
+std::optional<T> decoded(const std::optional<std::vector<uint8_t>>& body) {
+  if (!body) return std::nullopt;
+  wire_reader r(*body);
+  T m;
+  if (!rpc::decode(r, &m)) return std::nullopt;
+  return m;
+}
+
+}  // namespace
+
+controller_link::controller_link(runtime::shard& s, const broker_settings& settings,
+                                 net::socket_address controller, metadata_fn on_metadata)
+    : shard_(&s),
+      settings_(&settings),
+      controller_(controller),
+      on_metadata_(std::move(on_metadata)) {
+  buffers_ = std::make_unique<net::provided_buffer_ring>(
+      s, net::buffer_ring_options{
+             .group_id = k_link_buffer_group, .buffer_count = 64, .buffer_bytes = 64 * 1024});
+}
+
+void controller_link::start() {
+  loops_running_ = 2;
+  spawn(heartbeat_loop());
+  spawn(metadata_loop());
+}
+
+task<bool> controller_link::ensure_connected(channel& ch) {
+  if (ch.connection && !ch.connection->peer_closed()) co_return true;
+  if (ch.connection) co_await drop(ch);
+  auto fd = co_await net::tcp_connect(*shard_, controller_, 2000 * runtime::k_ns_per_ms);
+  if (!fd.ok()) co_return false;
+  ch.connection = std::make_unique<net::tcp_connection>(
+      *shard_, fd.value(), buffers_.get(), net::connection_options{.input_bytes_max = 32 << 20});
+  ch.connection->start_receiving();
+  co_return true;
+}
+
+task<void> controller_link::drop(channel& ch) {
+  if (!ch.connection) co_return;
+  std::unique_ptr<net::tcp_connection> c = std::move(ch.connection);
+  co_await c->close();
+}
+
+task<std::optional<std::vector<uint8_t>>> controller_link::call(channel& ch, rpc::api key,
+                                                                std::vector<uint8_t> body,
+                                                                uint64_t timeout_ns) {
+  while (ch.busy) co_await ch.free.wait(*shard_);
+  ch.busy = true;
+  std::optional<std::vector<uint8_t>> out;
+  if (co_await ensure_connected(ch)) {
+    int32_t correlation = ++ch.correlation;
+    net::tcp_connection& c = *ch.connection;
+    bool ok = co_await c.send_all(rpc::frame_request(key, correlation, body)) == 0;
+    // A reply that does not come in time means a dead or stuck controller:
+    // the connection is dropped, so a late reply can never be mistaken.
+    uint64_t deadline = runtime::monotonic_ns() + timeout_ns;
+    ok = ok && co_await c.fill_until(4, deadline);
+    size_t size = ok ? load_be32(c.input().data()) : 0;
+    ok = ok && size >= 4 && size < (32u << 20) && co_await c.fill_until(4 + size, deadline);
+    if (ok && static_cast<int32_t>(load_be32(c.input().data() + 4)) == correlation) {
+      out.emplace(c.input().begin() + 8, c.input().begin() + 4 + static_cast<std::ptrdiff_t>(size));
+      c.consume(4 + size);
+    } else {
+      co_await drop(ch);
+    }
+  }
+  ch.busy = false;
+  ch.free.notify_all();
+  co_return out;
+}
+
+task<bool> controller_link::register_once() {
+  rpc::register_request req{
+      settings_->broker_id, settings_->advertised_host, settings_->port,
+      settings_->rack.empty() ? std::nullopt : std::optional<std::string>(settings_->rack)};
+  auto resp = decoded<rpc::register_response>(
+      co_await call(rpc_, rpc::api::register_broker, encoded(req), k_call_timeout_ns));
+  if (!resp || resp->error != 0) co_return false;
+  broker_epoch_ = resp->broker_epoch;
+  RILL_INFO("broker", "registered with the controller at %s (broker epoch %lld)",
+            controller_.to_string().c_str(), static_cast<long long>(broker_epoch_));
+  co_return true;
+}
+
+task<void> controller_link::heartbeat_loop() {
+  runtime::work_guard guard(*shard_);
+  bool warned = false;
+  while (!stopping_) {
+    if (broker_epoch_ < 0 && !co_await register_once()) {
+      if (!warned)
+        RILL_WARN("broker", "controller at %s unreachable; retrying",
+                  controller_.to_string().c_str());
+      warned = true;
+      co_await runtime::sleep_for(*shard_, k_retry_ns);
+      continue;
+    }
+    warned = false;
+    co_await runtime::sleep_for(
+        *shard_, static_cast<uint64_t>(settings_->heartbeat_interval_ms) * runtime::k_ns_per_ms);
+    if (stopping_) break;
+    auto resp = decoded<rpc::heartbeat_response>(
+        co_await call(rpc_, rpc::api::heartbeat,
+                      encoded(rpc::heartbeat_request{settings_->broker_id, broker_epoch_, false}),
+                      k_call_timeout_ns));
+    if (resp && resp->error == rpc::k_error_stale_broker_epoch) {
+      RILL_WARN("broker", "the controller fenced this broker; registering again");
+      broker_epoch_ = -1;
+    }
+  }
+  if (--loops_running_ == 0) loops_done_.notify_all();
+}
+
+task<void> controller_link::metadata_loop() {
+  runtime::work_guard guard(*shard_);
+  while (!stopping_) {
+    auto resp = decoded<rpc::fetch_metadata_response>(
+        co_await call(poll_, rpc::api::fetch_metadata,
+                      encoded(rpc::fetch_metadata_request{known_epoch_, k_poll_wait_ms}),
+                      (k_poll_wait_ms + 5000) * runtime::k_ns_per_ms));
+    if (!resp) {
+      if (!stopping_) co_await runtime::sleep_for(*shard_, k_retry_ns);
+      continue;
+    }
+    if (resp->snapshot && resp->epoch > known_epoch_) {
+      auto s = std::make_shared<control::cluster_snapshot>();
+      if (!control::parse_snapshot(*resp->snapshot, s.get())) {
+        RILL_ERROR("broker", "controller sent metadata that does not parse (epoch %lld)",
+                   static_cast<long long>(resp->epoch));
+        co_await runtime::sleep_for(*shard_, k_retry_ns);
+        continue;
+      }
+      known_epoch_ = s->epoch;
+      co_await on_metadata_(std::move(s));
+    }
+  }
+  if (--loops_running_ == 0) loops_done_.notify_all();
+}
+
+task<std::optional<rpc::topics_response>> controller_link::create_topics(
+    rpc::create_topics_request req) {
+  co_return decoded<rpc::topics_response>(
+      co_await call(rpc_, rpc::api::create_topics, encoded(req), k_call_timeout_ns));
+}
+
+task<std::optional<rpc::topics_response>> controller_link::delete_topics(
+    rpc::delete_topics_request req) {
+  co_return decoded<rpc::topics_response>(
+      co_await call(rpc_, rpc::api::delete_topics, encoded(req), k_call_timeout_ns));
+}
+
+task<std::optional<rpc::topics_response>> controller_link::alter_topic_config(
+    rpc::alter_topic_config_request req) {
+  co_return decoded<rpc::topics_response>(
+      co_await call(rpc_, rpc::api::alter_topic_config, encoded(req), k_call_timeout_ns));
+}
+
+task<std::optional<rpc::alter_partition_response>> controller_link::alter_partition(
+    rpc::alter_partition_request req) {
+  co_return decoded<rpc::alter_partition_response>(
+      co_await call(rpc_, rpc::api::alter_partition, encoded(req), k_call_timeout_ns));
+}
+
+task<void> controller_link::controlled_shutdown(int64_t timeout_ms) {
+  uint64_t deadline =
+      runtime::monotonic_ns() + static_cast<uint64_t>(timeout_ms) * runtime::k_ns_per_ms;
+  while (broker_epoch_ >= 0 && runtime::monotonic_ns() < deadline) {
+    auto resp = decoded<rpc::heartbeat_response>(
+        co_await call(rpc_, rpc::api::heartbeat,
+                      encoded(rpc::heartbeat_request{settings_->broker_id, broker_epoch_, true}),
+                      2000 * runtime::k_ns_per_ms));
+    if (resp && resp->shutdown_ready) {
+      RILL_INFO("broker", "controlled shutdown accepted by the controller");
+      co_return;
+    }
+    co_await runtime::sleep_for(*shard_, 200 * runtime::k_ns_per_ms);
+  }
+}
+
+task<void> controller_link::stop() {
+  stopping_ = true;
+  if (rpc_.connection) rpc_.connection->shutdown_read();
+  if (poll_.connection) poll_.connection->shutdown_read();
+  while (loops_running_ > 0) co_await loops_done_.wait(*shard_);
+  while (rpc_.busy) co_await rpc_.free.wait(*shard_);
+  while (poll_.busy) co_await poll_.free.wait(*shard_);
+  co_await drop(rpc_);
+  co_await drop(poll_);
+}
+
+}  // namespace rill::partition

@@ -1,0 +1,80 @@
+// controller_link: a broker's connection to the controller, on shard 0.
+//
+// It registers the broker (retrying until the controller answers),
+// heartbeats every heartbeat_interval_ms (re-registering when the
+// controller no longer knows its broker epoch), long-polls metadata and
+// hands every newer snapshot to on_metadata, and forwards topic changes.
+// Two TCP connections: one for the long poll, one for everything else, so
+// a poll never delays a heartbeat. While the controller is unreachable the
+// broker keeps serving with the metadata it has.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/task.h"
+#include "control/controller_rpc.h"
+#include "control/metadata_model.h"
+#include "dataplane/net/provided_buffer_ring.h"
+#include "dataplane/net/socket_address.h"
+#include "dataplane/net/tcp_connection.h"
+#include "dataplane/partition/broker_settings.h"
+#include "dataplane/runtime/wait_queue.h"
+
+namespace rill::partition {
+
+class controller_link {
+ public:
+  using metadata_fn = std::function<task<void>(control::snapshot_ptr)>;
+
+  controller_link(runtime::shard& s, const broker_settings& settings,
+                  net::socket_address controller, metadata_fn on_metadata);
+  void start();
+
+  // Each returns nullopt when the controller could not be reached.
+  task<std::optional<control::rpc::topics_response>> create_topics(
+      control::rpc::create_topics_request req);
+  task<std::optional<control::rpc::topics_response>> delete_topics(
+      control::rpc::delete_topics_request req);
+  task<std::optional<control::rpc::topics_response>> alter_topic_config(
+      control::rpc::alter_topic_config_request req);
+  task<std::optional<control::rpc::alter_partition_response>> alter_partition(
+      control::rpc::alter_partition_request req);
+  // Asks the controller to move leaderships away; returns when it did or
+  // timeout_ms passed.
+  task<void> controlled_shutdown(int64_t timeout_ms);
+  // Stops the loops and closes the connections.
+  task<void> stop();
+
+ private:
+  struct channel {
+    std::unique_ptr<net::tcp_connection> connection;
+    bool busy = false;
+    int32_t correlation = 0;
+    runtime::wait_queue free;
+  };
+  task<std::optional<std::vector<uint8_t>>> call(channel& ch, control::rpc::api key,
+                                                 std::vector<uint8_t> body, uint64_t timeout_ns);
+  task<bool> ensure_connected(channel& ch);
+  task<void> drop(channel& ch);
+  task<bool> register_once();
+  task<void> heartbeat_loop();
+  task<void> metadata_loop();
+
+  runtime::shard* shard_;
+  const broker_settings* settings_;
+  net::socket_address controller_;
+  metadata_fn on_metadata_;
+  std::unique_ptr<net::provided_buffer_ring> buffers_;
+  channel rpc_;
+  channel poll_;
+  int64_t broker_epoch_ = -1;
+  int64_t known_epoch_ = -1;
+  bool stopping_ = false;
+  int loops_running_ = 0;
+  runtime::wait_queue loops_done_;
+};
+
+}  // namespace rill::partition
