@@ -164,6 +164,19 @@ task<rpc::elect_preferred_response> controller_service::elect_preferred() {
                                           static_cast<int32_t>(changes.size())};
 }
 
+task<void> controller_service::connection_closed(int32_t broker, int64_t broker_epoch) {
+  auto it = sessions_.find(broker);
+  if (it == sessions_.end() || it->second.broker_epoch != broker_epoch) co_return;
+  sessions_.erase(it);
+  std::vector<leader_change> changes;
+  (void)co_await publish([&](cluster_snapshot& s) {
+    changes = fence_broker(s, broker);
+    return true;
+  });
+  RILL_WARN("controller", "broker %d fenced: its controller connection closed", broker);
+  log_changes(changes, "leader's broker gone");
+}
+
 task<void> controller_service::tick(int64_t now_ms) {
   std::vector<int32_t> expired;
   for (const auto& [id, sess] : sessions_) {

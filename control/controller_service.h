@@ -38,6 +38,9 @@ class controller_service {
   task<rpc::topics_response> alter_topic_config(const rpc::alter_topic_config_request& req);
   task<rpc::alter_partition_response> alter_partition(const rpc::alter_partition_request& req);
   task<rpc::elect_preferred_response> elect_preferred();
+  // The connection a broker registered on closed (its process died): fence
+  // it now instead of after the session timeout.
+  task<void> connection_closed(int32_t broker, int64_t broker_epoch);
   // Fences expired sessions and runs due preferred elections.
   task<void> tick(int64_t now_ms);
 

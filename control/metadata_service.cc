@@ -73,22 +73,34 @@ task<topic_errc> metadata_service::publish(std::shared_ptr<cluster_snapshot> nex
   co_return topic_errc::ok;
 }
 
+task<void> metadata_service::lock() {
+  while (busy_) co_await idle_.wait();
+  busy_ = true;
+}
+
+void metadata_service::unlock() {
+  busy_ = false;
+  idle_.notify_all();
+}
+
 task<topic_errc> metadata_service::update(std::function<bool(cluster_snapshot&)> mutate) {
+  co_await lock();
+  unlock_on_exit guard{this};
   auto next = std::make_shared<cluster_snapshot>(*snapshot_);
-  if (!mutate(*next)) co_return topic_errc::ok;
-  co_return co_await publish(next);
+  topic_errc e = mutate(*next) ? co_await publish(next) : topic_errc::ok;
+  co_return e;
 }
 
 task<topic_errc> metadata_service::upsert_broker(broker_info broker) {
-  auto it = snapshot_->brokers.find(broker.id);
-  if (it != snapshot_->brokers.end() && it->second.host == broker.host &&
-      it->second.port == broker.port && it->second.rack == broker.rack &&
-      it->second.alive == broker.alive) {
-    co_return topic_errc::ok;
-  }
-  auto next = std::make_shared<cluster_snapshot>(*snapshot_);
-  next->brokers[broker.id] = broker;
-  co_return co_await publish(next);
+  co_return co_await update([broker](cluster_snapshot& s) {
+    auto it = s.brokers.find(broker.id);
+    if (it != s.brokers.end() && it->second.host == broker.host && it->second.port == broker.port &&
+        it->second.rack == broker.rack && it->second.alive == broker.alive) {
+      return false;
+    }
+    s.brokers[broker.id] = broker;
+    return true;
+  });
 }
 
 topic_outcome metadata_service::validate(const topic_spec& spec, const cluster_snapshot& s) const {
@@ -129,6 +141,8 @@ topic_outcome metadata_service::validate(const topic_spec& spec, const cluster_s
 
 task<std::vector<topic_outcome>> metadata_service::create_topics(std::vector<topic_spec> specs,
                                                                  bool validate_only) {
+  co_await lock();
+  unlock_on_exit guard{this};
   std::vector<topic_outcome> outcomes;
   auto next = std::make_shared<cluster_snapshot>(*snapshot_);
   std::vector<placement_broker> live;
@@ -169,6 +183,8 @@ task<std::vector<topic_outcome>> metadata_service::create_topics(std::vector<top
 }
 
 task<std::vector<topic_outcome>> metadata_service::delete_topics(std::vector<std::string> names) {
+  co_await lock();
+  unlock_on_exit guard{this};
   std::vector<topic_outcome> outcomes;
   auto next = std::make_shared<cluster_snapshot>(*snapshot_);
   for (const std::string& name : names) {
@@ -187,6 +203,8 @@ task<std::vector<topic_outcome>> metadata_service::delete_topics(std::vector<std
 
 task<topic_outcome> metadata_service::alter_topic_config(
     std::string name, std::vector<std::pair<std::string, std::string>> configs) {
+  co_await lock();
+  unlock_on_exit guard{this};
   if (snapshot_->find_topic(name) == nullptr) {
     co_return topic_outcome{name, topic_errc::unknown_topic, "unknown topic " + name};
   }

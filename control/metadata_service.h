@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/task.h"
+#include "base/waiter_list.h"
 #include "control/metadata_model.h"
 #include "storage/file_io.h"
 
@@ -82,8 +83,19 @@ class metadata_service {
   topic_outcome validate(const topic_spec& spec, const cluster_snapshot& s) const;
   task<topic_errc> publish(std::shared_ptr<cluster_snapshot> next);
 
+  // Changes are read-modify-write of the snapshot across an await (the
+  // store write): one at a time, or a concurrent change would be lost.
+  task<void> lock();
+  void unlock();
+  struct unlock_on_exit {
+    metadata_service* service;
+    ~unlock_on_exit() { service->unlock(); }
+  };
+
   storage::file_io& io_;
   metadata_service_options options_;
+  bool busy_ = false;
+  waiter_list idle_;
   snapshot_ptr snapshot_;
   int32_t next_start_index_ = 0;
 };

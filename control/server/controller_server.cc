@@ -58,6 +58,14 @@ task<void> controller_server::tick_loop() {
 }
 
 task<void> controller_server::serve(net::tcp_connection& c) {
+  session_binding binding;
+  co_await serve_requests(c, &binding);
+  if (binding.broker >= 0 && !shard_->stopping()) {
+    co_await service_.connection_closed(binding.broker, binding.broker_epoch);
+  }
+}
+
+task<void> controller_server::serve_requests(net::tcp_connection& c, session_binding* binding) {
   for (;;) {
     if (!co_await c.fill(4)) co_return;
     int32_t size = static_cast<int32_t>(load_be32(c.input().data()));
@@ -75,7 +83,7 @@ task<void> controller_server::serve(net::tcp_connection& c) {
     (void)in.nullable_string(false);
     bool ok = in.ok();
     std::vector<uint8_t> body;
-    if (ok) body = co_await dispatch(key, in, &ok);
+    if (ok) body = co_await dispatch(key, in, &ok, binding);
     if (!ok) {
       RILL_WARN("controller", "closing connection: malformed or unknown RPC %d", key);
       co_return;
@@ -84,17 +92,22 @@ task<void> controller_server::serve(net::tcp_connection& c) {
   }
 }
 
-task<std::vector<uint8_t>> controller_server::dispatch(int16_t key, wire_reader& in, bool* ok) {
+task<std::vector<uint8_t>> controller_server::dispatch(int16_t key, wire_reader& in, bool* ok,
+                                                       session_binding* binding) {
   switch (static_cast<rpc::api>(key)) {
     case rpc::api::register_broker: {
       rpc::register_request req;
       if (!(*ok = rpc::decode(in, &req))) co_return {};
-      co_return encoded(co_await service_.register_broker(req, wall_ms()));
+      rpc::register_response resp = co_await service_.register_broker(req, wall_ms());
+      if (resp.error == 0) *binding = {req.broker_id, resp.broker_epoch};
+      co_return encoded(resp);
     }
     case rpc::api::heartbeat: {
       rpc::heartbeat_request req;
       if (!(*ok = rpc::decode(in, &req))) co_return {};
-      co_return encoded(co_await service_.heartbeat(req, wall_ms()));
+      rpc::heartbeat_response resp = co_await service_.heartbeat(req, wall_ms());
+      if (resp.error == 0) *binding = {req.broker_id, req.broker_epoch};
+      co_return encoded(resp);
     }
     case rpc::api::fetch_metadata: {
       rpc::fetch_metadata_request req;
@@ -154,8 +167,8 @@ config make_controller_config() {
        1, 10000},
       {"default.replication.factor", setting_kind::integer, "1",
        "replication factor of topics created without one", 1, 16},
-      {"replication.factor.max", setting_kind::integer, "1",
-       "largest replication factor accepted (1 until brokers replicate)", 1, 16},
+      {"replication.factor.max", setting_kind::integer, "16", "largest replication factor accepted",
+       1, 16},
       {"log.level",
        setting_kind::choice,
        "info",

@@ -25,8 +25,14 @@ class controller_server {
   uint16_t port() const { return server_.port(); }
 
  private:
+  struct session_binding {
+    int32_t broker = -1;
+    int64_t broker_epoch = -1;
+  };
   task<void> serve(net::tcp_connection& c);
-  task<std::vector<uint8_t>> dispatch(int16_t key, wire_reader& in, bool* ok);
+  task<void> serve_requests(net::tcp_connection& c, session_binding* binding);
+  task<std::vector<uint8_t>> dispatch(int16_t key, wire_reader& in, bool* ok,
+                                      session_binding* binding);
   task<void> tick_loop();
 
   runtime::shard* shard_;

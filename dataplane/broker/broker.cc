@@ -33,6 +33,11 @@ task<void> close_partitions_when_drained(runtime::shard& s) {
 void start_shard(runtime::shard& s, const partition::broker_settings& settings,
                  partition::broker_context& context, std::atomic<int>& failed) {
   auto* state = new partition::shard_state(s, settings);
+  if (!settings.controller.empty()) {
+    state->set_isr_change_sender([&context](control::rpc::alter_partition_request req) {
+      return context.alter_partition(std::move(req));
+    });
+  }
   net::tcp_server_options options{
       .listen = {.host = settings.listen_host, .port = static_cast<uint16_t>(settings.port)},
       .connection = {.input_bytes_max = static_cast<size_t>(settings.socket_request_bytes_max) + 4},

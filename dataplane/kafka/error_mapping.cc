@@ -19,6 +19,10 @@ error_code to_kafka(partition::partition_errc e) {
       return error_code::message_too_large;
     case partition_errc::not_enough_replicas:
       return error_code::not_enough_replicas;
+    case partition_errc::not_enough_replicas_after_append:
+      return error_code::not_enough_replicas_after_append;
+    case partition_errc::request_timed_out:
+      return error_code::request_timed_out;
     case partition_errc::storage_error:
       return error_code::kafka_storage_error;
     case partition_errc::out_of_order_sequence:

@@ -173,6 +173,18 @@ task<void> broker_context::wait_for_epoch(int64_t epoch) {
   }
 }
 
+task<std::optional<control::rpc::alter_partition_response>> broker_context::alter_partition(
+    control::rpc::alter_partition_request req) {
+  co_return co_await runtime::submit_to(
+      k_metadata_shard, [this, &req] { return alter_partition_here(std::move(req)); });
+}
+
+task<std::optional<control::rpc::alter_partition_response>> broker_context::alter_partition_here(
+    control::rpc::alter_partition_request req) {
+  if (!link_) co_return std::nullopt;
+  co_return co_await link_->alter_partition(std::move(req));
+}
+
 task<int64_t> broker_context::allocate_producer_id() {
   co_return co_await runtime::submit_to(k_metadata_shard, [this] { return next_producer_id_++; });
 }

@@ -32,6 +32,9 @@ class broker_context {
   task<control::topic_outcome> alter_topic_config(
       std::string name, std::vector<std::pair<std::string, std::string>> configs);
   task<int64_t> allocate_producer_id();
+  // Forwards a partition leader's ISR change to the controller (shard 0).
+  task<std::optional<control::rpc::alter_partition_response>> alter_partition(
+      control::rpc::alter_partition_request req);
 
   const broker_settings& settings() const { return *settings_; }
   bool has_controller() const { return !settings_->controller.empty(); }
@@ -54,6 +57,8 @@ class broker_context {
                                                            std::vector<std::string> names,
                                                            bool validate_only);
   task<void> wait_for_epoch(int64_t epoch);
+  task<std::optional<control::rpc::alter_partition_response>> alter_partition_here(
+      control::rpc::alter_partition_request req);
 
   std::unique_ptr<control::metadata_service> metadata_;  // standalone: used on shard 0 only
   std::unique_ptr<controller_link> link_;                // with a controller: shard 0 only

@@ -13,6 +13,8 @@ enum class partition_errc : uint8_t {
   corrupt_batch,
   batch_too_large,
   not_enough_replicas,
+  not_enough_replicas_after_append,
+  request_timed_out,
   storage_error,
   out_of_order_sequence,
   fenced_producer_epoch,

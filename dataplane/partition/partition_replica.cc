@@ -1,8 +1,11 @@
 #include "dataplane/partition/partition_replica.h"
 
+#include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "base/log.h"
+#include "dataplane/runtime/clock.h"
 #include "storage/record_batch.h"
 
 namespace rill::partition {
@@ -23,6 +26,10 @@ const char* partition_errc_name(partition_errc e) {
       return "batch too large";
     case partition_errc::not_enough_replicas:
       return "not enough in-sync replicas";
+    case partition_errc::not_enough_replicas_after_append:
+      return "not enough in-sync replicas after append";
+    case partition_errc::request_timed_out:
+      return "request timed out";
     case partition_errc::storage_error:
       return "storage error";
     case partition_errc::out_of_order_sequence:
@@ -37,6 +44,12 @@ const char* partition_errc_name(partition_errc e) {
       return "invalid request";
   }
   return "?";
+}
+
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 namespace {
@@ -63,8 +76,7 @@ partition_errc from_log(storage::log_errc e) {
 }
 
 // Splits a record set into its batches (validated by the log later).
-bool split_batches(const std::vector<uint8_t>& records,
-                   std::vector<std::pair<size_t, size_t>>* out) {
+bool split_batches(std::span<const uint8_t> records, std::vector<std::pair<size_t, size_t>>* out) {
   size_t at = 0;
   while (at < records.size()) {
     if (records.size() - at < storage::batch_format::header_bytes) return false;
@@ -76,26 +88,63 @@ bool split_batches(const std::vector<uint8_t>& records,
   return !out->empty();
 }
 
+bool contains(const std::vector<int32_t>& v, int32_t x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
 }  // namespace
 
 partition_replica::partition_replica(runtime::shard& s, std::string topic, int32_t index,
                                      std::unique_ptr<storage::partition_log> log,
-                                     int32_t min_insync_replicas)
-    : topic_(std::move(topic)),
+                                     replica_options options)
+    : shard_(&s),
+      topic_(std::move(topic)),
       index_(index),
       log_(std::move(log)),
-      min_insync_replicas_(min_insync_replicas) {
-  high_watermark_ = log_->log_end_offset();
+      options_(std::move(options)) {}
+
+void partition_replica::update(const control::partition_info& info) {
+  const int32_t me = options_.broker_id;
+  replica_role role = info.leader == me                                 ? replica_role::leader
+                      : info.leader >= 0 && contains(info.replicas, me) ? replica_role::follower
+                                                                        : replica_role::offline;
+  bool new_leadership = role == replica_role::leader &&
+                        (role_ != replica_role::leader || info.leader_epoch != leader_epoch_);
+  replicas_ = info.replicas;
+  isr_ = info.isr;
+  partition_epoch_ = info.partition_epoch;
+  if (role != role_ || info.leader_epoch != leader_epoch_) {
+    RILL_INFO("partition",
+              "%s-%d: %s at leader epoch %d (leader %d), log end %lld, high watermark %lld",
+              topic_.c_str(), index_,
+              role == replica_role::leader     ? "leader"
+              : role == replica_role::follower ? "follower"
+                                               : "offline",
+              info.leader_epoch, info.leader, static_cast<long long>(log_end_offset()),
+              static_cast<long long>(high_watermark_));
+  }
+  role_ = role;
+  leader_id_ = info.leader;
+  leader_epoch_ = info.leader_epoch;
+  if (role_ != replica_role::leader) {
+    tracker_.reset();
+  } else if (new_leadership || !tracker_) {
+    tracker_ = std::make_unique<replication::isr_tracker>(
+        me, info.replicas, info.isr, options_.min_insync_replicas, options_.replica_lag_time_max_ms,
+        std::min(high_watermark_, log_end_offset()), wall_clock_ms());
+  } else {
+    tracker_->on_metadata(info.replicas, info.isr, wall_clock_ms());
+  }
+  advance_high_watermark();
+  data_arrived_.notify_all();
 }
 
-void partition_replica::update(const control::partition_info& info, int32_t local_broker_id) {
-  bool was_leader = leader_;
-  leader_ = info.leader == local_broker_id;
-  leader_epoch_ = info.leader_epoch;
-  isr_size_ = info.isr.empty() ? 1 : info.isr.size();
-  if (leader_ != was_leader) {
-    RILL_INFO("partition", "%s-%d: %s at leader epoch %d", topic_.c_str(), index_,
-              leader_ ? "now leader" : "no longer leader", leader_epoch_);
+void partition_replica::advance_high_watermark() {
+  if (!tracker_) return;
+  tracker_->on_leader_append(log_end_offset());
+  if (tracker_->high_watermark() > high_watermark_) {
+    high_watermark_ = tracker_->high_watermark();
+    data_arrived_.notify_all();
   }
 }
 
@@ -105,34 +154,52 @@ partition_errc partition_replica::check_leader_epoch(int32_t current_leader_epoc
                                               : partition_errc::unknown_leader_epoch;
 }
 
-void partition_replica::advance_high_watermark() {
-  // The ISR is this replica alone: everything written is committed.
-  if (log_->log_end_offset() > high_watermark_) {
-    high_watermark_ = log_->log_end_offset();
-    data_arrived_.notify_all();
-  }
-}
-
-task<produce_outcome> partition_replica::produce(storage::batch_bytes records, int16_t acks) {
-  if (!leader_) co_return produce_outcome{partition_errc::not_leader};
+task<produce_outcome> partition_replica::produce(storage::batch_bytes records, int16_t acks,
+                                                 int32_t timeout_ms) {
+  if (role_ != replica_role::leader) co_return produce_outcome{partition_errc::not_leader};
   if (records == nullptr || records->empty())
     co_return produce_outcome{partition_errc::corrupt_batch};
-  if (acks == -1 && static_cast<int32_t>(isr_size_) < min_insync_replicas_) {
+  if (acks == -1 && static_cast<int32_t>(tracker_->isr_size()) < options_.min_insync_replicas) {
     co_return produce_outcome{partition_errc::not_enough_replicas};
   }
+  uint64_t deadline = runtime::monotonic_ns() +
+                      static_cast<uint64_t>(std::max(timeout_ms, 0)) * runtime::k_ns_per_ms;
+  int32_t epoch = leader_epoch_;
   std::vector<std::pair<size_t, size_t>> spans;
   if (!split_batches(*records, &spans)) co_return produce_outcome{partition_errc::corrupt_batch};
-  if (spans.size() == 1) co_return co_await append_one(std::move(records));
   produce_outcome first;
+  produce_outcome last;
   for (size_t i = 0; i < spans.size(); ++i) {
-    auto one = std::make_shared<std::vector<uint8_t>>(
-        records->begin() + static_cast<std::ptrdiff_t>(spans[i].first),
-        records->begin() + static_cast<std::ptrdiff_t>(spans[i].first + spans[i].second));
-    produce_outcome r = co_await append_one(std::move(one));
-    if (r.error != partition_errc::ok) co_return r;
-    if (i == 0) first = r;
+    storage::batch_bytes one = records;
+    if (spans.size() > 1) {
+      one = std::make_shared<std::vector<uint8_t>>(
+          records->begin() + static_cast<std::ptrdiff_t>(spans[i].first),
+          records->begin() + static_cast<std::ptrdiff_t>(spans[i].first + spans[i].second));
+    }
+    last = co_await append_one(std::move(one));
+    if (last.error != partition_errc::ok) co_return last;
+    if (i == 0) first = last;
   }
+  if (acks == -1) {
+    partition_errc e = co_await wait_for_commit(last.last_offset + 1, epoch, deadline);
+    if (e != partition_errc::ok) co_return produce_outcome{e};
+  }
+  first.log_start_offset = log_->log_start_offset();
   co_return first;
+}
+
+task<partition_errc> partition_replica::wait_for_commit(int64_t end_offset, int32_t epoch,
+                                                        uint64_t deadline_ns) {
+  for (;;) {
+    if (role_ != replica_role::leader || leader_epoch_ != epoch)
+      co_return partition_errc::not_leader;
+    if (high_watermark_ >= end_offset) {
+      bool enough = static_cast<int32_t>(tracker_->isr_size()) >= options_.min_insync_replicas;
+      co_return enough ? partition_errc::ok : partition_errc::not_enough_replicas_after_append;
+    }
+    if (runtime::monotonic_ns() >= deadline_ns) co_return partition_errc::request_timed_out;
+    (void)co_await data_arrived_.wait_until(*shard_, deadline_ns);
+  }
 }
 
 task<produce_outcome> partition_replica::append_one(storage::batch_bytes batch) {
@@ -146,22 +213,24 @@ task<produce_outcome> partition_replica::append_one(storage::batch_bytes batch) 
       case sequence_check::accept:
         break;
       case sequence_check::duplicate:
-        co_return produce_outcome{partition_errc::ok, original, -1, log_->log_start_offset()};
+        co_return produce_outcome{partition_errc::ok, original, original + v.last_offset_delta(),
+                                  -1, log_->log_start_offset()};
       case sequence_check::out_of_order:
         co_return produce_outcome{partition_errc::out_of_order_sequence};
       case sequence_check::fenced_epoch:
         co_return produce_outcome{partition_errc::fenced_producer_epoch};
     }
   }
-  auto r = co_await log_->append(std::move(batch), leader_epoch_);
+  auto r = co_await log_->append(batch, leader_epoch_);
   if (!r.ok()) {
     if (idempotent) producers_.append_failed(id);
     co_return produce_outcome{from_log(r.error())};
   }
   if (idempotent) producers_.appended(id, r.value().base_offset);
+  data_arrived_.notify_all();  // followers long-polling for new data
   advance_high_watermark();
-  co_return produce_outcome{partition_errc::ok, r.value().base_offset, r.value().log_append_time_ms,
-                            log_->log_start_offset()};
+  co_return produce_outcome{partition_errc::ok, r.value().base_offset, r.value().last_offset,
+                            r.value().log_append_time_ms, log_->log_start_offset()};
 }
 
 task<fetch_outcome> partition_replica::fetch(int64_t offset, int32_t max_bytes,
@@ -169,16 +238,16 @@ task<fetch_outcome> partition_replica::fetch(int64_t offset, int32_t max_bytes,
   fetch_outcome out;
   out.high_watermark = high_watermark_;
   out.log_start_offset = log_->log_start_offset();
-  if (!leader_) {
+  if (role_ != replica_role::leader) {
     out.error = partition_errc::not_leader;
     co_return out;
   }
   out.error = check_leader_epoch(current_leader_epoch);
   if (out.error != partition_errc::ok) co_return out;
-  if (offset > high_watermark_) {
-    // A consumer may ask for the HW itself (nothing new yet), not beyond.
+  if (offset >= high_watermark_) {
+    // Asking for the high watermark itself means "nothing new yet".
     out.error =
-        offset > log_->log_end_offset() ? partition_errc::offset_out_of_range : partition_errc::ok;
+        offset > log_end_offset() ? partition_errc::offset_out_of_range : partition_errc::ok;
     co_return out;
   }
   auto r =
@@ -191,10 +260,51 @@ task<fetch_outcome> partition_replica::fetch(int64_t offset, int32_t max_bytes,
   co_return out;
 }
 
+task<fetch_outcome> partition_replica::replica_fetch(int32_t replica, int64_t offset,
+                                                     int32_t last_fetched_epoch,
+                                                     int32_t current_leader_epoch,
+                                                     int32_t max_bytes) {
+  fetch_outcome out;
+  out.log_start_offset = log_->log_start_offset();
+  if (role_ != replica_role::leader) {
+    out.error = partition_errc::not_leader;
+    co_return out;
+  }
+  out.error = check_leader_epoch(current_leader_epoch);
+  if (out.error != partition_errc::ok) co_return out;
+  int64_t leo = log_end_offset();
+  if (last_fetched_epoch >= 0 && offset > 0) {
+    // KIP-320: the follower's last epoch must end where the follower is.
+    auto end = log_->epochs().end_offset_for(last_fetched_epoch, leo);
+    if (end.epoch < 0) end = {0, log_->log_start_offset()};
+    if (end.epoch != last_fetched_epoch || end.end_offset < offset) {
+      out.diverging_epoch = end.epoch;
+      out.diverging_end_offset = end.end_offset;
+      out.high_watermark = high_watermark_;
+      co_return out;
+    }
+  }
+  if (offset > leo || offset < log_->log_start_offset()) {
+    out.error = partition_errc::offset_out_of_range;
+    out.high_watermark = high_watermark_;
+    co_return out;
+  }
+  if (tracker_->on_follower_fetch(replica, offset, leo, wall_clock_ms())) advance_high_watermark();
+  out.high_watermark = high_watermark_;
+  if (offset == leo) co_return out;
+  auto r = co_await log_->read(offset, static_cast<size_t>(std::max(max_bytes, 1)), leo);
+  if (!r.ok()) {
+    out.error = from_log(r.error());
+    co_return out;
+  }
+  out.records = std::move(r).value();
+  co_return out;
+}
+
 task<offset_lookup> partition_replica::list_offset(int64_t timestamp,
                                                    int32_t current_leader_epoch) {
   offset_lookup out;
-  if (!leader_) {
+  if (role_ != replica_role::leader) {
     out.error = partition_errc::not_leader;
     co_return out;
   }
@@ -206,8 +316,7 @@ task<offset_lookup> partition_replica::list_offset(int64_t timestamp,
   } else if (timestamp == -2) {
     out.offset = log_->log_start_offset();
   } else {
-    int64_t target = timestamp == -3 ? 0 : timestamp;
-    auto r = co_await log_->offset_for_timestamp(target);
+    auto r = co_await log_->offset_for_timestamp(timestamp == -3 ? 0 : timestamp);
     if (!r.ok()) {
       out.error = from_log(r.error());
       co_return out;
@@ -218,7 +327,75 @@ task<offset_lookup> partition_replica::list_offset(int64_t timestamp,
   co_return out;
 }
 
+void partition_replica::maybe_change_isr() {
+  if (role_ != replica_role::leader || !tracker_ || !options_.send_isr_change) return;
+  auto change = tracker_->next_change(log_end_offset(), wall_clock_ms());
+  if (change) spawn(send_isr_change(std::move(*change)));
+}
+
+task<void> partition_replica::send_isr_change(replication::isr_change change) {
+  runtime::work_guard guard(*shard_);
+  int32_t epoch = leader_epoch_;
+  control::rpc::alter_partition_request req{options_.broker_id, topic_,           index_,
+                                            leader_epoch_,      partition_epoch_, change.isr};
+  RILL_INFO("partition", "%s-%d: asking the controller to %s the ISR to %zu members",
+            topic_.c_str(), index_, change.expands ? "expand" : "shrink", change.isr.size());
+  auto resp = co_await options_.send_isr_change(req);
+  if (role_ != replica_role::leader || leader_epoch_ != epoch || !tracker_) co_return;
+  bool accepted = resp && resp->error == 0;
+  if (resp && resp->leader_epoch == leader_epoch_ && resp->partition_epoch >= partition_epoch_) {
+    partition_epoch_ = resp->partition_epoch;
+    isr_ = resp->isr;
+  }
+  tracker_->change_done(
+      accepted, resp && resp->leader_epoch == leader_epoch_ ? resp->isr : std::vector<int32_t>{},
+      log_end_offset(), wall_clock_ms());
+  if (!accepted) {
+    RILL_WARN("partition", "%s-%d: ISR change refused (%s)", topic_.c_str(), index_,
+              resp ? std::to_string(resp->error).c_str() : "controller unreachable");
+  }
+  advance_high_watermark();
+  data_arrived_.notify_all();
+}
+
+task<partition_errc> partition_replica::append_from_leader(std::span<const uint8_t> records,
+                                                           int64_t leader_high_watermark) {
+  if (role_ != replica_role::follower) co_return partition_errc::not_leader;
+  std::vector<std::pair<size_t, size_t>> spans;
+  if (!records.empty() && !split_batches(records, &spans)) co_return partition_errc::corrupt_batch;
+  for (const auto& [at, size] : spans) {
+    storage::batch_view v(records.data() + at);
+    if (v.last_offset() < log_end_offset()) continue;  // already here
+    auto batch = std::make_shared<std::vector<uint8_t>>(
+        records.begin() + static_cast<std::ptrdiff_t>(at),
+        records.begin() + static_cast<std::ptrdiff_t>(at + size));
+    auto r = co_await log_->append_replicated(std::move(batch));
+    if (!r.ok()) co_return from_log(r.error());
+  }
+  high_watermark_ = std::max(high_watermark_, std::min(leader_high_watermark, log_end_offset()));
+  if (!spans.empty()) data_arrived_.notify_all();
+  co_return partition_errc::ok;
+}
+
+task<partition_errc> partition_replica::truncate_diverged(int64_t end_offset) {
+  int64_t target = std::min(end_offset, log_end_offset());
+  RILL_WARN("partition", "%s-%d: log diverged from leader %d: truncating from %lld to %lld",
+            topic_.c_str(), index_, leader_id_, static_cast<long long>(log_end_offset()),
+            static_cast<long long>(target));
+  storage::log_errc e = co_await log_->truncate_to(target);
+  high_watermark_ = std::min(high_watermark_, log_end_offset());
+  co_return from_log(e);
+}
+
+task<partition_errc> partition_replica::reset_to(int64_t offset) {
+  storage::log_errc e = co_await log_->reset_to(offset);
+  high_watermark_ = offset;
+  co_return from_log(e);
+}
+
 task<void> partition_replica::close() {
+  role_ = replica_role::offline;
+  tracker_.reset();
   data_arrived_.notify_all();
   co_await log_->close();
 }

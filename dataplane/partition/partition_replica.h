@@ -1,21 +1,29 @@
 // partition_replica: one partition's replica on this broker: its log, its
-// idempotent-producer table and its high watermark. Owned by the shard that
-// owns the partition (shard_state) and used only on that shard's thread.
+// idempotent-producer table, its role (leader, follower or offline) and its
+// high watermark. Owned by the shard that owns the partition (shard_state),
+// used only on that shard's thread.
 //
-// In this build a partition has one replica (replication factor 1), so the
-// ISR is the leader alone and the high watermark is the log end offset once
-// an append has completed; acks=all therefore completes with the leader's
-// append and min.insync.replicas above 1 is refused (NOT_ENOUGH_REPLICAS).
+// As leader it tracks its followers (replication::isr_tracker): follower
+// fetches move their log ends and the high watermark; ISR changes are asked
+// of the controller (AlterPartition) and used only once accepted; acks=all
+// produces wait for the high watermark to cover their batch. As follower it
+// appends what its fetcher brings from the leader (keeping offsets and
+// epochs), truncates where the leader's epoch history says its log
+// diverged, and keeps the leader's high watermark.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/task.h"
+#include "control/controller_rpc.h"
 #include "control/metadata_model.h"
 #include "dataplane/partition/partition_errc.h"
 #include "dataplane/partition/producer_state.h"
+#include "dataplane/replication/isr_tracker.h"
 #include "dataplane/runtime/shard.h"
 #include "dataplane/runtime/wait_queue.h"
 #include "storage/partition_log.h"
@@ -25,6 +33,7 @@ namespace rill::partition {
 struct produce_outcome {
   partition_errc error = partition_errc::ok;
   int64_t base_offset = -1;
+  int64_t last_offset = -1;
   int64_t log_append_time_ms = -1;
   int64_t log_start_offset = -1;
 };
@@ -33,6 +42,8 @@ struct fetch_outcome {
   partition_errc error = partition_errc::ok;
   int64_t high_watermark = -1;
   int64_t log_start_offset = -1;
+  int32_t diverging_epoch = -1;  // follower fetches: where the follower's log diverged
+  int64_t diverging_end_offset = -1;
   storage::read_result records;
 };
 
@@ -43,46 +54,80 @@ struct offset_lookup {
   int32_t leader_epoch = -1;
 };
 
+enum class replica_role : uint8_t { offline, leader, follower };
+
+using isr_change_sender = std::function<task<std::optional<control::rpc::alter_partition_response>>(
+    control::rpc::alter_partition_request)>;
+
+struct replica_options {
+  int32_t broker_id = 1;
+  int32_t min_insync_replicas = 1;
+  int64_t replica_lag_time_max_ms = 30000;
+  isr_change_sender send_isr_change;  // null: no controller (standalone)
+};
+
 class partition_replica {
  public:
   partition_replica(runtime::shard& s, std::string topic, int32_t index,
-                    std::unique_ptr<storage::partition_log> log, int32_t min_insync_replicas);
+                    std::unique_ptr<storage::partition_log> log, replica_options options);
   const std::string& topic() const { return topic_; }
   int32_t index() const { return index_; }
 
-  // Applies the controller's view: leadership, epoch, ISR.
-  void update(const control::partition_info& info, int32_t local_broker_id);
+  // Applies the controller's view: role, leader, epochs, replicas, ISR.
+  void update(const control::partition_info& info);
 
-  // Appends a producer's record set (one or more batches). acks: 0, 1, -1.
-  task<produce_outcome> produce(storage::batch_bytes records, int16_t acks);
-  // Reads from offset, below the high watermark.
+  task<produce_outcome> produce(storage::batch_bytes records, int16_t acks, int32_t timeout_ms);
+  // Consumers: reads below the high watermark.
   task<fetch_outcome> fetch(int64_t offset, int32_t max_bytes, int32_t current_leader_epoch);
-  // ListOffsets: -1 latest, -2 earliest, -3 max timestamp, else by timestamp.
+  // Followers: reads below the log end; records the follower's progress.
+  task<fetch_outcome> replica_fetch(int32_t replica, int64_t offset, int32_t last_fetched_epoch,
+                                    int32_t current_leader_epoch, int32_t max_bytes);
   task<offset_lookup> list_offset(int64_t timestamp, int32_t current_leader_epoch);
 
+  // Leader: asks the controller for an ISR change when one is due.
+  void maybe_change_isr();
+  // Follower: what the fetcher brought.
+  task<partition_errc> append_from_leader(std::span<const uint8_t> records,
+                                          int64_t leader_high_watermark);
+  task<partition_errc> truncate_diverged(int64_t end_offset);
+  task<partition_errc> reset_to(int64_t offset);
+
+  replica_role role() const { return role_; }
+  bool is_leader() const { return role_ == replica_role::leader; }
+  int32_t leader_id() const { return leader_id_; }
+  int32_t leader_epoch() const { return leader_epoch_; }
   int64_t high_watermark() const { return high_watermark_; }
+  int64_t log_end_offset() const { return log_->log_end_offset(); }
+  // Woken on appends, high-watermark moves, role and ISR changes.
   runtime::wait_queue& data_arrived() { return data_arrived_; }
   storage::partition_log& log() { return *log_; }
-  bool is_leader() const { return leader_; }
-  int32_t leader_epoch() const { return leader_epoch_; }
 
   task<void> close();
 
  private:
   partition_errc check_leader_epoch(int32_t current_leader_epoch) const;
   task<produce_outcome> append_one(storage::batch_bytes batch);
+  task<partition_errc> wait_for_commit(int64_t end_offset, int32_t epoch, uint64_t deadline_ns);
   void advance_high_watermark();
+  task<void> send_isr_change(replication::isr_change change);
 
+  runtime::shard* shard_;
   std::string topic_;
   int32_t index_;
   std::unique_ptr<storage::partition_log> log_;
-  int32_t min_insync_replicas_;
-  bool leader_ = false;
-  int32_t leader_epoch_ = 0;
-  size_t isr_size_ = 1;
+  replica_options options_;
+  replica_role role_ = replica_role::offline;
+  int32_t leader_id_ = -1;
+  int32_t leader_epoch_ = -1;
+  int32_t partition_epoch_ = -1;
+  std::vector<int32_t> replicas_;
+  std::vector<int32_t> isr_;
   int64_t high_watermark_ = 0;
+  std::unique_ptr<replication::isr_tracker> tracker_;  // while leading
   producer_state producers_;
   runtime::wait_queue data_arrived_;
 };
+
+int64_t wall_clock_ms();
 
 }  // namespace rill::partition

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <vector>
 
 #include "base/assert.h"
@@ -101,7 +102,7 @@ task<void> shard_state::apply_one(control::snapshot_ptr next) {
       bool mine = std::find(p.replicas.begin(), p.replicas.end(), me) != p.replicas.end();
       if (!mine || owner_of(name, p.index) != shard_->id()) continue;
       if (find(name, p.index) == nullptr) co_await open_partition(topic, p);
-      if (partition_replica* r = find(name, p.index)) r->update(p, me);
+      if (partition_replica* r = find(name, p.index)) r->update(p);
     }
   }
   for (auto it = partitions_.begin(); it != partitions_.end();) {
@@ -122,6 +123,56 @@ task<void> shard_state::apply_one(control::snapshot_ptr next) {
               ec ? ec.message().c_str() : "data deleted");
   }
   snapshot_ = std::move(next);
+  co_await reconcile_fetchers();
+}
+
+task<void> shard_state::reconcile_fetchers() {
+  // One fetcher per leader broker, carrying every partition this shard
+  // follows on it.
+  std::map<int32_t, std::set<std::pair<std::string, int32_t>>> wanted;
+  for (const auto& [k, r] : partitions_) {
+    if (r->role() == replica_role::follower) wanted[r->leader_id()].insert(k);
+  }
+  for (auto it = fetchers_.begin(); it != fetchers_.end();) {
+    auto b = snapshot_->brokers.find(it->first);
+    net::socket_address address;
+    bool same_address = b != snapshot_->brokers.end() &&
+                        net::socket_address::parse(
+                            b->second.host, static_cast<uint16_t>(b->second.port), &address) &&
+                        address.to_string() == it->second->leader_address().to_string();
+    if (wanted.count(it->first) == 0 || !same_address) {
+      std::unique_ptr<replication::replica_fetcher> gone = std::move(it->second);
+      it = fetchers_.erase(it);
+      co_await gone->stop();
+    } else {
+      ++it;
+    }
+  }
+  if (!wanted.empty() && !fetch_buffers_) {
+    fetch_buffers_ = std::make_unique<net::provided_buffer_ring>(
+        *shard_,
+        net::buffer_ring_options{.group_id = 8, .buffer_count = 256, .buffer_bytes = 64 * 1024});
+  }
+  for (auto& [leader, parts] : wanted) {
+    auto& f = fetchers_[leader];
+    if (!f) {
+      auto b = snapshot_->brokers.find(leader);
+      net::socket_address address;
+      if (b == snapshot_->brokers.end() ||
+          !net::socket_address::parse(b->second.host, static_cast<uint16_t>(b->second.port),
+                                      &address)) {
+        fetchers_.erase(leader);
+        continue;
+      }
+      f = std::make_unique<replication::replica_fetcher>(
+          *shard_,
+          replication::fetcher_options{
+              .self = settings_->broker_id, .leader = leader, .leader_address = address},
+          fetch_buffers_.get(), [this](const std::string& t, int32_t p) { return find(t, p); });
+      f->start();
+    }
+    f->set_partitions(parts);
+  }
 }
 
 task<void> shard_state::open_partition(const control::topic_info& topic,
@@ -135,8 +186,12 @@ task<void> shard_state::open_partition(const control::topic_info& topic,
   }
   int32_t min_isr = static_cast<int32_t>(std::stoll(topic_config_value(
       topic, "min.insync.replicas", std::to_string(settings_->min_insync_replicas))));
+  replica_options replica{.broker_id = settings_->broker_id,
+                          .min_insync_replicas = min_isr,
+                          .replica_lag_time_max_ms = settings_->replica_lag_time_max_ms,
+                          .send_isr_change = isr_change_sender_};
   partitions_[{topic.name, p.index}] = std::make_unique<partition_replica>(
-      *shard_, topic.name, p.index, std::move(opened).value(), min_isr);
+      *shard_, topic.name, p.index, std::move(opened).value(), std::move(replica));
 }
 
 void shard_state::start_background() {
@@ -166,6 +221,8 @@ task<void> shard_state::background_loop() {
       }
       p = find(k.first, k.second);
       if (retention_due && p != nullptr) (void)co_await p->log().apply_retention();
+      p = find(k.first, k.second);
+      if (p != nullptr) p->maybe_change_isr();
     }
     if (retention_due) last_retention = runtime::monotonic_ns();
   }
@@ -173,6 +230,8 @@ task<void> shard_state::background_loop() {
 
 task<void> shard_state::shutdown() {
   stopping_ = true;
+  for (auto& [leader, f] : fetchers_) co_await f->stop();
+  fetchers_.clear();
   for (auto& [k, p] : partitions_) co_await p->close();
   partitions_.clear();
 }

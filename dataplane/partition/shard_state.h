@@ -16,6 +16,7 @@
 #include "control/metadata_model.h"
 #include "dataplane/partition/broker_settings.h"
 #include "dataplane/partition/partition_replica.h"
+#include "dataplane/replication/replica_fetcher.h"
 #include "dataplane/runtime/shard.h"
 #include "dataplane/runtime/uring_file_io.h"
 #include "dataplane/runtime/wait_queue.h"
@@ -41,6 +42,8 @@ class shard_state {
   task<void> apply(control::snapshot_ptr next);
   void start_background();
   task<void> shutdown();
+  // Where leaders send ISR changes (the controller); unset when standalone.
+  void set_isr_change_sender(isr_change_sender sender) { isr_change_sender_ = std::move(sender); }
   size_t partition_count() const { return partitions_.size(); }
 
  private:
@@ -49,6 +52,7 @@ class shard_state {
   task<void> open_partition(const control::topic_info& topic, const control::partition_info& p);
   storage::log_options log_options_for(const control::topic_info& topic, int32_t index) const;
   task<void> background_loop();
+  task<void> reconcile_fetchers();
 
   runtime::shard* shard_;
   const broker_settings* settings_;
@@ -59,6 +63,9 @@ class shard_state {
   control::snapshot_ptr pending_;
   runtime::wait_queue applied_;
   bool stopping_ = false;
+  isr_change_sender isr_change_sender_;
+  std::unique_ptr<net::provided_buffer_ring> fetch_buffers_;
+  std::map<int32_t, std::unique_ptr<replication::replica_fetcher>> fetchers_;  // by leader broker
 };
 
 // The effective value of a topic config: the topic's override or the default.

@@ -21,28 +21,37 @@ struct fetch_item {
   fetch_partition request;
 };
 
-task<partition::fetch_outcome> fetch_one(std::string topic, fetch_partition p) {
+task<partition::fetch_outcome> fetch_one(std::string topic, fetch_partition p, int32_t replica_id) {
   partition::partition_replica* r = partition::shard_state::local().find(topic, p.index);
   if (r == nullptr) co_return partition::fetch_outcome{partition::partition_errc::not_leader};
+  if (replica_id >= 0) {
+    co_return co_await r->replica_fetch(replica_id, p.fetch_offset, p.last_fetched_epoch,
+                                        p.current_leader_epoch, p.max_bytes);
+  }
   co_return co_await r->fetch(p.fetch_offset, p.max_bytes, p.current_leader_epoch);
 }
 
-task<std::vector<partition::fetch_outcome>> fetch_on_owner(std::vector<fetch_item> items) {
+task<std::vector<partition::fetch_outcome>> fetch_on_owner(std::vector<fetch_item> items,
+                                                           int32_t replica_id) {
   std::vector<task<partition::fetch_outcome>> work;
-  for (const fetch_item& item : items) work.push_back(fetch_one(item.topic, item.request));
+  for (const fetch_item& item : items)
+    work.push_back(fetch_one(item.topic, item.request, replica_id));
   co_return co_await runtime::when_all(std::move(work));
 }
 
 // Waits on the owning shard until one of the partitions' high watermark
 // passes its fetch offset, or until deadline_ns.
-task<bool> wait_for_data_on_owner(std::vector<fetch_item> items, uint64_t deadline_ns) {
+task<bool> wait_for_data_on_owner(std::vector<fetch_item> items, uint64_t deadline_ns,
+                                  int32_t replica_id) {
   auto& local = partition::shard_state::local();
   for (;;) {
     partition::partition_replica* first = nullptr;
     for (const fetch_item& item : items) {
       partition::partition_replica* r = local.find(item.topic, item.request.index);
       if (r == nullptr) continue;
-      if (r->high_watermark() > item.request.fetch_offset) co_return true;
+      // Followers wait for the log end to move, consumers for the high watermark.
+      int64_t visible = replica_id >= 0 ? r->log_end_offset() : r->high_watermark();
+      if (visible > item.request.fetch_offset) co_return true;
       if (first == nullptr) first = r;
     }
     if (first == nullptr || runtime::monotonic_ns() >= deadline_ns) co_return false;
@@ -88,8 +97,9 @@ task<handler_result> handle_fetch(const request_header& h, wire_reader& in, requ
     std::vector<task<std::vector<partition::fetch_outcome>>> work;
     for (auto& entry : by_owner) {
       const std::vector<fetch_item>& items = entry.second;
-      work.push_back(runtime::submit_to(runtime::shard_id(entry.first),
-                                        [&items]() { return fetch_on_owner(items); }));
+      work.push_back(runtime::submit_to(runtime::shard_id(entry.first), [&items, &req]() {
+        return fetch_on_owner(items, req.replica_id);
+      }));
     }
     auto results = co_await runtime::when_all(std::move(work));
     size_t total = 0;
@@ -104,8 +114,10 @@ task<handler_result> handle_fetch(const request_header& h, wire_reader& in, requ
         pr.high_watermark = o.high_watermark;
         pr.last_stable_offset = o.high_watermark;
         pr.log_start_offset = o.log_start_offset;
+        pr.diverging_epoch = o.diverging_epoch;
+        pr.diverging_end_offset = o.diverging_end_offset;
         total += o.records.bytes;
-        any_error = any_error || o.error != partition::partition_errc::ok;
+        any_error = any_error || o.error != partition::partition_errc::ok || o.diverging_epoch >= 0;
         pr.records = std::move(o.records);
       }
       ++g;
@@ -119,7 +131,7 @@ task<handler_result> handle_fetch(const request_header& h, wire_reader& in, requ
     const std::vector<fetch_item>& first = by_owner.begin()->second;
     (void)co_await runtime::submit_to(
         runtime::shard_id(by_owner.begin()->first),
-        [&first, slice]() { return wait_for_data_on_owner(first, slice); });
+        [&first, slice, &req]() { return wait_for_data_on_owner(first, slice, req.replica_id); });
   }
   handler_result r;
   r.response = start_response(h);

@@ -22,18 +22,20 @@ struct produce_item {
 };
 
 task<partition::produce_outcome> produce_one(std::string topic, int32_t index,
-                                             storage::batch_bytes records, int16_t acks) {
+                                             storage::batch_bytes records, int16_t acks,
+                                             int32_t timeout_ms) {
   partition::partition_replica* r = partition::shard_state::local().find(topic, index);
   if (r == nullptr) co_return partition::produce_outcome{partition::partition_errc::not_leader};
-  co_return co_await r->produce(std::move(records), acks);
+  co_return co_await r->produce(std::move(records), acks, timeout_ms);
 }
 
 // Runs on the owning shard: all of its partitions at once.
 task<std::vector<partition::produce_outcome>> produce_on_owner(std::vector<produce_item> items,
-                                                               int16_t acks) {
+                                                               int16_t acks, int32_t timeout_ms) {
   std::vector<task<partition::produce_outcome>> work;
   for (produce_item& item : items) {
-    work.push_back(produce_one(item.topic, item.partition, std::move(item.records), acks));
+    work.push_back(
+        produce_one(item.topic, item.partition, std::move(item.records), acks, timeout_ms));
   }
   co_return co_await runtime::when_all(std::move(work));
 }
@@ -80,10 +82,11 @@ task<handler_result> handle_produce(const request_header& h, wire_reader& in,
   for (auto& [owner, items] : by_owner) {
     groups.push_back(items);  // keeps the slots; records move to the owner
     int16_t acks = req.acks;
-    work.push_back(
-        runtime::submit_to(runtime::shard_id(owner), [items = std::move(items), acks]() mutable {
-          return produce_on_owner(std::move(items), acks);
-        }));
+    int32_t timeout_ms = req.timeout_ms;
+    work.push_back(runtime::submit_to(runtime::shard_id(owner),
+                                      [items = std::move(items), acks, timeout_ms]() mutable {
+                                        return produce_on_owner(std::move(items), acks, timeout_ms);
+                                      }));
   }
   auto results = co_await runtime::when_all(std::move(work));
   for (size_t g = 0; g < groups.size(); ++g) {

@@ -65,3 +65,32 @@ void encode_fetch_response(response_buffer& out, const request_header& h, error_
                            const std::vector<fetch_topic_response>& topics);
 
 }  // namespace rill::kafka
+
+namespace rill::kafka {
+
+// The client side of Fetch, used by follower replicas (always v12).
+constexpr int16_t k_replica_fetch_version = 12;
+
+struct fetched_partition {
+  int32_t index = 0;
+  error_code error = error_code::none;
+  int64_t high_watermark = -1;
+  int64_t log_start_offset = -1;
+  int32_t diverging_epoch = -1;
+  int64_t diverging_end_offset = -1;
+  std::span<const uint8_t> records;  // points into the response frame
+};
+
+struct fetched_topic {
+  std::string name;
+  std::vector<fetched_partition> partitions;
+};
+
+// Writes a whole v12 request frame (size, header v2, body).
+std::vector<uint8_t> encode_fetch_request_frame(int32_t correlation, const std::string& client_id,
+                                                const fetch_request& req);
+// Reads a v12 response (after the 4-byte size): header v1 and body.
+bool decode_fetch_response(wire_reader& in, int32_t* correlation, error_code* top_error,
+                           std::vector<fetched_topic>* topics);
+
+}  // namespace rill::kafka

@@ -1,0 +1,179 @@
+#include "dataplane/replication/replica_fetcher.h"
+
+#include "base/assert.h"
+#include "base/byte_order.h"
+#include "base/log.h"
+#include "dataplane/net/tcp_listener.h"
+#include "dataplane/runtime/clock.h"
+#include "dataplane/runtime/uring_op.h"
+
+namespace rill::replication {
+namespace {
+constexpr uint64_t k_retry_ns = 200 * runtime::k_ns_per_ms;
+constexpr uint64_t k_reply_slack_ns = 5000 * runtime::k_ns_per_ms;
+}  // namespace
+
+replica_fetcher::replica_fetcher(runtime::shard& s, fetcher_options options,
+                                 net::provided_buffer_ring* buffers, finder find)
+    : shard_(&s), options_(options), buffers_(buffers), find_(std::move(find)) {}
+
+replica_fetcher::~replica_fetcher() {
+  RILL_ASSERT(!running_, "fetcher destroyed while running; await stop()");
+}
+
+void replica_fetcher::set_partitions(std::set<std::pair<std::string, int32_t>> partitions) {
+  partitions_ = std::move(partitions);
+  changed_.notify_all();
+}
+
+void replica_fetcher::start() {
+  running_ = true;
+  spawn(run());
+}
+
+task<void> replica_fetcher::stop() {
+  stopping_ = true;
+  changed_.notify_all();
+  if (connection_) connection_->shutdown_read();
+  while (running_) co_await stopped_.wait(*shard_);
+}
+
+task<bool> replica_fetcher::connect() {
+  if (connection_ && !connection_->peer_closed()) co_return true;
+  co_await disconnect();
+  auto fd =
+      co_await net::tcp_connect(*shard_, options_.leader_address, 1000 * runtime::k_ns_per_ms);
+  if (!fd.ok()) co_return false;
+  connection_ = std::make_unique<net::tcp_connection>(
+      *shard_, fd.value(), buffers_,
+      net::connection_options{.input_bytes_max =
+                                  static_cast<size_t>(options_.response_max_bytes) * 2 + 4096});
+  connection_->start_receiving();
+  co_return true;
+}
+
+task<void> replica_fetcher::disconnect() {
+  if (!connection_) co_return;
+  std::unique_ptr<net::tcp_connection> c = std::move(connection_);
+  co_await c->close();
+}
+
+task<void> replica_fetcher::run() {
+  bool warned = false;
+  while (!stopping_) {
+    if (partitions_.empty()) {
+      co_await changed_.wait(*shard_);
+      continue;
+    }
+    if (!co_await connect()) {
+      if (!warned) {
+        RILL_WARN("replication", "cannot reach leader %d at %s; retrying", options_.leader,
+                  options_.leader_address.to_string().c_str());
+      }
+      warned = true;
+      (void)co_await changed_.wait_until(*shard_, runtime::monotonic_ns() + k_retry_ns);
+      continue;
+    }
+    warned = false;
+    if (!co_await fetch_once()) {
+      co_await disconnect();
+      if (!stopping_)
+        (void)co_await changed_.wait_until(*shard_, runtime::monotonic_ns() + k_retry_ns);
+    }
+  }
+  co_await disconnect();
+  running_ = false;
+  stopped_.notify_all();
+}
+
+task<bool> replica_fetcher::fetch_once() {
+  kafka::fetch_request req;
+  req.replica_id = options_.self;
+  req.max_wait_ms = options_.max_wait_ms;
+  req.min_bytes = 1;
+  req.max_bytes = options_.response_max_bytes;
+  req.session_id = 0;
+  req.session_epoch = -1;
+  std::map<std::string, kafka::fetch_topic> by_topic;
+  for (const auto& [topic, index] : partitions_) {
+    partition::partition_replica* r = find_(topic, index);
+    if (r == nullptr || r->role() != partition::replica_role::follower ||
+        r->leader_id() != options_.leader)
+      continue;
+    kafka::fetch_topic& t = by_topic[topic];
+    t.name = topic;
+    t.partitions.push_back({index, r->leader_epoch(), r->log_end_offset(),
+                            r->log().epochs().latest_epoch(), r->log().log_start_offset(),
+                            options_.partition_max_bytes});
+  }
+  if (by_topic.empty()) {
+    (void)co_await changed_.wait_until(*shard_, runtime::monotonic_ns() + k_retry_ns);
+    co_return true;
+  }
+  for (auto& [name, t] : by_topic) req.topics.push_back(std::move(t));
+  int32_t correlation = ++correlation_;
+  net::tcp_connection& c = *connection_;
+  if (co_await c.send_all(kafka::encode_fetch_request_frame(correlation, "rill-replica", req)) != 0)
+    co_return false;
+  uint64_t deadline = runtime::monotonic_ns() +
+                      static_cast<uint64_t>(options_.max_wait_ms) * runtime::k_ns_per_ms +
+                      k_reply_slack_ns;
+  if (!co_await c.fill_until(4, deadline)) co_return false;
+  size_t size = load_be32(c.input().data());
+  if (size < 8 || size > static_cast<size_t>(options_.response_max_bytes) * 2) co_return false;
+  if (!co_await c.fill_until(4 + size, deadline)) co_return false;
+  std::vector<uint8_t> frame(c.input().begin() + 4,
+                             c.input().begin() + 4 + static_cast<std::ptrdiff_t>(size));
+  c.consume(4 + size);
+  wire_reader in(frame);
+  int32_t got_correlation = 0;
+  kafka::error_code top = kafka::error_code::none;
+  std::vector<kafka::fetched_topic> topics;
+  if (!kafka::decode_fetch_response(in, &got_correlation, &top, &topics) ||
+      got_correlation != correlation) {
+    RILL_WARN("replication", "bad fetch response from leader %d; reconnecting", options_.leader);
+    co_return false;
+  }
+  bool any_error = false;
+  for (const kafka::fetched_topic& t : topics) {
+    for (const kafka::fetched_partition& p : t.partitions) {
+      any_error = any_error || p.error != kafka::error_code::none;
+      co_await apply(t.name, p);
+    }
+  }
+  // Errors come back at once; do not spin on them until metadata changes.
+  if (any_error)
+    (void)co_await changed_.wait_until(*shard_,
+                                       runtime::monotonic_ns() + 50 * runtime::k_ns_per_ms);
+  co_return true;
+}
+
+task<void> replica_fetcher::apply(const std::string& topic, const kafka::fetched_partition& p) {
+  partition::partition_replica* r = find_(topic, p.index);
+  if (r == nullptr || r->role() != partition::replica_role::follower ||
+      r->leader_id() != options_.leader)
+    co_return;
+  if (p.diverging_epoch >= 0) {
+    (void)co_await r->truncate_diverged(p.diverging_end_offset);
+    co_return;
+  }
+  if (p.error == kafka::error_code::none) {
+    partition::partition_errc e = co_await r->append_from_leader(p.records, p.high_watermark);
+    if (e != partition::partition_errc::ok) {
+      RILL_ERROR("replication", "%s-%d: appending %zu bytes from leader %d failed: %s",
+                 topic.c_str(), p.index, p.records.size(), options_.leader,
+                 partition::partition_errc_name(e));
+    }
+  } else if (p.error == kafka::error_code::offset_out_of_range &&
+             r->log_end_offset() < p.log_start_offset) {
+    RILL_WARN("replication",
+              "%s-%d: leader's log starts at %lld, past ours; restarting the log there",
+              topic.c_str(), p.index, static_cast<long long>(p.log_start_offset));
+    (void)co_await r->reset_to(p.log_start_offset);
+  } else {
+    RILL_DEBUG("replication", "%s-%d: fetch from leader %d: error %d", topic.c_str(), p.index,
+               options_.leader, static_cast<int>(p.error));
+  }
+}
+
+}  // namespace rill::replication
