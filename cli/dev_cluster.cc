@@ -1,5 +1,7 @@
 #include "cli/dev_cluster.h"
 
+#include "dataplane/net/tcp_listener.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -274,6 +276,15 @@ int start(const char* self, const dev_options& o, bool detached) {
   std::string mk = "mkdir -p '" + o.dir + "'";
   if (system(mk.c_str()) != 0) return 1;
   std::vector<process_entry> entries = plan(o);
+  for (const process_entry& e : entries) {
+    if (!net::port_is_free("127.0.0.1", static_cast<uint16_t>(e.port))) {
+      fprintf(
+          stderr,
+          "rill dev: port %d is already in use; is another cluster running? (`rill dev status`)\n",
+          e.port);
+      return 1;
+    }
+  }
   for (process_entry& e : entries) e.pid = spawn_process(self, o, e, detached);
   write_state(o, entries);
   if (!wait_ready(entries, o.brokers, o.base_port, 30)) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds Rill. Usage: scripts/build.sh [release|sanitize] (default release).
+# Builds Rill. Usage: scripts/build.sh [release|sanitize|fuzz] (default release).
 #   release:  build/         -O2 -g, mimalloc, benchmarks
 #   sanitize: build-sanitize/ ASan+UBSan, unit tests only
+#   fuzz:     build-fuzz/     libFuzzer targets (tests/fuzz)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 kind="${1:-release}"
@@ -18,8 +19,13 @@ case "$kind" in
       -DRILL_BUILD_BENCH=OFF >/dev/null
     cmake --build "$root/build-sanitize" -j"$jobs"
     ;;
+  fuzz)
+    cmake -S "$root" -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=Release -DRILL_FUZZ=ON -DRILL_BUILD_BENCH=OFF \
+      -DRILL_BUILD_TESTS=ON >/dev/null
+    cmake --build "$root/build-fuzz" -j"$jobs" --target request_decode_fuzz
+    ;;
   *)
-    echo "usage: $0 [release|sanitize]" >&2
+    echo "usage: $0 [release|sanitize|fuzz]" >&2
     exit 2
     ;;
 esac

@@ -13,4 +13,9 @@ echo "== unit tests (ASan+UBSan)"
 (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 ctest -L unit --output-on-failure -j2 --timeout 300)
 echo "== integration tests (release build, real clients)"
 (cd build && ctest -L integration --output-on-failure --timeout 600)
+echo "== fuzzing request decoding (bounded)"
+"$root/scripts/build.sh" fuzz
+mkdir -p build-fuzz/corpus
+"$root/build-fuzz/tests/fuzz/request_decode_fuzz" -max_total_time="${RILL_FUZZ_SECONDS:-30}" -print_final_stats=1 \
+  build-fuzz/corpus "$root/tests/fuzz/corpus" 2>&1 | tail -5
 echo "== all tests passed"

@@ -205,6 +205,11 @@ int run_controller(const std::vector<std::string>& args) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  if (!net::port_is_free(c.text("listen.host"), static_cast<uint16_t>(c.integer("port")))) {
+    RILL_ERROR("controller", "%s:%lld is already in use (another controller?); not starting",
+               c.text("listen.host").c_str(), static_cast<long long>(c.integer("port")));
+    return 1;
+  }
   runtime::runtime rt({.shard_count = 1, .pin_threads = false});
   std::atomic<int> failed{0};
   rt.start([&](runtime::shard& s) {

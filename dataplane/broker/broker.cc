@@ -99,6 +99,11 @@ int run_broker(const partition::broker_settings& settings) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // inherited by the shard threads
   signal(SIGPIPE, SIG_IGN);
   log_allocator();
+  if (!net::port_is_free(settings.listen_host, static_cast<uint16_t>(settings.port))) {
+    RILL_ERROR("broker", "%s:%d is already in use (another broker?); not starting",
+               settings.listen_host.c_str(), settings.port);
+    return 1;
+  }
   RILL_INFO("broker", "broker %d starting: %u shards, Kafka on %s:%d, data in %s",
             settings.broker_id, settings.shards, settings.listen_host.c_str(), settings.port,
             settings.data_dir.c_str());

@@ -111,6 +111,18 @@ task<void> tcp_listener::stop() {
   fd_ = -1;
 }
 
+bool port_is_free(const std::string& host, uint16_t port) {
+  socket_address addr;
+  if (!socket_address::parse(host, port, &addr)) return false;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  bool free = bind(fd, reinterpret_cast<const sockaddr*>(&addr.sin), sizeof(addr.sin)) == 0;
+  ::close(fd);
+  return free;
+}
+
 task<result<int, net_errc>> tcp_connect(runtime::shard& s, const socket_address& to,
                                         uint64_t timeout_ns) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

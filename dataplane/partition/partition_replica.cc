@@ -136,7 +136,12 @@ void partition_replica::update(const control::partition_info& info) {
     tracker_->on_metadata(info.replicas, info.isr, wall_clock_ms());
   }
   advance_high_watermark();
+  notify_waiters();
+}
+
+void partition_replica::notify_waiters() {
   data_arrived_.notify_all();
+  if (options_.shard_activity != nullptr) options_.shard_activity->notify_all();
 }
 
 void partition_replica::advance_high_watermark() {
@@ -144,7 +149,7 @@ void partition_replica::advance_high_watermark() {
   tracker_->on_leader_append(log_end_offset());
   if (tracker_->high_watermark() > high_watermark_) {
     high_watermark_ = tracker_->high_watermark();
-    data_arrived_.notify_all();
+    notify_waiters();
   }
 }
 
@@ -227,7 +232,7 @@ task<produce_outcome> partition_replica::append_one(storage::batch_bytes batch) 
     co_return produce_outcome{from_log(r.error())};
   }
   if (idempotent) producers_.appended(id, r.value().base_offset);
-  data_arrived_.notify_all();  // followers long-polling for new data
+  notify_waiters();  // followers long-polling for new data
   advance_high_watermark();
   co_return produce_outcome{partition_errc::ok, r.value().base_offset, r.value().last_offset,
                             r.value().log_append_time_ms, log_->log_start_offset()};
@@ -355,7 +360,7 @@ task<void> partition_replica::send_isr_change(replication::isr_change change) {
               resp ? std::to_string(resp->error).c_str() : "controller unreachable");
   }
   advance_high_watermark();
-  data_arrived_.notify_all();
+  notify_waiters();
 }
 
 task<partition_errc> partition_replica::append_from_leader(std::span<const uint8_t> records,
@@ -373,7 +378,7 @@ task<partition_errc> partition_replica::append_from_leader(std::span<const uint8
     if (!r.ok()) co_return from_log(r.error());
   }
   high_watermark_ = std::max(high_watermark_, std::min(leader_high_watermark, log_end_offset()));
-  if (!spans.empty()) data_arrived_.notify_all();
+  if (!spans.empty()) notify_waiters();
   co_return partition_errc::ok;
 }
 
@@ -396,7 +401,7 @@ task<partition_errc> partition_replica::reset_to(int64_t offset) {
 task<void> partition_replica::close() {
   role_ = replica_role::offline;
   tracker_.reset();
-  data_arrived_.notify_all();
+  notify_waiters();
   co_await log_->close();
 }
 

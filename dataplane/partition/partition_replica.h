@@ -64,6 +64,8 @@ struct replica_options {
   int32_t min_insync_replicas = 1;
   int64_t replica_lag_time_max_ms = 30000;
   isr_change_sender send_isr_change;  // null: no controller (standalone)
+  // Notified with data_arrived(): lets one waiter watch many partitions.
+  runtime::wait_queue* shard_activity = nullptr;
 };
 
 class partition_replica {
@@ -109,6 +111,7 @@ class partition_replica {
   task<produce_outcome> append_one(storage::batch_bytes batch);
   task<partition_errc> wait_for_commit(int64_t end_offset, int32_t epoch, uint64_t deadline_ns);
   void advance_high_watermark();
+  void notify_waiters();
   task<void> send_isr_change(replication::isr_change change);
 
   runtime::shard* shard_;

@@ -189,7 +189,8 @@ task<void> shard_state::open_partition(const control::topic_info& topic,
   replica_options replica{.broker_id = settings_->broker_id,
                           .min_insync_replicas = min_isr,
                           .replica_lag_time_max_ms = settings_->replica_lag_time_max_ms,
-                          .send_isr_change = isr_change_sender_};
+                          .send_isr_change = isr_change_sender_,
+                          .shard_activity = &activity_};
   partitions_[{topic.name, p.index}] = std::make_unique<partition_replica>(
       *shard_, topic.name, p.index, std::move(opened).value(), std::move(replica));
 }

@@ -45,6 +45,9 @@ class shard_state {
   // Where leaders send ISR changes (the controller); unset when standalone.
   void set_isr_change_sender(isr_change_sender sender) { isr_change_sender_ = std::move(sender); }
   size_t partition_count() const { return partitions_.size(); }
+  // Woken whenever any partition of this shard gets data or a new high
+  // watermark (long-polling fetches watch several partitions at once).
+  runtime::wait_queue& activity() { return activity_; }
 
  private:
   using key = std::pair<std::string, int32_t>;
@@ -62,6 +65,7 @@ class shard_state {
   bool applying_ = false;
   control::snapshot_ptr pending_;
   runtime::wait_queue applied_;
+  runtime::wait_queue activity_;
   bool stopping_ = false;
   isr_change_sender isr_change_sender_;
   std::unique_ptr<net::provided_buffer_ring> fetch_buffers_;

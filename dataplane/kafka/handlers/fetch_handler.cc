@@ -45,18 +45,18 @@ task<bool> wait_for_data_on_owner(std::vector<fetch_item> items, uint64_t deadli
                                   int32_t replica_id) {
   auto& local = partition::shard_state::local();
   for (;;) {
-    partition::partition_replica* first = nullptr;
+    bool any = false;
     for (const fetch_item& item : items) {
       partition::partition_replica* r = local.find(item.topic, item.request.index);
       if (r == nullptr) continue;
+      any = true;
       // Followers wait for the log end to move, consumers for the high watermark.
       int64_t visible = replica_id >= 0 ? r->log_end_offset() : r->high_watermark();
       if (visible > item.request.fetch_offset) co_return true;
-      if (first == nullptr) first = r;
     }
-    if (first == nullptr || runtime::monotonic_ns() >= deadline_ns) co_return false;
+    if (!any || runtime::monotonic_ns() >= deadline_ns) co_return false;
     // Any append on this shard's partitions wakes us to re-check.
-    auto reason = co_await first->data_arrived().wait_until(local.shard(), deadline_ns);
+    auto reason = co_await local.activity().wait_until(local.shard(), deadline_ns);
     if (reason == runtime::wake_reason::timed_out) co_return false;
   }
 }

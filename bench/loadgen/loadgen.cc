@@ -1,0 +1,353 @@
+// rill-bench: the end-to-end load generator, on librdkafka (the client
+// production users run).
+//
+//   rill-bench produce|consume|e2e --bootstrap=HOST:PORT --topic=T [options]
+//
+// produce: N producer threads send records (fixed rate or unthrottled) and
+//          measure send-to-acknowledgement latency per record;
+// consume: reads from the earliest offset and reports throughput;
+// e2e:     produces and consumes at once; each record carries its send time
+//          and the consumer reports producer-to-consumer latency.
+// Live progress every second on stderr; the summary (records/s, MB/s,
+// p50/p90/p99/p99.9/p99.99/max) on stdout, as JSON with --json.
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/latency_histogram.h"
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+using rill::bench::latency_histogram;
+
+struct options {
+  std::string mode = "produce";
+  std::string bootstrap = "127.0.0.1:9092";
+  std::string topic = "rill-bench";
+  int partitions = 1;
+  int replication_factor = 1;
+  size_t record_bytes = 1024;
+  double rate = 0;  // records per second over all producers; 0: unthrottled
+  std::string acks = "1";
+  int linger_ms = 1;
+  int batch_bytes = 16384;
+  int producers = 1;
+  double duration_s = 10;
+  std::string keys = "none";  // none | random | sequential
+  std::string compression = "none";
+  bool idempotent = false;
+  bool json = false;
+  std::string label;
+};
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
+      .count();
+}
+
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool parse(int argc, char** argv, options* o) {
+  if (argc < 2) return false;
+  o->mode = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    size_t eq = a.find('=');
+    if (a.rfind("--", 0) != 0) return false;
+    std::string k = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    std::string v = eq == std::string::npos ? "true" : a.substr(eq + 1);
+    if (k == "bootstrap")
+      o->bootstrap = v;
+    else if (k == "topic")
+      o->topic = v;
+    else if (k == "partitions")
+      o->partitions = std::stoi(v);
+    else if (k == "replication-factor")
+      o->replication_factor = std::stoi(v);
+    else if (k == "record-bytes")
+      o->record_bytes = std::stoul(v);
+    else if (k == "rate")
+      o->rate = std::stod(v);
+    else if (k == "acks")
+      o->acks = v;
+    else if (k == "linger-ms")
+      o->linger_ms = std::stoi(v);
+    else if (k == "batch-bytes")
+      o->batch_bytes = std::stoi(v);
+    else if (k == "producers")
+      o->producers = std::stoi(v);
+    else if (k == "duration-s")
+      o->duration_s = std::stod(v);
+    else if (k == "keys")
+      o->keys = v;
+    else if (k == "compression")
+      o->compression = v;
+    else if (k == "idempotent")
+      o->idempotent = v == "true";
+    else if (k == "json")
+      o->json = v == "true";
+    else if (k == "label")
+      o->label = v;
+    else {
+      fprintf(stderr, "rill-bench: unknown option --%s\n", k.c_str());
+      return false;
+    }
+  }
+  return o->mode == "produce" || o->mode == "consume" || o->mode == "e2e";
+}
+
+rd_kafka_conf_t* base_conf(const options& o) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[256];
+  rd_kafka_conf_set(conf, "bootstrap.servers", o.bootstrap.c_str(), err, sizeof(err));
+  rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err));
+  return conf;
+}
+
+void set(rd_kafka_conf_t* conf, const char* k, const std::string& v) {
+  char err[256];
+  if (rd_kafka_conf_set(conf, k, v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+    fprintf(stderr, "rill-bench: %s=%s: %s\n", k, v.c_str(), err);
+    exit(2);
+  }
+}
+
+// Creates the topic with the requested layout (an existing one is kept).
+void ensure_topic(const options& o) {
+  rd_kafka_conf_t* conf = base_conf(o);
+  char err[256];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  rd_kafka_NewTopic_t* nt =
+      rd_kafka_NewTopic_new(o.topic.c_str(), o.partitions, o.replication_factor, err, sizeof(err));
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 15000);
+  if (ev != nullptr) {
+    const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev);
+    size_t n = 0;
+    const rd_kafka_topic_result_t** topics = rd_kafka_CreateTopics_result_topics(res, &n);
+    for (size_t i = 0; i < n; ++i) {
+      rd_kafka_resp_err_t e = rd_kafka_topic_result_error(topics[i]);
+      if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        fprintf(stderr, "rill-bench: creating %s: %s\n", o.topic.c_str(), rd_kafka_err2str(e));
+      }
+    }
+    rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_queue_destroy(q);
+  rd_kafka_NewTopic_destroy(nt);
+  rd_kafka_destroy(rk);
+}
+
+struct shared_stats {
+  std::mutex mutex;
+  latency_histogram latency;
+  std::atomic<uint64_t> records{0};
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> errors{0};
+};
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto* stats = static_cast<shared_stats*>(opaque);
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    stats->errors++;
+    return;
+  }
+  int64_t sent = 0;
+  std::memcpy(&sent, m->payload, sizeof(sent));
+  int64_t latency = now_ns() - reinterpret_cast<intptr_t>(m->_private);
+  (void)sent;
+  {
+    std::lock_guard lock(stats->mutex);
+    stats->latency.record(static_cast<uint64_t>(latency < 0 ? 0 : latency));
+  }
+  stats->records++;
+  stats->bytes += m->len;
+}
+
+void producer_thread(const options& o, int index, shared_stats* stats, std::atomic<bool>* stop) {
+  rd_kafka_conf_t* conf = base_conf(o);
+  set(conf, "acks", o.acks);
+  set(conf, "linger.ms", std::to_string(o.linger_ms));
+  set(conf, "batch.size", std::to_string(o.batch_bytes));
+  set(conf, "compression.type", o.compression);
+  set(conf, "enable.idempotence", o.idempotent ? "true" : "false");
+  set(conf, "queue.buffering.max.kbytes", "1048576");
+  set(conf, "message.max.bytes", std::to_string(std::max<size_t>(1000000, o.record_bytes * 2)));
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_conf_set_opaque(conf, stats);
+  char err[256];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  std::vector<char> payload(std::max<size_t>(o.record_bytes, 16), 'x');
+  std::mt19937_64 rng(static_cast<uint64_t>(index) * 7919 + 1);
+  double per_thread_rate = o.rate / o.producers;
+  int64_t start = now_ns();
+  uint64_t sent = 0;
+  while (!stop->load()) {
+    if (per_thread_rate > 0) {
+      int64_t due = start + static_cast<int64_t>(static_cast<double>(sent) * 1e9 / per_thread_rate);
+      while (now_ns() < due && !stop->load()) {
+        rd_kafka_poll(rk, 0);
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      }
+    }
+    int64_t ts = wall_ns();
+    std::memcpy(payload.data(), &ts, sizeof(ts));
+    std::string key;
+    if (o.keys == "random") key = std::to_string(rng() % 100000);
+    if (o.keys == "sequential") key = std::to_string(sent);
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        rk, RD_KAFKA_V_TOPIC(o.topic.c_str()), RD_KAFKA_V_VALUE(payload.data(), o.record_bytes),
+        RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<intptr_t>(now_ns()))),
+        RD_KAFKA_V_END);
+    if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(rk, 1);
+      continue;
+    }
+    ++sent;
+    rd_kafka_poll(rk, 0);
+  }
+  rd_kafka_flush(rk, 30000);
+  rd_kafka_destroy(rk);
+}
+
+void consumer_thread(const options& o, shared_stats* stats, std::atomic<bool>* stop, bool e2e) {
+  rd_kafka_conf_t* conf = base_conf(o);
+  set(conf, "group.id", "rill-bench");
+  set(conf, "enable.auto.commit", "false");
+  set(conf, "fetch.wait.max.ms", "100");
+  set(conf, "fetch.message.max.bytes",
+      std::to_string(std::max<size_t>(1 << 20, o.record_bytes * 2)));
+  char err[256];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(o.partitions);
+  for (int p = 0; p < o.partitions; ++p) {
+    rd_kafka_topic_partition_list_add(parts, o.topic.c_str(), p)->offset =
+        e2e ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+  }
+  rd_kafka_assign(rk, parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  while (!stop->load()) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (e2e && m->len >= sizeof(int64_t)) {
+        int64_t sent = 0;
+        std::memcpy(&sent, m->payload, sizeof(sent));
+        int64_t latency = wall_ns() - sent;
+        std::lock_guard lock(stats->mutex);
+        stats->latency.record(static_cast<uint64_t>(latency < 0 ? 0 : latency));
+      }
+      stats->records++;
+      stats->bytes += m->len;
+    } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      stats->errors++;
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+}
+
+void print_summary(const options& o, const shared_stats& s, double seconds) {
+  const latency_histogram& h = s.latency;
+  double records_s = static_cast<double>(s.records.load()) / seconds;
+  double mb_s = static_cast<double>(s.bytes.load()) / 1e6 / seconds;
+  auto ms = [&](double q) { return static_cast<double>(h.percentile(q)) / 1e6; };
+  if (o.json) {
+    printf(
+        "{\"label\": \"%s\", \"mode\": \"%s\", \"record_bytes\": %zu, \"partitions\": %d, "
+        "\"replication_factor\": %d, "
+        "\"acks\": \"%s\", \"target_rate\": %.0f, \"producers\": %d, \"seconds\": %.2f, "
+        "\"records\": %llu, "
+        "\"errors\": %llu, \"records_per_s\": %.0f, \"mb_per_s\": %.2f, \"latency_ms\": {\"p50\": "
+        "%.3f, "
+        "\"p90\": %.3f, \"p99\": %.3f, \"p99.9\": %.3f, \"p99.99\": %.3f, \"max\": %.3f}}\n",
+        o.label.c_str(), o.mode.c_str(), o.record_bytes, o.partitions, o.replication_factor,
+        o.acks.c_str(), o.rate, o.producers, seconds,
+        static_cast<unsigned long long>(s.records.load()),
+        static_cast<unsigned long long>(s.errors.load()), records_s, mb_s, ms(0.5), ms(0.9),
+        ms(0.99), ms(0.999), ms(0.9999), static_cast<double>(h.max()) / 1e6);
+    return;
+  }
+  printf("%s %s: %llu records in %.1f s = %.0f records/s, %.2f MB/s, %llu errors\n",
+         o.label.c_str(), o.mode.c_str(), static_cast<unsigned long long>(s.records.load()),
+         seconds, records_s, mb_s, static_cast<unsigned long long>(s.errors.load()));
+  if (h.count() > 0) {
+    printf("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  p99.99 %.3f  max %.3f\n", ms(0.5),
+           ms(0.9), ms(0.99), ms(0.999), ms(0.9999), static_cast<double>(h.max()) / 1e6);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  if (!parse(argc, argv, &o)) {
+    fprintf(
+        stderr,
+        "usage: rill-bench produce|consume|e2e --bootstrap=H:P --topic=T [--partitions=N] "
+        "[--replication-factor=N] [--record-bytes=B] [--rate=R] [--acks=0|1|all] [--linger-ms=MS] "
+        "[--batch-bytes=B] [--producers=N] [--duration-s=S] [--keys=none|random|sequential] "
+        "[--compression=C] [--idempotent] [--json] [--label=L]\n");
+    return 2;
+  }
+  if (o.mode != "consume") ensure_topic(o);
+  shared_stats stats;
+  std::atomic<bool> stop{false};
+  std::atomic<bool> consumer_stop{false};
+  std::vector<std::thread> threads;
+  shared_stats consumed;
+  if (o.mode == "e2e") {
+    threads.emplace_back([&] { consumer_thread(o, &consumed, &consumer_stop, true); });
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(1000));  // let the consumer get its assignment
+  }
+  if (o.mode == "consume") {
+    threads.emplace_back([&] { consumer_thread(o, &stats, &stop, false); });
+  } else {
+    for (int i = 0; i < o.producers; ++i)
+      threads.emplace_back([&, i] { producer_thread(o, i, &stats, &stop); });
+  }
+  auto start = clock_type::now();
+  uint64_t last = 0;
+  while (std::chrono::duration<double>(clock_type::now() - start).count() < o.duration_s) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    shared_stats& live = o.mode == "e2e" ? consumed : stats;
+    uint64_t now = live.records.load();
+    fprintf(stderr, "  %5.1fs  %8llu records/s  errors %llu\n",
+            std::chrono::duration<double>(clock_type::now() - start).count(),
+            static_cast<unsigned long long>(now - last),
+            static_cast<unsigned long long>(live.errors.load()));
+    last = now;
+  }
+  stop = true;
+  size_t producers_end = o.mode == "e2e" ? 1 : 0;
+  for (size_t i = producers_end; i < threads.size(); ++i) threads[i].join();
+  double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  if (o.mode == "e2e") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    consumer_stop = true;
+    threads[0].join();
+    print_summary(o, consumed, seconds);
+  } else {
+    print_summary(o, stats, seconds);
+  }
+  return stats.errors.load() > 0 ? 1 : 0;
+}
