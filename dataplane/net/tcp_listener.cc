@@ -111,16 +111,28 @@ task<void> tcp_listener::stop() {
   fd_ = -1;
 }
 
-bool port_is_free(const std::string& host, uint16_t port) {
+static bool port_is_free_now(const std::string& host, uint16_t port) {
+  // Something accepting connections there means a server; sockets a killed
+  // process left behind (TIME_WAIT, FIN_WAIT) do not count.
   socket_address addr;
-  if (!socket_address::parse(host, port, &addr)) return false;
+  if (!socket_address::parse(host == "0.0.0.0" ? std::string("127.0.0.1") : host, port, &addr))
+    return false;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  bool free = bind(fd, reinterpret_cast<const sockaddr*>(&addr.sin), sizeof(addr.sin)) == 0;
+  bool listening = connect(fd, reinterpret_cast<const sockaddr*>(&addr.sin), sizeof(addr.sin)) == 0;
   ::close(fd);
-  return free;
+  return !listening;
+}
+
+bool port_is_free(const std::string& host, uint16_t port) {
+  // The listener of a process killed a moment ago can outlive it briefly:
+  // io_uring tears a dead process's ring down asynchronously, and a pending
+  // multishot accept keeps the socket open until then.
+  for (int attempt = 0; attempt < 60; ++attempt) {
+    if (port_is_free_now(host, port)) return true;
+    usleep(50 * 1000);
+  }
+  return false;
 }
 
 task<result<int, net_errc>> tcp_connect(runtime::shard& s, const socket_address& to,

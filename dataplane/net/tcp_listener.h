@@ -69,9 +69,9 @@ class tcp_listener {
   runtime::wait_queue idle_;
 };
 
-// Whether host:port is free to listen on: SO_REUSEPORT would let a second
-// process silently share a port with a running one, so programs check
-// before their shards bind.
+// Whether no server accepts connections on host:port. SO_REUSEPORT would
+// let a second process silently share a port with a running one, so
+// programs check before their shards bind.
 bool port_is_free(const std::string& host, uint16_t port);
 
 // Connects to host:port through io_uring. Returns the socket fd.
