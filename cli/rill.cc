@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/admin.h"
 #include "cli/dev_cluster.h"
 #include "control/server/controller_server.h"
 #include "dataplane/broker/broker.h"
@@ -19,7 +20,12 @@ int usage() {
           "  rill broker [--config FILE] [--key=value ...]   run a broker (--help lists settings)\n"
           "  rill controller [--key=value ...]               run the controller (--help lists "
           "settings)\n"
-          "  rill dev run|start|status|stop [--help]         run a local cluster on loopback\n");
+          "  rill dev run|start|status|stop [--help]         run a local cluster on loopback\n"
+          "  rill topics create|describe|delete|alter-config  manage topics\n"
+          "  rill cluster describe [--json]                  brokers, under-replicated and offline "
+          "partitions\n"
+          "  rill elect-leaders --preferred                  move leaders back to preferred "
+          "replicas\n");
   return 2;
 }
 
@@ -47,5 +53,8 @@ int main(int argc, char** argv) {
   if (command == "broker") return broker_main(args);
   if (command == "dev") return rill::cli::dev_main(argv[0], args);
   if (command == "controller") return rill::control::run_controller(args);
+  if (command == "topics") return rill::cli::topics_main(args);
+  if (command == "cluster") return rill::cli::cluster_main(args);
+  if (command == "elect-leaders") return rill::cli::elect_leaders_main(args);
   return usage();
 }

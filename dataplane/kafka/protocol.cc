@@ -33,6 +33,10 @@ const char* api_name(int16_t key) {
       return "OffsetForLeaderEpoch";
     case api_key::describe_configs:
       return "DescribeConfigs";
+    case api_key::alter_configs:
+      return "AlterConfigs";
+    case api_key::elect_leaders:
+      return "ElectLeaders";
   }
   return "Unknown";
 }

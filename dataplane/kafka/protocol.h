@@ -20,6 +20,8 @@ enum class api_key : int16_t {
   init_producer_id = 22,
   offset_for_leader_epoch = 23,
   describe_configs = 32,
+  alter_configs = 33,
+  elect_leaders = 43,
 };
 
 struct api_range {
@@ -32,11 +34,20 @@ struct api_range {
 // The APIs this broker answers. The ranges keep Produce v3, Fetch v4,
 // InitProducerId v0 and FindCoordinator v0 inside, for older librdkafka.
 constexpr api_range k_supported_apis[] = {
-    {api_key::produce, 3, 9, 9},          {api_key::fetch, 4, 12, 12},
-    {api_key::list_offsets, 1, 7, 6},     {api_key::metadata, 1, 12, 9},
-    {api_key::find_coordinator, 0, 2, 3}, {api_key::api_versions, 0, 3, 3},
-    {api_key::create_topics, 0, 4, 5},    {api_key::delete_topics, 0, 3, 4},
-    {api_key::init_producer_id, 0, 4, 2}, {api_key::describe_configs, 0, 3, 4},
+    // clang-format off
+    {api_key::produce, 3, 9, 9},
+    {api_key::fetch, 4, 12, 12},
+    {api_key::list_offsets, 1, 7, 6},
+    {api_key::metadata, 1, 12, 9},
+    {api_key::find_coordinator, 0, 2, 3},
+    {api_key::api_versions, 0, 3, 3},
+    {api_key::create_topics, 0, 4, 5},
+    {api_key::delete_topics, 0, 3, 4},
+    {api_key::init_producer_id, 0, 4, 2},
+    {api_key::describe_configs, 0, 3, 4},
+    {api_key::alter_configs, 0, 1, 2},
+    {api_key::elect_leaders, 0, 1, 2},
+    // clang-format on
 };
 
 const api_range* find_api(int16_t key);

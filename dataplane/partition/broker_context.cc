@@ -88,6 +88,9 @@ task<std::vector<control::topic_outcome>> broker_context::create_topics_here(
 
 task<std::vector<control::topic_outcome>> broker_context::delete_topics_here(
     std::vector<std::string> names) {
+  if (link_)
+    co_return co_await forward_topics(control::rpc::api::delete_topics, {}, std::move(names),
+                                      false);
   auto out = co_await metadata_->delete_topics(std::move(names));
   co_await broadcast(metadata_->snapshot());
   co_return out;
@@ -183,6 +186,18 @@ task<std::optional<control::rpc::alter_partition_response>> broker_context::alte
     control::rpc::alter_partition_request req) {
   if (!link_) co_return std::nullopt;
   co_return co_await link_->alter_partition(std::move(req));
+}
+
+task<int32_t> broker_context::elect_preferred() {
+  co_return co_await runtime::submit_to(k_metadata_shard,
+                                        [this] { return elect_preferred_here(); });
+}
+
+task<int32_t> broker_context::elect_preferred_here() {
+  if (!link_) co_return 0;  // standalone: one broker, nothing to move
+  auto r = co_await link_->elect_preferred();
+  if (!r || r->error != 0) co_return -1;
+  co_return r->moved;
 }
 
 task<int64_t> broker_context::allocate_producer_id() {

@@ -32,6 +32,9 @@ class broker_context {
   task<control::topic_outcome> alter_topic_config(
       std::string name, std::vector<std::pair<std::string, std::string>> configs);
   task<int64_t> allocate_producer_id();
+  // Preferred leader election now; returns how many leaderships moved, or
+  // -1 when the controller could not be reached.
+  task<int32_t> elect_preferred();
   // Forwards a partition leader's ISR change to the controller (shard 0).
   task<std::optional<control::rpc::alter_partition_response>> alter_partition(
       control::rpc::alter_partition_request req);
@@ -57,6 +60,7 @@ class broker_context {
                                                            std::vector<std::string> names,
                                                            bool validate_only);
   task<void> wait_for_epoch(int64_t epoch);
+  task<int32_t> elect_preferred_here();
   task<std::optional<control::rpc::alter_partition_response>> alter_partition_here(
       control::rpc::alter_partition_request req);
 

@@ -187,6 +187,11 @@ task<std::optional<rpc::alter_partition_response>> controller_link::alter_partit
       co_await call(rpc_, rpc::api::alter_partition, encoded(req), k_call_timeout_ns));
 }
 
+task<std::optional<rpc::elect_preferred_response>> controller_link::elect_preferred() {
+  co_return decoded<rpc::elect_preferred_response>(
+      co_await call(rpc_, rpc::api::elect_preferred, {}, k_call_timeout_ns));
+}
+
 task<void> controller_link::controlled_shutdown(int64_t timeout_ms) {
   uint64_t deadline =
       runtime::monotonic_ns() + static_cast<uint64_t>(timeout_ms) * runtime::k_ns_per_ms;

@@ -42,6 +42,7 @@ class controller_link {
       control::rpc::alter_topic_config_request req);
   task<std::optional<control::rpc::alter_partition_response>> alter_partition(
       control::rpc::alter_partition_request req);
+  task<std::optional<control::rpc::elect_preferred_response>> elect_preferred();
   // Asks the controller to move leaderships away; returns when it did or
   // timeout_ms passed.
   task<void> controlled_shutdown(int64_t timeout_ms);

@@ -48,6 +48,12 @@ partition_replica* shard_state::find(const std::string& topic, int32_t partition
   return it == partitions_.end() ? nullptr : it->second.get();
 }
 
+std::shared_ptr<partition_replica> shard_state::find_shared(const std::string& topic,
+                                                            int32_t partition) {
+  auto it = partitions_.find({topic, partition});
+  return it == partitions_.end() ? nullptr : it->second;
+}
+
 storage::log_options shard_state::log_options_for(const control::topic_info& topic,
                                                   int32_t index) const {
   storage::log_options o = settings_->log_defaults;
@@ -113,7 +119,7 @@ task<void> shard_state::apply_one(control::snapshot_ptr next) {
       ++it;
       continue;
     }
-    std::unique_ptr<partition_replica> gone = std::move(it->second);
+    std::shared_ptr<partition_replica> gone = std::move(it->second);
     it = partitions_.erase(it);
     std::string dir = gone->log().options().dir;
     co_await gone->close();
@@ -168,7 +174,8 @@ task<void> shard_state::reconcile_fetchers() {
           *shard_,
           replication::fetcher_options{
               .self = settings_->broker_id, .leader = leader, .leader_address = address},
-          fetch_buffers_.get(), [this](const std::string& t, int32_t p) { return find(t, p); });
+          fetch_buffers_.get(),
+          [this](const std::string& t, int32_t p) { return find_shared(t, p); });
       f->start();
     }
     f->set_partitions(parts);
@@ -212,18 +219,16 @@ task<void> shard_state::background_loop() {
     std::vector<key> keys;
     for (const auto& [k, p] : partitions_) keys.push_back(k);
     for (const key& k : keys) {
-      // Look the partition up again after every await: apply() may remove it.
-      partition_replica* p = find(k.first, k.second);
+      // Hold the partition across the awaits: apply() may remove it meanwhile.
+      std::shared_ptr<partition_replica> p = find_shared(k.first, k.second);
       if (p == nullptr) continue;
       storage::log_errc e = co_await p->log().flush_if_due();
       if (e != storage::log_errc::ok) {
         RILL_ERROR("partition", "%s-%d: interval flush failed: %s", k.first.c_str(), k.second,
                    storage::log_errc_name(e));
       }
-      p = find(k.first, k.second);
-      if (retention_due && p != nullptr) (void)co_await p->log().apply_retention();
-      p = find(k.first, k.second);
-      if (p != nullptr) p->maybe_change_isr();
+      if (retention_due) (void)co_await p->log().apply_retention();
+      p->maybe_change_isr();
     }
     if (retention_due) last_retention = runtime::monotonic_ns();
   }

@@ -36,6 +36,9 @@ class shard_state {
   // The shard that owns a partition on every broker of this build.
   runtime::shard_id owner_of(const std::string& topic, int32_t partition) const;
   partition_replica* find(const std::string& topic, int32_t partition);
+  // For callers that await: the replica stays alive while they hold it,
+  // even if a metadata change removes it from this shard meanwhile.
+  std::shared_ptr<partition_replica> find_shared(const std::string& topic, int32_t partition);
 
   // Opens, updates and closes local partitions to match next (ignored when
   // it is not newer than the current snapshot). Returns when done.
@@ -61,7 +64,7 @@ class shard_state {
   const broker_settings* settings_;
   runtime::uring_file_io io_;
   control::snapshot_ptr snapshot_;
-  std::map<key, std::unique_ptr<partition_replica>> partitions_;
+  std::map<key, std::shared_ptr<partition_replica>> partitions_;
   bool applying_ = false;
   control::snapshot_ptr pending_;
   runtime::wait_queue applied_;

@@ -5,6 +5,10 @@
 #include "base/assert.h"
 
 namespace rill::replication {
+namespace {
+constexpr int64_t k_recent_fetch_ms = 1000;
+constexpr int64_t k_refusal_backoff_ms = 1000;
+}  // namespace
 
 isr_tracker::isr_tracker(int32_t self, std::vector<int32_t> replicas, std::vector<int32_t> isr,
                          int32_t min_insync, int64_t lag_max_ms, int64_t high_watermark,
@@ -86,7 +90,7 @@ bool isr_tracker::recompute(int64_t leader_leo) {
 }
 
 std::optional<isr_change> isr_tracker::next_change(int64_t leader_leo, int64_t now_ms) {
-  if (in_flight_) return std::nullopt;
+  if (in_flight_ || now_ms < next_proposal_ms_) return std::nullopt;
   std::vector<int32_t> shrunk;
   for (int32_t r : isr_) {
     if (r == self_) {
@@ -105,7 +109,7 @@ std::optional<isr_change> isr_tracker::next_change(int64_t leader_leo, int64_t n
     if (r == self_ || in_isr(r)) continue;
     auto it = followers_.find(r);
     if (it != followers_.end() && it->second.log_end >= high_watermark_ &&
-        it->second.log_end >= 0 && now_ms - it->second.last_fetch_ms <= lag_max_ms_) {
+        it->second.log_end >= 0 && now_ms - it->second.last_fetch_ms <= k_recent_fetch_ms) {
       std::vector<int32_t> grown = isr_;
       grown.push_back(r);
       in_flight_ = isr_change{grown, true};
@@ -119,8 +123,7 @@ void isr_tracker::change_done(bool accepted, const std::vector<int32_t>& control
                               int64_t leader_leo, int64_t now_ms) {
   in_flight_.reset();
   if (!controller_isr.empty()) isr_ = controller_isr;
-  (void)accepted;
-  (void)now_ms;
+  if (!accepted) next_proposal_ms_ = now_ms + k_refusal_backoff_ms;
   recompute(leader_leo);
 }
 

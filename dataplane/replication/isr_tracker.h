@@ -74,6 +74,7 @@ class isr_tracker {
   int64_t leader_leo_ = 0;
   std::map<int32_t, follower_progress> followers_;
   std::optional<isr_change> in_flight_;
+  int64_t next_proposal_ms_ = 0;  // back-off after a refused change
 };
 
 }  // namespace rill::replication

@@ -96,7 +96,7 @@ task<bool> replica_fetcher::fetch_once() {
   req.session_epoch = -1;
   std::map<std::string, kafka::fetch_topic> by_topic;
   for (const auto& [topic, index] : partitions_) {
-    partition::partition_replica* r = find_(topic, index);
+    std::shared_ptr<partition::partition_replica> r = find_(topic, index);
     if (r == nullptr || r->role() != partition::replica_role::follower ||
         r->leader_id() != options_.leader)
       continue;
@@ -149,7 +149,7 @@ task<bool> replica_fetcher::fetch_once() {
 }
 
 task<void> replica_fetcher::apply(const std::string& topic, const kafka::fetched_partition& p) {
-  partition::partition_replica* r = find_(topic, p.index);
+  std::shared_ptr<partition::partition_replica> r = find_(topic, p.index);
   if (r == nullptr || r->role() != partition::replica_role::follower ||
       r->leader_id() != options_.leader)
     co_return;

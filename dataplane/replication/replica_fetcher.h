@@ -37,7 +37,8 @@ struct fetcher_options {
 
 class replica_fetcher {
  public:
-  using finder = std::function<partition::partition_replica*(const std::string&, int32_t)>;
+  using finder =
+      std::function<std::shared_ptr<partition::partition_replica>(const std::string&, int32_t)>;
 
   replica_fetcher(runtime::shard& s, fetcher_options options, net::provided_buffer_ring* buffers,
                   finder find);

@@ -69,6 +69,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)decode_find_coordinator_request(in, h, &r);
       break;
     }
+    case api_key::alter_configs: {
+      alter_configs_request r;
+      (void)decode_alter_configs_request(in, h, &r);
+      break;
+    }
+    case api_key::elect_leaders: {
+      elect_leaders_request r;
+      (void)decode_elect_leaders_request(in, h, &r);
+      break;
+    }
     case api_key::offset_for_leader_epoch:
       break;
   }

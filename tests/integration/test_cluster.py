@@ -84,6 +84,39 @@ class ClusterTest(unittest.TestCase):
         self.assertIn(t, AdminClient({"bootstrap.servers": self.cluster.bootstrap}).list_topics(timeout=10).topics)
         self.assertEqual(len(leaders(self.cluster.bootstrap, t2)), 2)
 
+    def test_admin_cli_manages_topics_and_describes_the_cluster(self):
+        import json
+        import subprocess
+        from rill_cluster import RILL
+        b = f"--bootstrap={self.cluster.brokers[0].bootstrap}"
+
+        def rill(*args):
+            r = subprocess.run([RILL, *args, b], capture_output=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            return r.stdout.decode()
+
+        t = f"cli-{uuid.uuid4().hex[:6]}"
+        self.assertIn(f"created: {t}", rill("topics", "create", f"--topic={t}", "--partitions=3",
+                                            "--replication-factor=3", "--config=retention.ms=60000"))
+        described = wait_until(lambda: json.loads(rill("topics", "describe", f"--topic={t}", "--json"))["topics"],
+                               what="topic described")
+        parts = described[0]["partitions"]
+        self.assertEqual(len(parts), 3)
+        self.assertTrue(all(sorted(p["replicas"]) == [1, 2, 3] for p in parts))
+        text = rill("topics", "describe", f"--topic={t}")
+        self.assertIn("Leader:", text)
+        self.assertIn("Isr:", text)
+        self.assertIn("altered", rill("topics", "alter-config", f"--topic={t}", "--config=retention.ms=1000"))
+        cluster = json.loads(rill("cluster", "describe", "--json"))
+        self.assertEqual(sorted(x["id"] for x in cluster["brokers"]), [1, 2, 3])
+        self.assertIn("done", rill("elect-leaders", "--preferred"))
+        self.assertIn(f"deleted: {t}", rill("topics", "delete", f"--topic={t}"))
+        wait_until(lambda: t not in rill("topics", "describe"), what="topic gone")
+        r = subprocess.run([RILL, "topics", "create", f"--topic={t}x", "--replication-factor=4", b],
+                           capture_output=True, timeout=60)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"replication factor", r.stderr.lower())
+
     def _try_create(self):
         try:
             return self.create(2)

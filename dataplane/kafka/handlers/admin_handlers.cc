@@ -13,7 +13,7 @@ namespace {
 
 task<partition::offset_lookup> list_offset_here(std::string topic, int32_t index, int64_t ts,
                                                 int32_t epoch) {
-  auto* r = partition::shard_state::local().find(topic, index);
+  auto r = partition::shard_state::local().find_shared(topic, index);
   if (r == nullptr) co_return partition::offset_lookup{partition::partition_errc::not_leader};
   co_return co_await r->list_offset(ts, epoch);
 }
@@ -153,6 +153,75 @@ task<handler_result> handle_describe_configs(const request_header& h, wire_reade
   handler_result r;
   r.response = start_response(h);
   encode_describe_configs_response(r.response->writer(), h, results);
+  co_return r;
+}
+
+task<handler_result> handle_alter_configs(const request_header& h, wire_reader& in,
+                                          request_context& ctx) {
+  alter_configs_request req;
+  if (!decode_alter_configs_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  std::vector<alter_configs_result> results;
+  for (const auto& res : req.resources) {
+    alter_configs_result out{error_code::none, std::nullopt, res.type, res.name};
+    if (res.type != k_resource_topic) {
+      out.error = error_code::invalid_request;
+      out.message = "only topic configs can be altered; broker settings are static";
+    } else {
+      std::vector<std::pair<std::string, std::string>> configs;
+      for (const auto& [k, v] : res.configs) {
+        if (v) configs.emplace_back(k, *v);
+      }
+      bool valid = true;
+      for (const auto& [k, v] : configs) {
+        if (auto problem = control::validate_topic_config(k, v)) {
+          out.error = error_code::invalid_config;
+          out.message = *problem;
+          valid = false;
+          break;
+        }
+      }
+      if (valid && !req.validate_only) {
+        control::topic_outcome o =
+            co_await ctx.broker->alter_topic_config(res.name, std::move(configs));
+        out.error = to_kafka(o.error);
+        if (!o.message.empty()) out.message = o.message;
+      }
+    }
+    results.push_back(std::move(out));
+  }
+  handler_result r;
+  r.response = start_response(h);
+  encode_alter_configs_response(r.response->writer(), h, results);
+  co_return r;
+}
+
+task<handler_result> handle_elect_leaders(const request_header& h, wire_reader& in,
+                                          request_context& ctx) {
+  elect_leaders_request req;
+  if (!decode_elect_leaders_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  handler_result r;
+  r.response = start_response(h);
+  std::vector<elect_leaders_result> results;
+  if (req.election_type != 0) {
+    encode_elect_leaders_response(r.response->writer(), h, error_code::invalid_request, results);
+    co_return r;
+  }
+  int32_t moved = co_await ctx.broker->elect_preferred();
+  error_code each = moved < 0 ? error_code::request_timed_out : error_code::none;
+  RILL_INFO("kafka", "preferred leader election requested by %s: %d leaderships moved",
+            ctx.peer.c_str(), moved);
+  control::snapshot_ptr s = partition::shard_state::local().snapshot();
+  if (req.partitions) {
+    for (const auto& [topic, parts] : *req.partitions) {
+      elect_leaders_result& t = results.emplace_back();
+      t.topic = topic;
+      for (int32_t p : parts) {
+        t.partitions.emplace_back(
+            p, s->find_partition(topic, p) ? each : error_code::unknown_topic_or_partition);
+      }
+    }
+  }
+  encode_elect_leaders_response(r.response->writer(), h, error_code::none, results);
   co_return r;
 }
 

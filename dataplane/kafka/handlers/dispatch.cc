@@ -43,6 +43,10 @@ task<handler_result> handle_request(request_header h, std::span<const uint8_t> b
       co_return co_await handle_init_producer_id(h, in, ctx);
     case api_key::find_coordinator:
       co_return co_await handle_find_coordinator(h, in, ctx);
+    case api_key::alter_configs:
+      co_return co_await handle_alter_configs(h, in, ctx);
+    case api_key::elect_leaders:
+      co_return co_await handle_elect_leaders(h, in, ctx);
     case api_key::offset_for_leader_epoch:
       break;
   }

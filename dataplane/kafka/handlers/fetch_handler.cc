@@ -22,7 +22,8 @@ struct fetch_item {
 };
 
 task<partition::fetch_outcome> fetch_one(std::string topic, fetch_partition p, int32_t replica_id) {
-  partition::partition_replica* r = partition::shard_state::local().find(topic, p.index);
+  std::shared_ptr<partition::partition_replica> r =
+      partition::shard_state::local().find_shared(topic, p.index);
   if (r == nullptr) co_return partition::fetch_outcome{partition::partition_errc::not_leader};
   if (replica_id >= 0) {
     co_return co_await r->replica_fetch(replica_id, p.fetch_offset, p.last_fetched_epoch,

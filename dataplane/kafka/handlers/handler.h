@@ -47,6 +47,10 @@ task<handler_result> handle_describe_configs(const request_header& h, wire_reade
                                              request_context& ctx);
 task<handler_result> handle_init_producer_id(const request_header& h, wire_reader& in,
                                              request_context& ctx);
+task<handler_result> handle_alter_configs(const request_header& h, wire_reader& in,
+                                          request_context& ctx);
+task<handler_result> handle_elect_leaders(const request_header& h, wire_reader& in,
+                                          request_context& ctx);
 task<handler_result> handle_find_coordinator(const request_header& h, wire_reader& in,
                                              request_context& ctx);
 

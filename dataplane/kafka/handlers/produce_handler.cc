@@ -24,7 +24,8 @@ struct produce_item {
 task<partition::produce_outcome> produce_one(std::string topic, int32_t index,
                                              storage::batch_bytes records, int16_t acks,
                                              int32_t timeout_ms) {
-  partition::partition_replica* r = partition::shard_state::local().find(topic, index);
+  std::shared_ptr<partition::partition_replica> r =
+      partition::shard_state::local().find_shared(topic, index);
   if (r == nullptr) co_return partition::produce_outcome{partition::partition_errc::not_leader};
   co_return co_await r->produce(std::move(records), acks, timeout_ms);
 }

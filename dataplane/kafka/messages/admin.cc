@@ -170,4 +170,66 @@ void encode_find_coordinator_response(wire_writer& out, const request_header& h,
   out.i32(port);
 }
 
+bool decode_alter_configs_request(wire_reader& in, const request_header& h,
+                                  alter_configs_request* out) {
+  int32_t n = in.array_length(false, 4);
+  for (int32_t i = 0; i < n && in.ok(); ++i) {
+    alter_configs_request::resource& r = out->resources.emplace_back();
+    r.type = in.i8();
+    r.name = in.string(false);
+    int32_t configs = in.array_length(false, 4);
+    for (int32_t c = 0; c < configs && in.ok(); ++c) {
+      std::string name = in.string(false);
+      r.configs.emplace_back(std::move(name), in.nullable_string(false));
+    }
+  }
+  out->validate_only = in.boolean();
+  return in.ok();
+}
+
+void encode_alter_configs_response(wire_writer& out, const request_header& h,
+                                   const std::vector<alter_configs_result>& results) {
+  out.i32(0);
+  out.array_length(static_cast<int32_t>(results.size()), false);
+  for (const alter_configs_result& r : results) {
+    out.i16(static_cast<int16_t>(r.error));
+    out.nullable_string(r.message, false);
+    out.i8(r.type);
+    out.string(r.name, false);
+  }
+}
+
+bool decode_elect_leaders_request(wire_reader& in, const request_header& h,
+                                  elect_leaders_request* out) {
+  if (h.version >= 1) out->election_type = in.i8();
+  int32_t n = in.array_length(false, 6);
+  if (n >= 0) {
+    out->partitions.emplace();
+    for (int32_t i = 0; i < n && in.ok(); ++i) {
+      auto& tp = out->partitions->emplace_back();
+      tp.first = in.string(false);
+      int32_t parts = in.array_length(false, 4);
+      for (int32_t p = 0; p < parts && in.ok(); ++p) tp.second.push_back(in.i32());
+    }
+  }
+  out->timeout_ms = in.i32();
+  return in.ok();
+}
+
+void encode_elect_leaders_response(wire_writer& out, const request_header& h, error_code top,
+                                   const std::vector<elect_leaders_result>& results) {
+  out.i32(0);
+  if (h.version >= 1) out.i16(static_cast<int16_t>(top));
+  out.array_length(static_cast<int32_t>(results.size()), false);
+  for (const elect_leaders_result& r : results) {
+    out.string(r.topic, false);
+    out.array_length(static_cast<int32_t>(r.partitions.size()), false);
+    for (const auto& [index, error] : r.partitions) {
+      out.i32(index);
+      out.i16(static_cast<int16_t>(error));
+      out.nullable_string(std::nullopt, false);
+    }
+  }
+}
+
 }  // namespace rill::kafka

@@ -97,4 +97,39 @@ bool decode_find_coordinator_request(wire_reader& in, const request_header& h,
 void encode_find_coordinator_response(wire_writer& out, const request_header& h, error_code error,
                                       int32_t node_id, const std::string& host, int32_t port);
 
+struct alter_configs_request {
+  struct resource {
+    int8_t type = 0;
+    std::string name;
+    std::vector<std::pair<std::string, std::optional<std::string>>> configs;
+  };
+  std::vector<resource> resources;
+  bool validate_only = false;
+};
+struct alter_configs_result {
+  error_code error = error_code::none;
+  std::optional<std::string> message;
+  int8_t type = 0;
+  std::string name;
+};
+bool decode_alter_configs_request(wire_reader& in, const request_header& h,
+                                  alter_configs_request* out);
+void encode_alter_configs_response(wire_writer& out, const request_header& h,
+                                   const std::vector<alter_configs_result>& results);
+
+struct elect_leaders_request {
+  int8_t election_type = 0;  // 0: preferred, 1: unclean
+  std::optional<std::vector<std::pair<std::string, std::vector<int32_t>>>>
+      partitions;  // nullopt: all
+  int32_t timeout_ms = 0;
+};
+struct elect_leaders_result {
+  std::string topic;
+  std::vector<std::pair<int32_t, error_code>> partitions;
+};
+bool decode_elect_leaders_request(wire_reader& in, const request_header& h,
+                                  elect_leaders_request* out);
+void encode_elect_leaders_response(wire_writer& out, const request_header& h, error_code top,
+                                   const std::vector<elect_leaders_result>& results);
+
 }  // namespace rill::kafka

@@ -1,0 +1,362 @@
+#include "cli/admin.h"
+
+#include <arpa/inet.h>
+#include <librdkafka/rdkafka.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/byte_order.h"
+#include "base/wire.h"
+
+namespace rill::cli {
+namespace {
+
+struct admin_options {
+  std::string bootstrap = "127.0.0.1:9092";
+  std::string topic;
+  int partitions = -1;
+  int replication_factor = -1;
+  std::vector<std::pair<std::string, std::string>> configs;
+  bool json = false;
+  bool preferred = false;
+};
+
+bool parse(const std::vector<std::string>& args, size_t from, admin_options* o) {
+  for (size_t i = from; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](const char* key) -> std::optional<std::string> {
+      std::string prefix = std::string("--") + key + "=";
+      if (a.rfind(prefix, 0) == 0) return a.substr(prefix.size());
+      return std::nullopt;
+    };
+    if (auto v = value("bootstrap"))
+      o->bootstrap = *v;
+    else if (auto v = value("topic"))
+      o->topic = *v;
+    else if (auto v = value("partitions"))
+      o->partitions = std::stoi(*v);
+    else if (auto v = value("replication-factor"))
+      o->replication_factor = std::stoi(*v);
+    else if (auto v = value("config")) {
+      size_t eq = v->find('=');
+      if (eq == std::string::npos) return false;
+      o->configs.emplace_back(v->substr(0, eq), v->substr(eq + 1));
+    } else if (a == "--json")
+      o->json = true;
+    else if (a == "--preferred")
+      o->preferred = true;
+    else {
+      fprintf(stderr, "rill: unknown option %s\n", a.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+using client_ptr = std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)>;
+
+client_ptr connect_admin(const admin_options& o) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[256];
+  rd_kafka_conf_set(conf, "bootstrap.servers", o.bootstrap.c_str(), err, sizeof(err));
+  rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err));
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  return client_ptr(rk, rd_kafka_destroy);
+}
+
+// Waits for the admin result event and prints each topic's outcome.
+int topic_results(rd_kafka_queue_t* q, const char* what) {
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
+  if (ev == nullptr) {
+    fprintf(stderr, "rill: %s timed out\n", what);
+    return 1;
+  }
+  int rc = 0;
+  if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    fprintf(stderr, "rill: %s failed: %s\n", what, rd_kafka_event_error_string(ev));
+    rc = 1;
+  } else {
+    size_t n = 0;
+    const rd_kafka_topic_result_t** results = nullptr;
+    if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_CREATETOPICS_RESULT) {
+      results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    } else {
+      results = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+      const char* msg = rd_kafka_topic_result_error_string(results[i]);
+      if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        printf("%s: %s\n", what, rd_kafka_topic_result_name(results[i]));
+      } else {
+        fprintf(stderr, "rill: %s %s: %s\n", what, rd_kafka_topic_result_name(results[i]),
+                msg ? msg : rd_kafka_err2str(e));
+        rc = 1;
+      }
+    }
+  }
+  rd_kafka_event_destroy(ev);
+  return rc;
+}
+
+int create_topic(const admin_options& o) {
+  client_ptr rk = connect_admin(o);
+  char err[256];
+  rd_kafka_NewTopic_t* nt =
+      rd_kafka_NewTopic_new(o.topic.c_str(), o.partitions, o.replication_factor, err, sizeof(err));
+  if (nt == nullptr) {
+    fprintf(stderr, "rill: %s\n", err);
+    return 2;
+  }
+  for (const auto& [k, v] : o.configs) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk.get());
+  rd_kafka_CreateTopics(rk.get(), &nt, 1, nullptr, q);
+  int rc = topic_results(q, "created");
+  rd_kafka_NewTopic_destroy(nt);
+  rd_kafka_queue_destroy(q);
+  return rc;
+}
+
+int delete_topic(const admin_options& o) {
+  client_ptr rk = connect_admin(o);
+  rd_kafka_DeleteTopic_t* dt = rd_kafka_DeleteTopic_new(o.topic.c_str());
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk.get());
+  rd_kafka_DeleteTopics(rk.get(), &dt, 1, nullptr, q);
+  int rc = topic_results(q, "deleted");
+  rd_kafka_DeleteTopic_destroy(dt);
+  rd_kafka_queue_destroy(q);
+  return rc;
+}
+
+int alter_config(const admin_options& o) {
+  client_ptr rk = connect_admin(o);
+  rd_kafka_ConfigResource_t* res =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, o.topic.c_str());
+  for (const auto& [k, v] : o.configs)
+    rd_kafka_ConfigResource_set_config(res, k.c_str(), v.c_str());
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk.get());
+  rd_kafka_AlterConfigs(rk.get(), &res, 1, nullptr, q);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
+  int rc = 0;
+  if (ev == nullptr) {
+    fprintf(stderr, "rill: alter-config timed out\n");
+    rc = 1;
+  } else {
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t** out =
+        rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), &n);
+    for (size_t i = 0; i < n; ++i) {
+      if (rd_kafka_ConfigResource_error(out[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        fprintf(stderr, "rill: alter-config %s: %s\n", o.topic.c_str(),
+                rd_kafka_ConfigResource_error_string(out[i]));
+        rc = 1;
+      } else {
+        printf("altered: %s\n", o.topic.c_str());
+      }
+    }
+    if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      fprintf(stderr, "rill: alter-config: %s\n", rd_kafka_event_error_string(ev));
+      rc = 1;
+    }
+    rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_ConfigResource_destroy(res);
+  rd_kafka_queue_destroy(q);
+  return rc;
+}
+
+std::string join(const int32_t* v, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += (i ? "," : "") + std::to_string(v[i]);
+  return out;
+}
+
+std::string json_ints(const int32_t* v, int n) {
+  return "[" + join(v, n) + "]";
+}
+
+const rd_kafka_metadata_t* fetch_metadata(rd_kafka_t* rk, const std::string& topic) {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_topic_t* t = topic.empty() ? nullptr : rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  rd_kafka_resp_err_t e = rd_kafka_metadata(rk, topic.empty() ? 1 : 0, t, &md, 10000);
+  if (t != nullptr) rd_kafka_topic_destroy(t);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    fprintf(stderr, "rill: metadata: %s\n", rd_kafka_err2str(e));
+    return nullptr;
+  }
+  return md;
+}
+
+int describe_topics(const admin_options& o) {
+  client_ptr rk = connect_admin(o);
+  const rd_kafka_metadata_t* md = fetch_metadata(rk.get(), o.topic);
+  if (md == nullptr) return 1;
+  if (o.json) printf("{\"topics\": [");
+  bool first_topic = true;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    const rd_kafka_metadata_topic_t& t = md->topics[i];
+    if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      fprintf(stderr, "rill: topic %s: %s\n", t.topic, rd_kafka_err2str(t.err));
+      continue;
+    }
+    int rf = t.partition_cnt > 0 ? t.partitions[0].replica_cnt : 0;
+    if (o.json) {
+      printf("%s{\"topic\": \"%s\", \"partitions\": [", first_topic ? "" : ", ", t.topic);
+    } else {
+      printf("Topic: %s\tPartitionCount: %d\tReplicationFactor: %d\n", t.topic, t.partition_cnt,
+             rf);
+    }
+    first_topic = false;
+    for (int p = 0; p < t.partition_cnt; ++p) {
+      const rd_kafka_metadata_partition_t& part = t.partitions[p];
+      if (o.json) {
+        printf("%s{\"partition\": %d, \"leader\": %d, \"replicas\": %s, \"isr\": %s}",
+               p ? ", " : "", part.id, part.leader,
+               json_ints(part.replicas, part.replica_cnt).c_str(),
+               json_ints(part.isrs, part.isr_cnt).c_str());
+      } else {
+        printf("\tTopic: %s\tPartition: %d\tLeader: %d\tReplicas: %s\tIsr: %s\n", t.topic, part.id,
+               part.leader, join(part.replicas, part.replica_cnt).c_str(),
+               join(part.isrs, part.isr_cnt).c_str());
+      }
+    }
+    if (o.json) printf("]}");
+  }
+  if (o.json) printf("]}\n");
+  rd_kafka_metadata_destroy(md);
+  return 0;
+}
+
+}  // namespace
+
+int topics_main(const std::vector<std::string>& args) {
+  admin_options o;
+  if (args.empty() || !parse(args, 1, &o)) {
+    fprintf(stderr,
+            "usage: rill topics create --topic=T [--partitions=N] [--replication-factor=R] "
+            "[--config=k=v ...]\n"
+            "       rill topics describe [--topic=T] [--json]\n"
+            "       rill topics delete --topic=T\n"
+            "       rill topics alter-config --topic=T --config=k=v [...]\n"
+            "       (all take --bootstrap=HOST:PORT, default 127.0.0.1:9092)\n");
+    return 2;
+  }
+  const std::string& verb = args[0];
+  if (verb != "describe" && o.topic.empty()) {
+    fprintf(stderr, "rill topics %s: --topic is required\n", verb.c_str());
+    return 2;
+  }
+  if (verb == "create") return create_topic(o);
+  if (verb == "describe") return describe_topics(o);
+  if (verb == "delete") return delete_topic(o);
+  if (verb == "alter-config") return alter_config(o);
+  fprintf(stderr, "rill topics: unknown command %s\n", verb.c_str());
+  return 2;
+}
+
+int cluster_main(const std::vector<std::string>& args) {
+  admin_options o;
+  if (args.empty() || args[0] != "describe" || !parse(args, 1, &o)) {
+    fprintf(stderr, "usage: rill cluster describe [--bootstrap=HOST:PORT] [--json]\n");
+    return 2;
+  }
+  client_ptr rk = connect_admin(o);
+  const rd_kafka_metadata_t* md = fetch_metadata(rk.get(), "");
+  if (md == nullptr) return 1;
+  std::vector<std::string> under, offline;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    for (int p = 0; p < md->topics[i].partition_cnt; ++p) {
+      const rd_kafka_metadata_partition_t& part = md->topics[i].partitions[p];
+      std::string name = std::string(md->topics[i].topic) + "-" + std::to_string(part.id);
+      if (part.leader < 0)
+        offline.push_back(name);
+      else if (part.isr_cnt < part.replica_cnt)
+        under.push_back(name);
+    }
+  }
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (size_t i = 0; i < v.size(); ++i) out += (i ? ", \"" : "\"") + v[i] + "\"";
+    return "[" + out + "]";
+  };
+  if (o.json) {
+    printf("{\"brokers\": [");
+    for (int i = 0; i < md->broker_cnt; ++i) {
+      printf("%s{\"id\": %d, \"host\": \"%s\", \"port\": %d}", i ? ", " : "", md->brokers[i].id,
+             md->brokers[i].host, md->brokers[i].port);
+    }
+    printf("], \"topics\": %d, \"under_replicated\": %s, \"offline\": %s}\n", md->topic_cnt,
+           list(under).c_str(), list(offline).c_str());
+  } else {
+    printf("Brokers (%d):\n", md->broker_cnt);
+    for (int i = 0; i < md->broker_cnt; ++i) {
+      printf("  %d\t%s:%d\n", md->brokers[i].id, md->brokers[i].host, md->brokers[i].port);
+    }
+    printf("Topics: %d\nUnder-replicated partitions (%zu):", md->topic_cnt, under.size());
+    for (const std::string& s : under) printf(" %s", s.c_str());
+    printf("\nOffline partitions (%zu):", offline.size());
+    for (const std::string& s : offline) printf(" %s", s.c_str());
+    printf("\n");
+  }
+  rd_kafka_metadata_destroy(md);
+  return 0;
+}
+
+int elect_leaders_main(const std::vector<std::string>& args) {
+  admin_options o;
+  if (!parse(args, 0, &o) || !o.preferred) {
+    fprintf(stderr, "usage: rill elect-leaders --preferred [--bootstrap=HOST:PORT]\n");
+    return 2;
+  }
+  size_t colon = o.bootstrap.rfind(':');
+  addrinfo* ai = nullptr;
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  if (colon == std::string::npos ||
+      getaddrinfo(o.bootstrap.substr(0, colon).c_str(), o.bootstrap.substr(colon + 1).c_str(),
+                  &hints, &ai) != 0) {
+    fprintf(stderr, "rill: cannot resolve %s\n", o.bootstrap.c_str());
+    return 1;
+  }
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  bool ok = connect(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+  freeaddrinfo(ai);
+  // ElectLeaders v1: election type 0 (preferred), all partitions, 30 s.
+  wire_writer w;
+  size_t at = w.begin_size();
+  w.i16(43);
+  w.i16(1);
+  w.i32(1);
+  w.string("rill-cli", false);
+  w.i8(0);
+  w.i32(-1);
+  w.i32(30000);
+  w.finish_size(at);
+  ok = ok && write(fd, w.bytes().data(), w.size()) == static_cast<ssize_t>(w.size());
+  uint8_t head[14];
+  ok = ok && recv(fd, head, sizeof(head), MSG_WAITALL) == static_cast<ssize_t>(sizeof(head));
+  close(fd);
+  if (!ok) {
+    fprintf(stderr, "rill: ElectLeaders request to %s failed\n", o.bootstrap.c_str());
+    return 1;
+  }
+  int16_t error = static_cast<int16_t>(load_be16(head + 12));
+  if (error != 0) {
+    fprintf(stderr, "rill: preferred leader election failed (error %d)\n", error);
+    return 1;
+  }
+  printf("preferred leader election done\n");
+  return 0;
+}
+
+}  // namespace rill::cli
