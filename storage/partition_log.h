@@ -142,6 +142,9 @@ class partition_log {
   size_t segment_count() const { return segments_.size(); }
   uint64_t size_bytes() const;
   const log_options& options() const { return options_; }
+  // An offset about bytes_back bytes before the log end (a batch start, per
+  // the sparse index), for scans of recent history.
+  int64_t offset_bytes_before_end(uint64_t bytes_back) const;
   // The segment holding offset, if any (tests, tools).
   const segment* segment_for(int64_t offset) const;
 

@@ -160,6 +160,9 @@ task<log_errc> partition_log::recover_active_segment(segment& s) {
   if (!size.ok()) co_return log_errc::storage_error;
   log_errc e = co_await rebuild_indexes(s, size.value());
   if (e != log_errc::ok) co_return e;
+  // Its age counts from now: the file's creation time is not kept, and
+  // rolling at once after every restart would only add segments.
+  s.created_ms = now_ms();
   e = co_await open_active_for_write();
   if (e != log_errc::ok) co_return e;
   if (size.value() != s.size_bytes) {

@@ -14,6 +14,24 @@ const segment* partition_log::segment_for(int64_t offset) const {
   return std::prev(it)->second.get();
 }
 
+int64_t partition_log::offset_bytes_before_end(uint64_t bytes_back) const {
+  uint64_t skipped = 0;
+  for (auto it = segments_.rbegin(); it != segments_.rend(); ++it) {
+    const segment& s = *it->second;
+    if (skipped + s.size_bytes < bytes_back) {
+      skipped += s.size_bytes;
+      continue;
+    }
+    uint64_t want = s.size_bytes - (bytes_back - skipped);
+    int64_t offset = s.base_offset;
+    for (const offset_index::entry& e : s.index.entries()) {
+      if (e.position <= want) offset = s.base_offset + e.relative_offset;
+    }
+    return std::max(offset, log_start_offset_);
+  }
+  return log_start_offset_;
+}
+
 void partition_log::trim_hot_tail() {
   while (hot_tail_bytes_ > options_.hot_tail_bytes_max && hot_tail_.size() > 1) {
     hot_tail_bytes_ -= hot_tail_.front().bytes->size();

@@ -103,8 +103,47 @@ partition_replica::partition_replica(runtime::shard& s, std::string topic, int32
       log_(std::move(log)),
       options_(std::move(options)) {}
 
+namespace {
+constexpr uint64_t k_producer_state_scan_bytes = 64ULL << 20;
+}  // namespace
+
+task<void> partition_replica::restore_producer_state() {
+  int64_t offset = log_->offset_bytes_before_end(k_producer_state_scan_bytes);
+  size_t batches = 0;
+  while (offset < log_end_offset()) {
+    auto r = co_await log_->read(offset, 1 << 20, log_end_offset());
+    if (!r.ok() || r.value().slices.empty()) break;
+    for (const storage::batch_slice& slice : r.value().slices) {
+      size_t at = 0;
+      while (at + storage::batch_format::header_bytes <= slice.bytes.size()) {
+        storage::batch_view v(slice.bytes.data() + at);
+        if (v.producer_id() >= 0) {
+          producers_.observe({v.producer_id(), v.producer_epoch(), v.base_sequence(),
+                              v.base_sequence() + v.last_offset_delta()},
+                             v.base_offset());
+        }
+        offset = v.last_offset() + 1;
+        at += v.size_bytes();
+        ++batches;
+      }
+    }
+  }
+  if (producers_.producer_count() > 0) {
+    RILL_INFO("partition", "%s-%d: restored %zu producers from the last %zu batches",
+              topic_.c_str(), index_, producers_.producer_count(), batches);
+  }
+}
+
 void partition_replica::update(const control::partition_info& info) {
   const int32_t me = options_.broker_id;
+  // A snapshot older than what this replica already knows (an ISR change
+  // the controller accepted and answered before its metadata caught up)
+  // must not roll the ISR back: a smaller ISR would let the high watermark
+  // pass a member the controller still counts on.
+  if (info.leader_epoch < leader_epoch_ ||
+      (info.leader_epoch == leader_epoch_ && info.partition_epoch < partition_epoch_)) {
+    return;
+  }
   replica_role role = info.leader == me                                 ? replica_role::leader
                       : info.leader >= 0 && contains(info.replicas, me) ? replica_role::follower
                                                                         : replica_role::offline;
@@ -220,6 +259,8 @@ task<produce_outcome> partition_replica::append_one(storage::batch_bytes batch) 
       case sequence_check::duplicate:
         co_return produce_outcome{partition_errc::ok, original, original + v.last_offset_delta(),
                                   -1, log_->log_start_offset()};
+      case sequence_check::in_flight:
+        co_return produce_outcome{partition_errc::request_timed_out};
       case sequence_check::out_of_order:
         co_return produce_outcome{partition_errc::out_of_order_sequence};
       case sequence_check::fenced_epoch:
@@ -374,8 +415,12 @@ task<partition_errc> partition_replica::append_from_leader(std::span<const uint8
     auto batch = std::make_shared<std::vector<uint8_t>>(
         records.begin() + static_cast<std::ptrdiff_t>(at),
         records.begin() + static_cast<std::ptrdiff_t>(at + size));
+    batch_identity id{v.producer_id(), v.producer_epoch(), v.base_sequence(),
+                      v.base_sequence() + v.last_offset_delta()};
+    int64_t base = v.base_offset();
     auto r = co_await log_->append_replicated(std::move(batch));
     if (!r.ok()) co_return from_log(r.error());
+    if (id.producer_id >= 0) producers_.observe(id, base);
   }
   high_watermark_ = std::max(high_watermark_, std::min(leader_high_watermark, log_end_offset()));
   if (!spans.empty()) notify_waiters();
@@ -389,12 +434,17 @@ task<partition_errc> partition_replica::truncate_diverged(int64_t end_offset) {
             static_cast<long long>(target));
   storage::log_errc e = co_await log_->truncate_to(target);
   high_watermark_ = std::min(high_watermark_, log_end_offset());
+  // The producer table may describe batches that were just cut: a retry of
+  // one of them must be appended again, not answered as a duplicate.
+  producers_ = producer_state{};
+  co_await restore_producer_state();
   co_return from_log(e);
 }
 
 task<partition_errc> partition_replica::reset_to(int64_t offset) {
   storage::log_errc e = co_await log_->reset_to(offset);
   high_watermark_ = offset;
+  producers_ = producer_state{};
   co_return from_log(e);
 }
 

@@ -75,6 +75,8 @@ class partition_replica {
   const std::string& topic() const { return topic_; }
   int32_t index() const { return index_; }
 
+  // Rebuilds the idempotent-producer table from the recent log (start-up).
+  task<void> restore_producer_state();
   // Applies the controller's view: role, leader, epochs, replicas, ISR.
   void update(const control::partition_info& info);
 

@@ -30,6 +30,9 @@ sequence_check producer_state::check(const batch_identity& b, int64_t* duplicate
   } else {
     for (const recent& r : e.batches) {
       if (r.first_sequence == b.first_sequence && r.last_sequence == b.last_sequence) {
+        // Never answer for an append that may still fail: the producer
+        // would count as delivered a batch the log then drops.
+        if (r.base_offset < 0) return sequence_check::in_flight;
         *duplicate_base_offset = r.base_offset;
         return sequence_check::duplicate;
       }
@@ -48,6 +51,19 @@ void producer_state::appended(const batch_identity& b, int64_t base_offset) {
   for (recent& r : it->second.batches) {
     if (r.first_sequence == b.first_sequence) r.base_offset = base_offset;
   }
+}
+
+void producer_state::observe(const batch_identity& b, int64_t base_offset) {
+  entry& e = producers_[b.producer_id];
+  if (b.producer_epoch > e.epoch) {
+    e = entry{};
+    e.epoch = b.producer_epoch;
+  } else if (b.producer_epoch < e.epoch) {
+    return;
+  }
+  e.last_sequence = b.last_sequence;
+  e.batches.push_back({b.first_sequence, b.last_sequence, base_offset});
+  while (e.batches.size() > k_recent_batches_max) e.batches.pop_front();
 }
 
 void producer_state::append_failed(const batch_identity& b) {

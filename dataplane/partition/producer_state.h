@@ -14,6 +14,7 @@ namespace rill::partition {
 enum class sequence_check : uint8_t {
   accept,        // new batch, in order
   duplicate,     // already appended: answer with its original offsets
+  in_flight,     // a retry of a batch whose append has not finished: retriable
   out_of_order,  // OUT_OF_ORDER_SEQUENCE_NUMBER
   fenced_epoch,  // INVALID_PRODUCER_EPOCH: an older epoch of the producer
 };
@@ -34,6 +35,10 @@ class producer_state {
   sequence_check check(const batch_identity& b, int64_t* duplicate_base_offset);
   void appended(const batch_identity& b, int64_t base_offset);
   void append_failed(const batch_identity& b);
+  // A batch that is in the log already (replicated from the leader, or read
+  // back at start-up): followers keep the table too, so that a new leader
+  // still recognises a retried duplicate.
+  void observe(const batch_identity& b, int64_t base_offset);
   size_t producer_count() const { return producers_.size(); }
 
  private:

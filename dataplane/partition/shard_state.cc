@@ -198,8 +198,10 @@ task<void> shard_state::open_partition(const control::topic_info& topic,
                           .replica_lag_time_max_ms = settings_->replica_lag_time_max_ms,
                           .send_isr_change = isr_change_sender_,
                           .shard_activity = &activity_};
-  partitions_[{topic.name, p.index}] = std::make_unique<partition_replica>(
-      *shard_, topic.name, p.index, std::move(opened).value(), std::move(replica));
+  auto created = std::make_shared<partition_replica>(*shard_, topic.name, p.index,
+                                                     std::move(opened).value(), std::move(replica));
+  co_await created->restore_producer_state();
+  partitions_[{topic.name, p.index}] = std::move(created);
 }
 
 void shard_state::start_background() {
