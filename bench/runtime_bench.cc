@@ -127,23 +127,31 @@ task<void> echo_handler(net::tcp_connection& c) {
   }
 }
 
+// Starts a TCP server with handler on shard 1; returns a connected socket
+// on the calling shard.
+task<int> connect_to_server_on_shard1(task<void> (*handler)(net::tcp_connection&)) {
+  uint16_t port = co_await runtime::submit_to(shard_id(1), [handler] {
+    shard& s = *shard::current();
+    auto* server =
+        new net::tcp_server(s, {.listen = {.host = "127.0.0.1", .port = 0, .reuse_port = false}},
+                            [handler](net::tcp_connection& c) { return handler(c); });
+    (void)server->start();
+    s.at_exit([server] { delete server; });
+    return server->port();
+  });
+  net::socket_address addr;
+  (void)net::socket_address::parse("127.0.0.1", port, &addr);
+  auto fd = co_await net::tcp_connect(*shard::current(), addr, 1000 * runtime::k_ns_per_ms);
+  co_return fd.value();
+}
+
+task<void> discard_handler(net::tcp_connection& c);
+
 void BM_tcp_echo_uring(benchmark::State& state) {
   latency_histogram h;
   on_runtime([&](runtime::runtime&) -> task<void> {
-    uint16_t port = co_await runtime::submit_to(shard_id(1), [] {
-      shard& s = *shard::current();
-      auto* server =
-          new net::tcp_server(s, {.listen = {.host = "127.0.0.1", .port = 0, .reuse_port = false}},
-                              [](net::tcp_connection& c) { return echo_handler(c); });
-      (void)server->start();
-      s.at_exit([server] { delete server; });
-      return server->port();
-    });
     shard& s = *shard::current();
-    net::socket_address addr;
-    (void)net::socket_address::parse("127.0.0.1", port, &addr);
-    auto fd = co_await net::tcp_connect(s, addr, 1000 * runtime::k_ns_per_ms);
-    net::tcp_connection client(s, fd.value(), nullptr);
+    net::tcp_connection client(s, co_await connect_to_server_on_shard1(echo_handler), nullptr);
     uint8_t msg[k_echo_bytes] = {1};
     uint8_t back[k_echo_bytes];
     for (auto _ : state) {
@@ -224,6 +232,54 @@ void BM_baseline_tcp_echo_epoll(benchmark::State& state) {
 }
 BENCHMARK(BM_baseline_tcp_echo_epoll)->UseRealTime()->MinTime(1.0);
 
+// Bulk sends of 1 MiB buffers to a server that discards them: the
+// zero-copy path (SEND_ZC, buffer held until the notification) against the
+// copying send, in the same run.
+enum class send_kind { copy, zero_copy };
+
+task<void> discard_handler(net::tcp_connection& c) {
+  while (co_await c.fill(1)) c.consume(c.input().size());
+}
+
+void bulk_send(benchmark::State& state, send_kind kind) {
+  constexpr size_t k_block = 1 << 20;
+  latency_histogram h;
+  uint64_t bytes = 0;
+  uint64_t zero_copy_bytes = 0;
+  on_runtime([&](runtime::runtime&) -> task<void> {
+    shard& s = *shard::current();
+    net::tcp_connection client(s, co_await connect_to_server_on_shard1(discard_handler), nullptr);
+    auto block = std::make_shared<std::vector<uint8_t>>(k_block, 0x5a);
+    for (auto _ : state) {
+      uint64_t t0 = monotonic_ns();
+      if (kind == send_kind::copy) {
+        (void)co_await client.send_all(*block);
+      } else {
+        (void)co_await client.send_zero_copy(*block, [block] {});
+      }
+      h.record(monotonic_ns() - t0);
+      bytes += k_block;
+    }
+    zero_copy_bytes = client.counters().bytes_sent_zero_copy;
+    co_await client.close();
+  });
+  set_latency_counters(state, h);
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.counters["MB_per_s"] =
+      benchmark::Counter(static_cast<double>(bytes) / 1e6, benchmark::Counter::kIsRate);
+  state.counters["zero_copy_share"] =
+      bytes == 0 ? 0 : static_cast<double>(zero_copy_bytes) / static_cast<double>(bytes);
+}
+
+void BM_send_1mib_zero_copy(benchmark::State& state) {
+  bulk_send(state, send_kind::zero_copy);
+}
+void BM_baseline_send_1mib_copy(benchmark::State& state) {
+  bulk_send(state, send_kind::copy);
+}
+BENCHMARK(BM_send_1mib_zero_copy)->UseRealTime()->MinTime(1.0);
+BENCHMARK(BM_baseline_send_1mib_copy)->UseRealTime()->MinTime(1.0);
+
 }  // namespace
 }  // namespace rill::bench
 
@@ -232,5 +288,6 @@ int main(int argc, char** argv) {
   add_ratio("BM_cross_shard_round_trip", "BM_baseline_condvar_round_trip", "lower is better");
   add_ratio("BM_uring_nop", "BM_baseline_syscall", "one NOP through the ring vs one syscall");
   add_ratio("BM_tcp_echo_uring", "BM_baseline_tcp_echo_epoll", "lower is better");
+  add_ratio("BM_send_1mib_zero_copy", "BM_baseline_send_1mib_copy", "throughput: higher is better");
   return rill::bench::run_benchmarks(argc, argv, "rill runtime benchmarks");
 }

@@ -206,6 +206,22 @@ TEST_F(partition_log_test, corrupt_and_oversized_batches_are_refused_before_touc
   sync_await(small.value()->close());
 }
 
+TEST_F(partition_log_test, batches_that_cross_the_scan_chunk_are_recovered_and_read) {
+  options_.segment_bytes_max = 8 << 20;
+  options_.batch_bytes_max = 2 << 20;
+  options_.hot_tail_bytes_max = 1;
+  {
+    auto log = open_log();
+    for (int i = 0; i < 4; ++i)
+      append(*log, make_batch(700, 1000, 1000 + i, static_cast<uint32_t>(i)));
+    sync_await(log->close());
+  }
+  auto log = open_log();
+  EXPECT_EQ(log->log_end_offset(), 2800);
+  EXPECT_EQ(read_offsets(*log, 0), (std::vector<int64_t>{0, 700, 1400, 2100}));
+  sync_await(log->close());
+}
+
 TEST_F(partition_log_test, replicated_batches_keep_their_offsets_and_must_be_contiguous) {
   auto log = open_log();
   auto b = std::make_shared<std::vector<uint8_t>>(

@@ -46,6 +46,13 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
     return kafka::serve_kafka_connection(c, context);
   });
   s.at_exit([state, server] {
+    net::connection_counters c = server->counters();
+    RILL_INFO(
+        "broker",
+        "Kafka traffic: %llu bytes received, %llu bytes sent zero-copy, %llu bytes sent copied",
+        static_cast<unsigned long long>(c.bytes_received),
+        static_cast<unsigned long long>(c.bytes_sent_zero_copy),
+        static_cast<unsigned long long>(c.bytes_sent_copied));
     delete server;
     delete state;
   });

@@ -40,6 +40,8 @@ config make_broker_config() {
       {"min.insync.replicas", setting_kind::integer, "1", "default min.insync.replicas", 1, 16},
       {"replica.lag.time.max.ms", setting_kind::integer, "30000", "ISR lag bound", 10, 3600000},
       {"message.max.bytes", setting_kind::integer, "1048588", "largest record batch", 64, 64 << 20},
+      {"socket.zero.copy.min.bytes", setting_kind::integer, "16384",
+       "response segments at least this large are sent with SEND_ZC (0: never)", 0, 1LL << 30},
       {"fetch.max.wait.ms", setting_kind::integer, "30000", "upper bound on Fetch max_wait_ms", 0,
        600000},
       {"log.segment.bytes", setting_kind::integer, "1073741824", "segment size", 1 << 20,
@@ -112,6 +114,7 @@ std::optional<std::string> load_broker_settings(const std::vector<std::string>& 
   s->replica_lag_time_max_ms = c.integer("replica.lag.time.max.ms");
   s->message_bytes_max = c.integer("message.max.bytes");
   s->fetch_wait_max_ms = c.integer("fetch.max.wait.ms");
+  s->zero_copy_min_bytes = c.integer("socket.zero.copy.min.bytes");
   s->cluster_id = c.text("cluster.id");
   s->controller = c.text("controller");
   s->heartbeat_interval_ms = c.integer("heartbeat.interval.ms");

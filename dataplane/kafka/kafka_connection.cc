@@ -143,9 +143,12 @@ class session {
     changed_.notify_all();
   }
 
-  // Small segments are gathered into one copy; large ones go zero-copy.
+  // Small segments are gathered into one send; large ones are sent from
+  // the log's own buffers, with SEND_ZC when socket.zero.copy.min.bytes
+  // allows it.
   task<int> send(response_buffer& response) {
     std::vector<response_segment> segments = response.finish();
+    const int64_t zero_copy_min = context_.broker->settings().zero_copy_min_bytes;
     std::vector<uint8_t> gathered;
     for (response_segment& s : segments) {
       if (s.bytes.size() <= k_small_segment_bytes_max) {
@@ -156,8 +159,13 @@ class session {
         if (int rc = co_await connection_.send_all(gathered); rc != 0) co_return rc;
         gathered.clear();
       }
-      std::shared_ptr<const void> owner = s.owner;
-      int rc = co_await connection_.send_zero_copy(s.bytes, [owner]() mutable { owner.reset(); });
+      int rc = 0;
+      if (zero_copy_min > 0 && static_cast<int64_t>(s.bytes.size()) >= zero_copy_min) {
+        std::shared_ptr<const void> owner = s.owner;
+        rc = co_await connection_.send_zero_copy(s.bytes, [owner]() mutable { owner.reset(); });
+      } else {
+        rc = co_await connection_.send_all(s.bytes);
+      }
       if (rc != 0) co_return rc;
     }
     if (!gathered.empty()) co_return co_await connection_.send_all(gathered);

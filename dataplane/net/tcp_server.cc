@@ -38,6 +38,20 @@ task<void> tcp_server::serve(int fd) {
   co_await handler_(connection);
   live_.erase(&connection);
   co_await connection.close();
+  const connection_counters& c = connection.counters();
+  closed_totals_.bytes_received += c.bytes_received;
+  closed_totals_.bytes_sent_copied += c.bytes_sent_copied;
+  closed_totals_.bytes_sent_zero_copy += c.bytes_sent_zero_copy;
+}
+
+connection_counters tcp_server::counters() const {
+  connection_counters total = closed_totals_;
+  for (const tcp_connection* c : live_) {
+    total.bytes_received += c->counters().bytes_received;
+    total.bytes_sent_copied += c->counters().bytes_sent_copied;
+    total.bytes_sent_zero_copy += c->counters().bytes_sent_zero_copy;
+  }
+  return total;
 }
 
 task<void> tcp_server::stop() {

@@ -42,6 +42,9 @@ class tcp_server {
   [[nodiscard]] net_errc start();
   uint16_t port() const { return listener_ ? listener_->port() : 0; }
   size_t connection_count() const { return live_.size(); }
+  // Bytes received and sent (zero-copy and copied) by every connection
+  // this server has closed so far plus the live ones.
+  connection_counters counters() const;
   task<void> stop();
 
  private:
@@ -54,6 +57,7 @@ class tcp_server {
   std::unique_ptr<tcp_listener> listener_;
   std::unordered_set<tcp_connection*> live_;
   bool stopped_ = false;
+  connection_counters closed_totals_;
 };
 
 }  // namespace rill::net

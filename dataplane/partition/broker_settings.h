@@ -29,6 +29,8 @@ struct broker_settings {
   int64_t replica_lag_time_max_ms = 30000;
   int64_t message_bytes_max = 1048588;
   int64_t fetch_wait_max_ms = 30000;
+  // Response segments at least this large go out with SEND_ZC; 0 disables.
+  int64_t zero_copy_min_bytes = 16 * 1024;
   // Log defaults; topics override them with their own configs.
   storage::log_options log_defaults;
   int64_t log_flush_check_ms = 100;
