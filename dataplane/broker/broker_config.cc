@@ -42,6 +42,8 @@ config make_broker_config() {
       {"message.max.bytes", setting_kind::integer, "1048588", "largest record batch", 64, 64 << 20},
       {"socket.zero.copy.min.bytes", setting_kind::integer, "16384",
        "response segments at least this large are sent with SEND_ZC (0: never)", 0, 1LL << 30},
+      {"test.replication.faults", setting_kind::text, "",
+       "tests only: SEED:DROP_PER_MILLE:DELAY_MS_MAX faults on replication fetches"},
       {"fetch.max.wait.ms", setting_kind::integer, "30000", "upper bound on Fetch max_wait_ms", 0,
        600000},
       {"log.segment.bytes", setting_kind::integer, "1073741824", "segment size", 1 << 20,
@@ -115,6 +117,19 @@ std::optional<std::string> load_broker_settings(const std::vector<std::string>& 
   s->message_bytes_max = c.integer("message.max.bytes");
   s->fetch_wait_max_ms = c.integer("fetch.max.wait.ms");
   s->zero_copy_min_bytes = c.integer("socket.zero.copy.min.bytes");
+  if (!c.text("test.replication.faults").empty()) {
+    unsigned long long seed = 0;
+    unsigned drop = 0, delay = 0;
+    if (sscanf(c.text("test.replication.faults").c_str(), "%llu:%u:%u", &seed, &drop, &delay) !=
+            3 ||
+        drop > 1000) {
+      return "invalid value '" + c.text("test.replication.faults") +
+             "' for 'test.replication.faults': expected SEED:DROP_PER_MILLE:DELAY_MS_MAX";
+    }
+    s->replication_fault_seed = seed;
+    s->replication_drop_per_mille = drop;
+    s->replication_delay_ms_max = delay;
+  }
   s->cluster_id = c.text("cluster.id");
   s->controller = c.text("controller");
   s->heartbeat_interval_ms = c.integer("heartbeat.interval.ms");

@@ -31,6 +31,11 @@ struct broker_settings {
   int64_t fetch_wait_max_ms = 30000;
   // Response segments at least this large go out with SEND_ZC; 0 disables.
   int64_t zero_copy_min_bytes = 16 * 1024;
+  // Tests only: faults on this broker's replication fetches (see
+  // replication/replica_transport.h); all zero in production.
+  uint64_t replication_fault_seed = 0;
+  uint32_t replication_drop_per_mille = 0;
+  uint32_t replication_delay_ms_max = 0;
   // Log defaults; topics override them with their own configs.
   storage::log_options log_defaults;
   int64_t log_flush_check_ms = 100;

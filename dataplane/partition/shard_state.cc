@@ -173,7 +173,13 @@ task<void> shard_state::reconcile_fetchers() {
       f = std::make_unique<replication::replica_fetcher>(
           *shard_,
           replication::fetcher_options{
-              .self = settings_->broker_id, .leader = leader, .leader_address = address},
+              .self = settings_->broker_id,
+              .leader = leader,
+              .leader_address = address,
+              .faults = {.seed = settings_->replication_fault_seed +
+                                 static_cast<uint64_t>(leader) * 1000 + shard_->id().value(),
+                         .drop_per_mille = settings_->replication_drop_per_mille,
+                         .delay_ms_max = settings_->replication_delay_ms_max}},
           fetch_buffers_.get(),
           [this](const std::string& t, int32_t p) { return find_shared(t, p); });
       f->start();

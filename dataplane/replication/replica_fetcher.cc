@@ -15,7 +15,14 @@ constexpr uint64_t k_reply_slack_ns = 5000 * runtime::k_ns_per_ms;
 
 replica_fetcher::replica_fetcher(runtime::shard& s, fetcher_options options,
                                  net::provided_buffer_ring* buffers, finder find)
-    : shard_(&s), options_(options), buffers_(buffers), find_(std::move(find)) {}
+    : shard_(&s), options_(options), find_(std::move(find)) {
+  transport_ = std::make_unique<tcp_replica_transport>(
+      s, options_.leader_address, buffers, static_cast<size_t>(options_.response_max_bytes));
+  const transport_faults& f = options_.faults;
+  if (f.drop_per_mille > 0 || f.delay_ms_max > 0) {
+    transport_ = std::make_unique<faulty_replica_transport>(s, std::move(transport_), f);
+  }
+}
 
 replica_fetcher::~replica_fetcher() {
   RILL_ASSERT(!running_, "fetcher destroyed while running; await stop()");
@@ -34,54 +41,29 @@ void replica_fetcher::start() {
 task<void> replica_fetcher::stop() {
   stopping_ = true;
   changed_.notify_all();
-  if (connection_) connection_->shutdown_read();
+  transport_->interrupt();
   while (running_) co_await stopped_.wait(*shard_);
 }
 
-task<bool> replica_fetcher::connect() {
-  if (connection_ && !connection_->peer_closed()) co_return true;
-  co_await disconnect();
-  auto fd =
-      co_await net::tcp_connect(*shard_, options_.leader_address, 1000 * runtime::k_ns_per_ms);
-  if (!fd.ok()) co_return false;
-  connection_ = std::make_unique<net::tcp_connection>(
-      *shard_, fd.value(), buffers_,
-      net::connection_options{.input_bytes_max =
-                                  static_cast<size_t>(options_.response_max_bytes) * 2 + 4096});
-  connection_->start_receiving();
-  co_return true;
-}
-
-task<void> replica_fetcher::disconnect() {
-  if (!connection_) co_return;
-  std::unique_ptr<net::tcp_connection> c = std::move(connection_);
-  co_await c->close();
-}
-
 task<void> replica_fetcher::run() {
-  bool warned = false;
+  int failures = 0;
   while (!stopping_) {
     if (partitions_.empty()) {
       co_await changed_.wait(*shard_);
       continue;
     }
-    if (!co_await connect()) {
-      if (!warned) {
-        RILL_WARN("replication", "cannot reach leader %d at %s; retrying", options_.leader,
-                  options_.leader_address.to_string().c_str());
-      }
-      warned = true;
-      (void)co_await changed_.wait_until(*shard_, runtime::monotonic_ns() + k_retry_ns);
+    if (co_await fetch_once()) {
+      failures = 0;
       continue;
     }
-    warned = false;
-    if (!co_await fetch_once()) {
-      co_await disconnect();
-      if (!stopping_)
-        (void)co_await changed_.wait_until(*shard_, runtime::monotonic_ns() + k_retry_ns);
+    if (++failures == 10) {
+      RILL_WARN("replication", "fetches from leader %d at %s keep failing; retrying",
+                options_.leader, options_.leader_address.to_string().c_str());
     }
+    if (!stopping_)
+      (void)co_await changed_.wait_until(*shard_, runtime::monotonic_ns() + k_retry_ns);
   }
-  co_await disconnect();
+  co_await transport_->close();
   running_ = false;
   stopped_.notify_all();
 }
@@ -112,26 +94,20 @@ task<bool> replica_fetcher::fetch_once() {
   }
   for (auto& [name, t] : by_topic) req.topics.push_back(std::move(t));
   int32_t correlation = ++correlation_;
-  net::tcp_connection& c = *connection_;
-  if (co_await c.send_all(kafka::encode_fetch_request_frame(correlation, "rill-replica", req)) != 0)
-    co_return false;
   uint64_t deadline = runtime::monotonic_ns() +
                       static_cast<uint64_t>(options_.max_wait_ms) * runtime::k_ns_per_ms +
                       k_reply_slack_ns;
-  if (!co_await c.fill_until(4, deadline)) co_return false;
-  size_t size = load_be32(c.input().data());
-  if (size < 8 || size > static_cast<size_t>(options_.response_max_bytes) * 2) co_return false;
-  if (!co_await c.fill_until(4 + size, deadline)) co_return false;
-  std::vector<uint8_t> frame(c.input().begin() + 4,
-                             c.input().begin() + 4 + static_cast<std::ptrdiff_t>(size));
-  c.consume(4 + size);
-  wire_reader in(frame);
+  auto frame = co_await transport_->round_trip(
+      kafka::encode_fetch_request_frame(correlation, "rill-replica", req), deadline);
+  if (!frame) co_return false;
+  wire_reader in(*frame);
   int32_t got_correlation = 0;
   kafka::error_code top = kafka::error_code::none;
   std::vector<kafka::fetched_topic> topics;
   if (!kafka::decode_fetch_response(in, &got_correlation, &top, &topics) ||
       got_correlation != correlation) {
     RILL_WARN("replication", "bad fetch response from leader %d; reconnecting", options_.leader);
+    co_await transport_->close();
     co_return false;
   }
   bool any_error = false;

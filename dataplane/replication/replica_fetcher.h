@@ -7,7 +7,8 @@
 // Each response's records are appended as they are (offsets and epochs
 // kept); a DivergingEpoch answer truncates the local log to where it left
 // the leader's history; the leader's high watermark comes back with every
-// response. Runs on its shard until stop(); owned by shard_state.
+// response. Traffic goes through a replica_transport (TCP, or a faulty one
+// in tests). Runs on its shard until stop(); owned by shard_state.
 #pragma once
 
 #include <functional>
@@ -22,6 +23,7 @@
 #include "dataplane/net/socket_address.h"
 #include "dataplane/net/tcp_connection.h"
 #include "dataplane/partition/partition_replica.h"
+#include "dataplane/replication/replica_transport.h"
 #include "dataplane/runtime/wait_queue.h"
 
 namespace rill::replication {
@@ -33,6 +35,7 @@ struct fetcher_options {
   int32_t max_wait_ms = 500;
   int32_t partition_max_bytes = 1 << 20;
   int32_t response_max_bytes = 16 << 20;
+  transport_faults faults;  // tests: drop/delay replication traffic (off when all zero)
 };
 
 class replica_fetcher {
@@ -52,16 +55,13 @@ class replica_fetcher {
  private:
   task<void> run();
   task<bool> fetch_once();
-  task<bool> connect();
-  task<void> disconnect();
   task<void> apply(const std::string& topic, const kafka::fetched_partition& p);
 
   runtime::shard* shard_;
   fetcher_options options_;
-  net::provided_buffer_ring* buffers_;
   finder find_;
   std::set<std::pair<std::string, int32_t>> partitions_;
-  std::unique_ptr<net::tcp_connection> connection_;
+  std::unique_ptr<replica_transport> transport_;
   int32_t correlation_ = 0;
   bool running_ = false;
   bool stopping_ = false;

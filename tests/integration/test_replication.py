@@ -43,10 +43,10 @@ def log_bytes(broker, topic, p=0):
 
 
 class ReplicationTest(unittest.TestCase):
-    def start(self, session_ms=3000, lag_ms=2000):
+    def start(self, session_ms=3000, lag_ms=2000, extra=()):
         self.cluster = Cluster(
             controller_extra=[f"--session.timeout.ms={session_ms}", "--leader.imbalance.check.interval.ms=500"],
-            broker_extra=[f"--replica.lag.time.max.ms={lag_ms}", "--heartbeat.interval.ms=100"]).start()
+            broker_extra=[f"--replica.lag.time.max.ms={lag_ms}", "--heartbeat.interval.ms=100", *extra]).start()
         wait_until(lambda: len(AdminClient({"bootstrap.servers": self.cluster.bootstrap})
                               .list_topics(timeout=10).brokers) == 3, what="3 brokers")
 
@@ -99,6 +99,20 @@ class ReplicationTest(unittest.TestCase):
         if replicas[0] == old_leader:
             wait_until(lambda: partition_state(self.cluster.bootstrap, t)[0] == old_leader, timeout_s=30,
                        what="preferred leader restored")
+
+    def test_acks_all_through_a_lossy_delaying_replication_link(self):
+        seed = int(time.time()) % 100000
+        print(f"\nreplication transport faults: seed {seed} (drop 5%, delay up to 20 ms)")
+        self.start(lag_ms=5000, extra=[f"--test.replication.faults={seed}:50:20"])
+        t = self.create()
+        records = [(None, f"{i}".encode(), None, 0) for i in range(2000)]
+        reports = produce_all(self.cluster.bootstrap, t, records, acks="all", **{"enable.idempotence": True})
+        self.assertTrue(all(r[0] is None for r in reports))
+        msgs = consume_all(self.cluster.bootstrap, t, [0], 2000)
+        self.assertEqual([m.value() for m in msgs], [r[1] for r in records])
+        wait_until(lambda: len({log_bytes(b, t) for b in self.cluster.brokers}) == 1, timeout_s=30,
+                   what="replicas identical byte for byte")
+        self.assertTrue(any("replication transport faults on" in b.log_text() for b in self.cluster.brokers))
 
     def test_paused_follower_leaves_the_isr_and_rejoins(self):
         self.start(session_ms=20000, lag_ms=1500)
