@@ -93,7 +93,7 @@ def plot(sweep, path):
     plt.yscale("log")
     plt.xlabel("throughput (MB/s)")
     plt.ylabel("produce latency (ms)")
-    plt.title(sweep[0]["label"].split(" 20")[0] + ": latency against throughput")
+    plt.title(sweep[0]["label"].rsplit(" ", 2)[0] + ": produce latency against throughput")
     plt.grid(True, which="both", alpha=0.3)
     plt.legend()
     plt.savefig(path, dpi=100, bbox_inches="tight")
