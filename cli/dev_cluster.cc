@@ -166,7 +166,7 @@ void print_status(const dev_options& o, const std::vector<process_entry>& entrie
     for (size_t i = 0; i < entries.size(); ++i) {
       const process_entry& e = entries[i];
       printf(
-          "%s{\"role\": \"%s\", \"id\": %d, \"pid\": %d, \"alive\": %s, \"kafka_port\": %d, "
+          "%s{\"role\": \"%s\", \"id\": %d, \"pid\": %d, \"alive\": %s, \"port\": %d, "
           "\"data_dir\": \"%s\", \"log\": \"%s\"}",
           i ? ", " : "", e.role.c_str(), e.id, e.pid, alive(e.pid) ? "true" : "false", e.port,
           e.data_dir.c_str(), e.log_file.c_str());
@@ -181,8 +181,7 @@ void print_status(const dev_options& o, const std::vector<process_entry>& entrie
            alive(e.pid) ? "up" : "down", ("127.0.0.1:" + std::to_string(e.port)).c_str(),
            e.data_dir.c_str());
   }
-  printf("bootstrap: 127.0.0.1:%d  (replication factor 1: brokers do not replicate yet)\n",
-         o.base_port);
+  printf("bootstrap: 127.0.0.1:%d, controller: 127.0.0.1:%d\n", o.base_port, o.controller_port);
 }
 
 std::vector<process_entry> plan(const dev_options& o) {
