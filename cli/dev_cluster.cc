@@ -115,15 +115,25 @@ bool alive(pid_t pid) {
   return pid > 0 && kill(pid, 0) == 0;
 }
 
-bool port_accepts(int port) {
+// A TCP socket connected to port on 127.0.0.1, or -1.
+int connect_loopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  close(fd);
-  return ok;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool port_accepts(int port) {
+  int fd = connect_loopback(port);
+  if (fd >= 0) close(fd);
+  return fd >= 0;
 }
 
 pid_t spawn_process(const char* self, const dev_options& o, const process_entry& e, bool detached) {
@@ -202,11 +212,8 @@ std::vector<process_entry> plan(const dev_options& o) {
 
 // How many brokers a Kafka Metadata v1 request to port reports (-1 on error).
 int metadata_broker_count(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int fd = connect_loopback(port);
+  if (fd < 0) return -1;
   timeval tv{2, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   int count = -1;
@@ -214,8 +221,7 @@ int metadata_broker_count(int port) {
   const uint8_t request[] = {0, 0,   0,   22,  0,   3,   0,   1,   0,   0,    0,    1,    0,
                              8, 'r', 'i', 'l', 'l', '-', 'd', 'e', 'v', 0xff, 0xff, 0xff, 0xff};
   uint8_t reply[12];
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
-      write(fd, request, sizeof(request)) == static_cast<ssize_t>(sizeof(request)) &&
+  if (write(fd, request, sizeof(request)) == static_cast<ssize_t>(sizeof(request)) &&
       recv(fd, reply, sizeof(reply), MSG_WAITALL) == static_cast<ssize_t>(sizeof(reply))) {
     count = (reply[8] << 24) | (reply[9] << 16) | (reply[10] << 8) | reply[11];
   }

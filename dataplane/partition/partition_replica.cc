@@ -192,7 +192,8 @@ void partition_replica::advance_high_watermark() {
   }
 }
 
-partition_errc partition_replica::check_leader_epoch(int32_t current_leader_epoch) const {
+partition_errc partition_replica::check_leadership(int32_t current_leader_epoch) const {
+  if (role_ != replica_role::leader) return partition_errc::not_leader;
   if (current_leader_epoch < 0 || current_leader_epoch == leader_epoch_) return partition_errc::ok;
   return current_leader_epoch < leader_epoch_ ? partition_errc::fenced_leader_epoch
                                               : partition_errc::unknown_leader_epoch;
@@ -284,11 +285,7 @@ task<fetch_outcome> partition_replica::fetch(int64_t offset, int32_t max_bytes,
   fetch_outcome out;
   out.high_watermark = high_watermark_;
   out.log_start_offset = log_->log_start_offset();
-  if (role_ != replica_role::leader) {
-    out.error = partition_errc::not_leader;
-    co_return out;
-  }
-  out.error = check_leader_epoch(current_leader_epoch);
+  out.error = check_leadership(current_leader_epoch);
   if (out.error != partition_errc::ok) co_return out;
   if (offset >= high_watermark_) {
     // Asking for the high watermark itself means "nothing new yet".
@@ -312,11 +309,7 @@ task<fetch_outcome> partition_replica::replica_fetch(int32_t replica, int64_t of
                                                      int32_t max_bytes) {
   fetch_outcome out;
   out.log_start_offset = log_->log_start_offset();
-  if (role_ != replica_role::leader) {
-    out.error = partition_errc::not_leader;
-    co_return out;
-  }
-  out.error = check_leader_epoch(current_leader_epoch);
+  out.error = check_leadership(current_leader_epoch);
   if (out.error != partition_errc::ok) co_return out;
   int64_t leo = log_end_offset();
   if (last_fetched_epoch >= 0 && offset > 0) {
@@ -350,11 +343,7 @@ task<fetch_outcome> partition_replica::replica_fetch(int32_t replica, int64_t of
 task<offset_lookup> partition_replica::list_offset(int64_t timestamp,
                                                    int32_t current_leader_epoch) {
   offset_lookup out;
-  if (role_ != replica_role::leader) {
-    out.error = partition_errc::not_leader;
-    co_return out;
-  }
-  out.error = check_leader_epoch(current_leader_epoch);
+  out.error = check_leadership(current_leader_epoch);
   if (out.error != partition_errc::ok) co_return out;
   out.leader_epoch = leader_epoch_;
   if (timestamp == -1) {

@@ -109,7 +109,9 @@ class partition_replica {
   task<void> close();
 
  private:
-  partition_errc check_leader_epoch(int32_t current_leader_epoch) const;
+  // not_leader unless this replica leads; then the epoch check of KIP-320
+  // (a negative current_leader_epoch skips it).
+  partition_errc check_leadership(int32_t current_leader_epoch) const;
   task<produce_outcome> append_one(storage::batch_bytes batch);
   task<partition_errc> wait_for_commit(int64_t end_offset, int32_t epoch, uint64_t deadline_ns);
   void advance_high_watermark();

@@ -51,10 +51,8 @@ task<handler_result> handle_list_offsets(const request_header& h, wire_reader& i
       pr.leader_epoch = o.leader_epoch;
     }
   }
-  handler_result r;
-  r.response = start_response(h);
-  encode_list_offsets_response(r.response->writer(), h, resp);
-  co_return r;
+  co_return respond(
+      h, [&](response_buffer& out) { encode_list_offsets_response(out.writer(), h, resp); });
 }
 
 task<handler_result> handle_create_topics(const request_header& h, wire_reader& in,
@@ -84,10 +82,8 @@ task<handler_result> handle_create_topics(const request_header& h, wire_reader& 
       RILL_INFO("kafka", "created topic %s (request from %s)", o.name.c_str(), ctx.peer.c_str());
     }
   }
-  handler_result r;
-  r.response = start_response(h);
-  encode_create_topics_response(r.response->writer(), h, results);
-  co_return r;
+  co_return respond(
+      h, [&](response_buffer& out) { encode_create_topics_response(out.writer(), h, results); });
 }
 
 task<handler_result> handle_delete_topics(const request_header& h, wire_reader& in,
@@ -97,10 +93,8 @@ task<handler_result> handle_delete_topics(const request_header& h, wire_reader& 
   auto outcomes = co_await ctx.broker->delete_topics(req.names);
   std::vector<topic_result> results;
   for (const auto& o : outcomes) results.push_back({o.name, to_kafka(o.error), std::nullopt});
-  handler_result r;
-  r.response = start_response(h);
-  encode_delete_topics_response(r.response->writer(), h, results);
-  co_return r;
+  co_return respond(
+      h, [&](response_buffer& out) { encode_delete_topics_response(out.writer(), h, results); });
 }
 
 namespace {
@@ -150,10 +144,8 @@ task<handler_result> handle_describe_configs(const request_header& h, wire_reade
           {error_code::invalid_request, "unsupported resource type", res.type, res.name, {}});
     }
   }
-  handler_result r;
-  r.response = start_response(h);
-  encode_describe_configs_response(r.response->writer(), h, results);
-  co_return r;
+  co_return respond(
+      h, [&](response_buffer& out) { encode_describe_configs_response(out.writer(), h, results); });
 }
 
 task<handler_result> handle_alter_configs(const request_header& h, wire_reader& in,
@@ -189,22 +181,19 @@ task<handler_result> handle_alter_configs(const request_header& h, wire_reader& 
     }
     results.push_back(std::move(out));
   }
-  handler_result r;
-  r.response = start_response(h);
-  encode_alter_configs_response(r.response->writer(), h, results);
-  co_return r;
+  co_return respond(
+      h, [&](response_buffer& out) { encode_alter_configs_response(out.writer(), h, results); });
 }
 
 task<handler_result> handle_elect_leaders(const request_header& h, wire_reader& in,
                                           request_context& ctx) {
   elect_leaders_request req;
   if (!decode_elect_leaders_request(in, h, &req)) co_return malformed_request(h, "bad body");
-  handler_result r;
-  r.response = start_response(h);
   std::vector<elect_leaders_result> results;
   if (req.election_type != 0) {
-    encode_elect_leaders_response(r.response->writer(), h, error_code::invalid_request, results);
-    co_return r;
+    co_return respond(h, [&](response_buffer& out) {
+      encode_elect_leaders_response(out.writer(), h, error_code::invalid_request, results);
+    });
   }
   int32_t moved = co_await ctx.broker->elect_preferred();
   error_code each = moved < 0 ? error_code::request_timed_out : error_code::none;
@@ -221,25 +210,26 @@ task<handler_result> handle_elect_leaders(const request_header& h, wire_reader& 
       }
     }
   }
-  encode_elect_leaders_response(r.response->writer(), h, error_code::none, results);
-  co_return r;
+  co_return respond(h, [&](response_buffer& out) {
+    encode_elect_leaders_response(out.writer(), h, error_code::none, results);
+  });
 }
 
 task<handler_result> handle_init_producer_id(const request_header& h, wire_reader& in,
                                              request_context& ctx) {
   init_producer_id_request req;
   if (!decode_init_producer_id_request(in, h, &req)) co_return malformed_request(h, "bad body");
-  handler_result r;
-  r.response = start_response(h);
   if (req.transactional_id) {
     RILL_WARN("kafka", "%s asked for transactional id '%s': transactions are not supported",
               ctx.peer.c_str(), req.transactional_id->c_str());
-    encode_init_producer_id_response(r.response->writer(), h, error_code::invalid_request, -1, -1);
-    co_return r;
+    co_return respond(h, [&](response_buffer& out) {
+      encode_init_producer_id_response(out.writer(), h, error_code::invalid_request, -1, -1);
+    });
   }
   int64_t id = co_await ctx.broker->allocate_producer_id();
-  encode_init_producer_id_response(r.response->writer(), h, error_code::none, id, 0);
-  co_return r;
+  co_return respond(h, [&](response_buffer& out) {
+    encode_init_producer_id_response(out.writer(), h, error_code::none, id, 0);
+  });
 }
 
 }  // namespace rill::kafka

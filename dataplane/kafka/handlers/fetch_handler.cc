@@ -134,10 +134,8 @@ task<handler_result> handle_fetch(const request_header& h, wire_reader& in, requ
         runtime::shard_id(by_owner.begin()->first),
         [&first, slice, &req]() { return wait_for_data_on_owner(first, slice, req.replica_id); });
   }
-  handler_result r;
-  r.response = start_response(h);
-  encode_fetch_response(*r.response, h, error_code::none, resp);
-  co_return r;
+  co_return respond(
+      h, [&](response_buffer& out) { encode_fetch_response(out, h, error_code::none, resp); });
 }
 
 }  // namespace rill::kafka

@@ -29,6 +29,15 @@ struct handler_result {
 handler_result malformed_request(const request_header& h, const char* what);
 response_buffer start_response(const request_header& h);
 
+// A result whose response is the header for h followed by what encode writes.
+template <typename Encode>
+handler_result respond(const request_header& h, Encode&& encode) {
+  handler_result r;
+  r.response = start_response(h);
+  encode(*r.response);
+  return r;
+}
+
 task<handler_result> handle_request(request_header h, std::span<const uint8_t> body,
                                     request_context& ctx);
 

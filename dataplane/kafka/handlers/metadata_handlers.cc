@@ -13,10 +13,9 @@ namespace rill::kafka {
 
 task<handler_result> handle_api_versions(const request_header& h, wire_reader& in) {
   if (!decode_api_versions_request(in, h)) co_return malformed_request(h, "bad body");
-  handler_result r;
-  r.response = start_response(h);
-  encode_api_versions_response(r.response->writer(), h.version, error_code::none);
-  co_return r;
+  co_return respond(h, [&](response_buffer& out) {
+    encode_api_versions_response(out.writer(), h.version, error_code::none);
+  });
 }
 
 namespace {
@@ -77,22 +76,19 @@ task<handler_result> handle_metadata(const request_header& h, wire_reader& in,
       }
     }
   }
-  handler_result r;
-  r.response = start_response(h);
-  encode_metadata_response(r.response->writer(), h, resp);
-  co_return r;
+  co_return respond(h,
+                    [&](response_buffer& out) { encode_metadata_response(out.writer(), h, resp); });
 }
 
 task<handler_result> handle_find_coordinator(const request_header& h, wire_reader& in,
                                              request_context& ctx) {
   find_coordinator_request req;
   if (!decode_find_coordinator_request(in, h, &req)) co_return malformed_request(h, "bad body");
-  handler_result r;
-  r.response = start_response(h);
   // Consumer groups and transactions have no coordinator in this build.
-  encode_find_coordinator_response(r.response->writer(), h, error_code::coordinator_not_available,
-                                   -1, "", -1);
-  co_return r;
+  co_return respond(h, [&](response_buffer& out) {
+    encode_find_coordinator_response(out.writer(), h, error_code::coordinator_not_available, -1, "",
+                                     -1);
+  });
 }
 
 }  // namespace rill::kafka
