@@ -35,8 +35,8 @@ task<std::vector<partition::produce_outcome>> produce_on_owner(std::vector<produ
                                                                int16_t acks, int32_t timeout_ms) {
   std::vector<task<partition::produce_outcome>> work;
   for (produce_item& item : items) {
-    work.push_back(
-        produce_one(item.topic, item.partition, std::move(item.records), acks, timeout_ms));
+    work.push_back(produce_one(std::move(item.topic), item.partition, std::move(item.records), acks,
+                               timeout_ms));
   }
   co_return co_await runtime::when_all(std::move(work));
 }
@@ -78,10 +78,12 @@ task<handler_result> handle_produce(const request_header& h, wire_reader& in,
       }
     }
   }
-  std::vector<std::vector<produce_item>> groups;
+  // Per owner, where each outcome goes in resp; the items move to the owner.
+  std::vector<std::vector<std::pair<size_t, size_t>>> slots;
   std::vector<task<std::vector<partition::produce_outcome>>> work;
   for (auto& [owner, items] : by_owner) {
-    groups.push_back(items);  // keeps the slots; records move to the owner
+    auto& group = slots.emplace_back();
+    for (const produce_item& item : items) group.emplace_back(item.topic_slot, item.partition_slot);
     int16_t acks = req.acks;
     int32_t timeout_ms = req.timeout_ms;
     work.push_back(runtime::submit_to(runtime::shard_id(owner),
@@ -90,22 +92,20 @@ task<handler_result> handle_produce(const request_header& h, wire_reader& in,
                                       }));
   }
   auto results = co_await runtime::when_all(std::move(work));
-  for (size_t g = 0; g < groups.size(); ++g) {
-    for (size_t i = 0; i < groups[g].size(); ++i) {
-      const produce_item& item = groups[g][i];
+  for (size_t g = 0; g < slots.size(); ++g) {
+    for (size_t i = 0; i < slots[g].size(); ++i) {
+      auto [topic_slot, partition_slot] = slots[g][i];
       const partition::produce_outcome& o = results[g][i];
-      produce_partition_response& pr = resp[item.topic_slot].partitions[item.partition_slot];
+      produce_partition_response& pr = resp[topic_slot].partitions[partition_slot];
       pr.error = to_kafka(o.error);
       pr.base_offset = o.base_offset;
       pr.log_append_time_ms = o.log_append_time_ms;
       pr.log_start_offset = o.log_start_offset;
     }
   }
-  handler_result r;
-  if (req.acks == 0) co_return r;  // acks=0: the producer expects no answer
-  r.response = start_response(h);
-  encode_produce_response(r.response->writer(), h, resp);
-  co_return r;
+  if (req.acks == 0) co_return handler_result{};  // acks=0: the producer expects no answer
+  co_return respond(h,
+                    [&](response_buffer& out) { encode_produce_response(out.writer(), h, resp); });
 }
 
 }  // namespace rill::kafka
