@@ -5,12 +5,17 @@
 //   2. append with fsync before acknowledgement (one at a time), latency
 //      percentiles vs fio's write + fdatasync at 16 KiB;
 //   3. CRC-32C throughput per core, hardware and portable.
-// usage: storage_bench [--dir=DIR] [--mb=N]
+// usage: storage_bench [--dir=DIR] [--mb=N] [--rounds=N] [--preallocate-kb=N]
+//          [--preallocate=zero|fallocate] [--flush-interval-ms=N] [--idle-poll-us=N]
+//          [--only=uring1|uring16|uringsync|posix1|posix16|posixsync]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/log.h"
 #include "bench/bench_support.h"
@@ -41,6 +46,16 @@ uint64_t& preallocate_bytes() {
   return v;
 }
 
+storage::preallocation& preallocate_method() {
+  static storage::preallocation v = storage::preallocation::automatic;
+  return v;
+}
+
+uint32_t& flush_interval_ms() {
+  static uint32_t v = 100;
+  return v;
+}
+
 uint32_t& idle_poll_us() {
   static uint32_t v = 50;
   return v;
@@ -58,8 +73,9 @@ task<void> append_run(storage::file_io& io, std::string dir, storage::durability
   storage::log_options options{.dir = dir,
                                .segment_bytes_max = 1ULL << 30,
                                .preallocate_bytes = preallocate_bytes(),
+                               .preallocate_method = preallocate_method(),
                                .sync_policy = policy,
-                               .flush_interval_ms = 100};
+                               .flush_interval_ms = flush_interval_ms()};
   auto log = std::move(co_await storage::partition_log::open(io, options)).value();
   auto batch =
       storage::build_filled_batch({.base_timestamp_ms = 1}, k_records_per_batch, k_record_bytes);
@@ -118,6 +134,101 @@ append_result measure(backend b, const std::string& dir, storage::durability pol
   return out;
 }
 
+// One round: the fio references and every append case, back to back.
+struct round_result {
+  fio_result fio_qd1, fio_qd16, fio_sync;
+  append_result uring1, posix1, uring16, posix16, uring_sync, posix_sync;
+
+  double sync_reference_us(double q) const {
+    return q < 0.9 ? fio_sync.write_p50_us + fio_sync.sync_p50_us
+                   : fio_sync.write_p99_us + fio_sync.sync_p99_us;
+  }
+  static double latency_us(const append_result& r, double q) {
+    return static_cast<double>(r.latency.percentile(q)) / 1e3;
+  }
+};
+
+round_result run_round(const std::string& dir, size_t total) {
+  using storage::durability;
+  round_result r;
+  size_t sync_total = std::min<size_t>(total, 32 << 20);
+  r.fio_qd1 = run_fio(dir, 16384, 1, total, false);
+  r.uring1 = measure(backend::uring, dir + "/u1", durability::sync_interval, total, 1);
+  r.posix1 = measure(backend::posix, dir + "/p1", durability::sync_interval, total, 1);
+  r.fio_qd16 = run_fio(dir, 16384, 16, total, false);
+  r.uring16 = measure(backend::uring, dir + "/u16", durability::sync_interval, total, 16);
+  r.posix16 = measure(backend::posix, dir + "/p16", durability::sync_interval, total, 16);
+  r.fio_sync = run_fio(dir, 16384, 1, sync_total, true);
+  r.uring_sync = measure(backend::uring, dir + "/us", durability::sync_each, sync_total, 1);
+  r.posix_sync = measure(backend::posix, dir + "/ps", durability::sync_each, sync_total, 1);
+  return r;
+}
+
+void print_round(int n, const round_result& r) {
+  printf("round %d\n", n);
+  printf(
+      "  fio 16 KiB O_DIRECT io_uring: qd1 %.1f MB/s, qd16 %.1f MB/s; write+fdatasync p50 %.1f "
+      "us, p99 %.1f us\n",
+      r.fio_qd1.write_mb_per_s, r.fio_qd16.write_mb_per_s, r.sync_reference_us(0.5),
+      r.sync_reference_us(0.99));
+  printf(
+      "  append, fsync every %u ms: io_uring %.1f / posix %.1f MB/s (1 in flight), io_uring "
+      "%.1f / posix %.1f MB/s (16 in flight)\n",
+      flush_interval_ms(), r.uring1.mb_per_s, r.posix1.mb_per_s, r.uring16.mb_per_s,
+      r.posix16.mb_per_s);
+  printf("  append, fsync before ack: io_uring %s\n", r.uring_sync.latency.summary_us().c_str());
+  printf("                            posix    %s\n", r.posix_sync.latency.summary_us().c_str());
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+template <typename F>
+double median_of(const std::vector<round_result>& rounds, F ratio) {
+  std::vector<double> v;
+  for (const auto& r : rounds) v.push_back(ratio(r));
+  return median(v);
+}
+
+void print_medians(const std::vector<round_result>& rounds) {
+  using rr = round_result;
+  printf("\nmedian over %zu rounds of the per-round ratios:\n", rounds.size());
+  printf("append, fsync every %u ms (MB/s of batches vs fio at the same queue depth):\n",
+         flush_interval_ms());
+  printf("  io_uring, 1 in flight : %.2fx fio qd1\n", median_of(rounds, [](const rr& r) {
+           return r.uring1.mb_per_s / r.fio_qd1.write_mb_per_s;
+         }));
+  printf("  posix,    1 in flight : %.2fx fio qd1\n", median_of(rounds, [](const rr& r) {
+           return r.posix1.mb_per_s / r.fio_qd1.write_mb_per_s;
+         }));
+  printf("  io_uring, 16 in flight: %.2fx fio qd16\n", median_of(rounds, [](const rr& r) {
+           return r.uring16.mb_per_s / r.fio_qd16.write_mb_per_s;
+         }));
+  printf("  posix,    16 in flight: %.2fx fio qd16\n", median_of(rounds, [](const rr& r) {
+           return r.posix16.mb_per_s / r.fio_qd16.write_mb_per_s;
+         }));
+  printf("  io_uring / posix: %.2fx (1 in flight), %.2fx (16 in flight)\n",
+         median_of(rounds, [](const rr& r) { return r.uring1.mb_per_s / r.posix1.mb_per_s; }),
+         median_of(rounds, [](const rr& r) { return r.uring16.mb_per_s / r.posix16.mb_per_s; }));
+  printf("append with fsync before ack, 1 in flight (vs fio write + fdatasync percentiles):\n");
+  using member = append_result rr::*;
+  for (const auto& named : {std::pair<const char*, member>{"io_uring", &rr::uring_sync},
+                            std::pair<const char*, member>{"posix   ", &rr::posix_sync}}) {
+    const char* name = named.first;
+    member pick = named.second;
+    double p50 = median_of(rounds, [&](const rr& r) {
+      return rr::latency_us(r.*pick, 0.5) / r.sync_reference_us(0.5);
+    });
+    double p99 = median_of(rounds, [&](const rr& r) {
+      return rr::latency_us(r.*pick, 0.99) / r.sync_reference_us(0.99);
+    });
+    printf("  %s: p50 %.2fx, p99 %.2fx of fio\n", name, p50, p99);
+  }
+  printf("\n");
+}
+
 double crc_gb_per_s(storage::crc32c_impl impl) {
   std::vector<uint8_t> data(1 << 20, 0x5a);
   uint32_t crc = 0;
@@ -129,76 +240,72 @@ double crc_gb_per_s(storage::crc32c_impl impl) {
   return static_cast<double>(rounds * data.size()) / 1e9 / s;
 }
 
+// One append case alone, without the fio references, for profiling
+// (perf record, strace): NAME is uring|posix, then 1|16|sync.
+int run_one_case(const std::string& name, const std::string& dir, size_t total) {
+  bool posix = name.rfind("posix", 0) == 0;
+  std::string depth = name.substr(5);
+  backend b = posix ? backend::posix : backend::uring;
+  append_result r;
+  if (depth == "sync") {
+    r = measure(b, dir + "/one", storage::durability::sync_each, total, 1);
+  } else if (depth == "1" || depth == "16") {
+    r = measure(b, dir + "/one", storage::durability::sync_interval, total, std::stoi(depth));
+  } else {
+    fprintf(stderr, "unknown case '%s' (uring1, uring16, uringsync, posix1, posix16, posixsync)\n",
+            name.c_str());
+    return 2;
+  }
+  printf("%s: %.1f MB/s, append latency %s\n", name.c_str(), r.mb_per_s,
+         r.latency.summary_us().c_str());
+  return 0;
+}
+
 }  // namespace
 }  // namespace rill::bench
 
 int main(int argc, char** argv) {
   using namespace rill::bench;
   std::string dir = "/var/tmp/rill-storage-bench";
-  size_t mb = 256;
+  size_t mb = 64;
+  int round_count = 3;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     if (strncmp(argv[i], "--dir=", 6) == 0) dir = argv[i] + 6;
+    if (strncmp(argv[i], "--only=", 7) == 0) only = argv[i] + 7;
     if (strncmp(argv[i], "--mb=", 5) == 0) mb = static_cast<size_t>(atol(argv[i] + 5));
+    if (strncmp(argv[i], "--rounds=", 9) == 0) round_count = std::max(1, atoi(argv[i] + 9));
     if (strncmp(argv[i], "--preallocate-kb=", 17) == 0)
       preallocate_bytes() = static_cast<uint64_t>(atol(argv[i] + 17)) << 10;
+    if (strcmp(argv[i], "--preallocate=zero") == 0)
+      preallocate_method() = rill::storage::preallocation::zero_fill;
+    if (strcmp(argv[i], "--preallocate=fallocate") == 0)
+      preallocate_method() = rill::storage::preallocation::fallocate;
+    if (strncmp(argv[i], "--flush-interval-ms=", 20) == 0)
+      flush_interval_ms() = static_cast<uint32_t>(atol(argv[i] + 20));
     if (strncmp(argv[i], "--idle-poll-us=", 15) == 0)
       idle_poll_us() = static_cast<uint32_t>(atol(argv[i] + 15));
   }
   rill::set_log_level(rill::log_level::warn);
   std::filesystem::create_directories(dir);
   size_t total = mb << 20;
+  if (!only.empty()) return run_one_case(only, dir, total);
   printf(
       "rill storage benchmark\nmachine: %s\ndata dir: %s, %zu MiB per throughput run, records %zu "
       "B, "
-      "batches of %d records, runtime idle poll %u us\n\n",
+      "batches of %d records, runtime idle poll %u us, %d rounds\n\n",
       machine_description().c_str(), dir.c_str(), mb, k_record_bytes, k_records_per_batch,
-      idle_poll_us());
+      idle_poll_us(), round_count);
 
-  fio_result fio_qd1 = run_fio(dir, 16384, 1, total, false);
-  fio_result fio_qd16 = run_fio(dir, 16384, 16, total, false);
-  fio_result fio_sync = run_fio(dir, 16384, 1, 32 << 20, true);
-  printf("fio 16 KiB sequential O_DIRECT io_uring: qd1 %.1f MB/s, qd16 %.1f MB/s\n",
-         fio_qd1.write_mb_per_s, fio_qd16.write_mb_per_s);
-  printf(
-      "fio 16 KiB write+fdatasync qd1: write p50 %.1f us p99 %.1f us; fdatasync p50 %.1f us p99 "
-      "%.1f us\n\n",
-      fio_sync.write_p50_us, fio_sync.write_p99_us, fio_sync.sync_p50_us, fio_sync.sync_p99_us);
-
-  auto uring1 =
-      measure(backend::uring, dir + "/u1", rill::storage::durability::sync_interval, total, 1);
-  auto posix1 =
-      measure(backend::posix, dir + "/p1", rill::storage::durability::sync_interval, total, 1);
-  auto uring16 =
-      measure(backend::uring, dir + "/u16", rill::storage::durability::sync_interval, total, 16);
-  auto posix16 =
-      measure(backend::posix, dir + "/p16", rill::storage::durability::sync_interval, total, 16);
-  printf("append, fsync every 100 ms (MB/s of batches):\n");
-  printf("  io_uring, 1 in flight : %8.1f MB/s  = %.2fx fio qd1\n", uring1.mb_per_s,
-         uring1.mb_per_s / fio_qd1.write_mb_per_s);
-  printf("  posix,    1 in flight : %8.1f MB/s  = %.2fx fio qd1\n", posix1.mb_per_s,
-         posix1.mb_per_s / fio_qd1.write_mb_per_s);
-  printf("  io_uring, 16 in flight: %8.1f MB/s  = %.2fx fio qd16\n", uring16.mb_per_s,
-         uring16.mb_per_s / fio_qd16.write_mb_per_s);
-  printf("  posix,    16 in flight: %8.1f MB/s  = %.2fx fio qd16\n", posix16.mb_per_s,
-         posix16.mb_per_s / fio_qd16.write_mb_per_s);
-  printf("  io_uring / posix: %.2fx (1 in flight), %.2fx (16 in flight)\n\n",
-         uring1.mb_per_s / posix1.mb_per_s, uring16.mb_per_s / posix16.mb_per_s);
-
-  size_t sync_total = 32 << 20;
-  auto usync =
-      measure(backend::uring, dir + "/us", rill::storage::durability::sync_each, sync_total, 1);
-  auto psync =
-      measure(backend::posix, dir + "/ps", rill::storage::durability::sync_each, sync_total, 1);
-  double ref50 = fio_sync.write_p50_us + fio_sync.sync_p50_us;
-  double ref99 = fio_sync.write_p99_us + fio_sync.sync_p99_us;
-  printf(
-      "append with fsync before ack, 1 in flight (reference: fio write p + fdatasync p = %.1f / "
-      "%.1f us):\n",
-      ref50, ref99);
-  printf("  io_uring: %s  -> p50 %.2fx, p99 %.2fx of fio\n", usync.latency.summary_us().c_str(),
-         usync.latency.percentile(0.5) / 1e3 / ref50, usync.latency.percentile(0.99) / 1e3 / ref99);
-  printf("  posix:    %s  -> p50 %.2fx, p99 %.2fx of fio\n\n", psync.latency.summary_us().c_str(),
-         psync.latency.percentile(0.5) / 1e3 / ref50, psync.latency.percentile(0.99) / 1e3 / ref99);
+  // The device's speed drifts by tens of percent over seconds (a shared
+  // virtual disk), so each round measures fio and both backends back to back
+  // and the ratios are taken per round; the summary is the median round.
+  std::vector<round_result> rounds;
+  for (int r = 0; r < round_count; ++r) {
+    rounds.push_back(run_round(dir, total));
+    print_round(r + 1, rounds.back());
+  }
+  print_medians(rounds);
 
   printf("CRC-32C per core: hardware %.1f GB/s, portable %.1f GB/s\n",
          crc_gb_per_s(rill::storage::crc32c_impl::hardware),

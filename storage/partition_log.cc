@@ -54,7 +54,8 @@ partition_log::partition_log(file_io& io, log_options options)
 }
 
 partition_log::~partition_log() {
-  RILL_ASSERT(!flusher_running_ && progress_.empty(), "log destroyed with work in flight");
+  RILL_ASSERT(!flusher_running_ && !zero_filler_running_ && progress_.empty(),
+              "log destroyed with work in flight");
 }
 
 int64_t partition_log::now_ms() const {
@@ -217,16 +218,8 @@ task<log_errc> partition_log::write_staged(staging& in_flight, bool sync) {
   size_t length = round_up_page(in_flight.fill);
   std::memset(in_flight.buffer.data() + in_flight.fill, 0, length - in_flight.fill);
   uint64_t end = in_flight.file_position + length;
-  if (options_.preallocate_bytes > 0 && end > s.allocated_bytes) {
-    uint64_t target = round_up_page(end + options_.preallocate_bytes);
-    io_errc ae = co_await io_.allocate(s.write_fd, s.allocated_bytes, target - s.allocated_bytes);
-    if (ae != io_errc::ok) {
-      RILL_ERROR("storage", "%s: preallocating to %llu bytes failed: %s", options_.dir.c_str(),
-                 static_cast<unsigned long long>(target), io_errc_name(ae));
-      co_return ae == io_errc::no_space ? log_errc::no_space : log_errc::storage_error;
-    }
-    s.allocated_bytes = target;
-  }
+  log_errc prepared = co_await prepare_space(s, end);
+  if (prepared != log_errc::ok) co_return prepared;
   std::span<const uint8_t> bytes(in_flight.buffer.data(), length);
   counters_.writes++;
   file_io::write_sync_status status;

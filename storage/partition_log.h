@@ -49,6 +49,13 @@ namespace rill::storage {
 
 enum class durability : uint8_t { sync_each, sync_interval, sync_none };
 enum class timestamp_type : uint8_t { create_time, log_append_time };
+// How space ahead of the write position is prepared. fallocate reserves
+// unwritten extents: cheap, but every write into them converts the extent, so
+// the fdatasync behind it commits a journal transaction. zero_fill writes
+// zeros ahead in the background (and syncs them), so appends are overwrites
+// and their fdatasync is a device flush; it costs a second write of every
+// byte. automatic: zero_fill when every append is synced, else fallocate.
+enum class preallocation : uint8_t { automatic, fallocate, zero_fill };
 
 struct log_options {
   std::string dir;
@@ -56,6 +63,7 @@ struct log_options {
   int64_t segment_ms_max = 7LL * 24 * 3600 * 1000;
   uint64_t index_interval_bytes = 4096;
   uint64_t preallocate_bytes = 16ULL << 20;
+  preallocation preallocate_method = preallocation::automatic;
   durability sync_policy = durability::sync_each;
   int64_t flush_interval_ms = 1000;
   int64_t retention_bytes = -1;
@@ -188,6 +196,13 @@ class partition_log {
   task<log_errc> maybe_roll(size_t incoming_bytes);
   task<log_errc> roll();
   task<void> wait_idle();
+
+  // Space ahead of the write position (partition_log_prepare.cc).
+  bool zero_fills() const;
+  task<log_errc> prepare_space(segment& s, uint64_t write_end);
+  task<log_errc> fallocate_ahead(segment& s, uint64_t write_end);
+  void start_zero_filler(segment& s);
+  task<void> zero_fill_loop(segment& s);
   task<log_errc> finalize_segment(segment& s);
 
   // Read path (partition_log_read.cc).
@@ -213,6 +228,10 @@ class partition_log {
   std::deque<hot_batch> hot_tail_;
   size_t hot_tail_bytes_ = 0;
   bool flusher_running_ = false;
+  bool zero_filler_running_ = false;
+  int quiescing_ = 0;                      // wait_idle callers: keep the filler short
+  uint64_t zero_fill_target_ = 0;          // file position the filler works towards
+  io_errc zero_fill_error_ = io_errc::ok;  // the filler's last failure, until it restarts
   bool rolling_ = false;
   bool offline_ = false;
   bool closing_ = false;

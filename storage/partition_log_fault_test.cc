@@ -106,7 +106,7 @@ TEST(partition_log_group_commit, concurrent_appends_share_one_write_and_fsync) {
 
 // After a power cut at a random point, every append reported durable is
 // present and intact, and the log is a contiguous run of valid batches.
-void power_cut_run(uint64_t seed, power_cut_mode mode) {
+void power_cut_run(uint64_t seed, power_cut_mode mode, preallocation method) {
   std::mt19937_64 rng(seed);
   memory_file_io memory;
   ASSERT_EQ(memory.make_dirs("/d"), io_errc::ok);
@@ -114,6 +114,7 @@ void power_cut_run(uint64_t seed, power_cut_mode mode) {
   log_options options{.dir = "/d/p",
                       .segment_bytes_max = 32 * 1024,
                       .preallocate_bytes = 8192,
+                      .preallocate_method = method,
                       .batch_bytes_max = 16 * 1024};
   std::map<int64_t, std::vector<uint8_t>> acked;  // base offset -> stored bytes
   {
@@ -144,14 +145,22 @@ void power_cut_run(uint64_t seed, power_cut_mode mode) {
   sync_await(log.close());
 }
 
-TEST(partition_log_power_cut, acknowledged_appends_survive_dropped_unsynced_data) {
-  for (uint64_t seed = 1; seed <= 120; ++seed) power_cut_run(seed, power_cut_mode::drop_unsynced);
+// Both ways of preparing space ahead: zeros written by the background
+// filler, and fallocate.
+class partition_log_power_cut : public ::testing::TestWithParam<preallocation> {};
+
+TEST_P(partition_log_power_cut, acknowledged_appends_survive_dropped_unsynced_data) {
+  for (uint64_t seed = 1; seed <= 120; ++seed)
+    power_cut_run(seed, power_cut_mode::drop_unsynced, GetParam());
 }
 
-TEST(partition_log_power_cut, acknowledged_appends_survive_torn_unsynced_writes) {
+TEST_P(partition_log_power_cut, acknowledged_appends_survive_torn_unsynced_writes) {
   for (uint64_t seed = 1; seed <= 120; ++seed)
-    power_cut_run(seed, power_cut_mode::keep_random_prefix);
+    power_cut_run(seed, power_cut_mode::keep_random_prefix, GetParam());
 }
+
+INSTANTIATE_TEST_SUITE_P(preallocation, partition_log_power_cut,
+                         ::testing::Values(preallocation::zero_fill, preallocation::fallocate));
 
 class partition_log_faults : public ::testing::Test {
  protected:
@@ -186,6 +195,43 @@ TEST_F(partition_log_faults, full_disk_fails_the_append_until_space_returns) {
   auto r = sync_await(log_->append(make_batch(5, 1000), 0));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.value().base_offset, 1);
+}
+
+TEST(partition_log_zero_fill, full_disk_while_filling_fails_the_append_until_space_returns) {
+  memory_file_io memory;
+  ASSERT_EQ(memory.make_dirs("/d"), io_errc::ok);
+  log_options options{.dir = "/d/p",
+                      .preallocate_bytes = 64 * 1024,
+                      .preallocate_method = preallocation::zero_fill,
+                      .batch_bytes_max = 16 * 1024};
+  auto log = sync_await(partition_log::open(memory, options)).value();
+  auto first = make_batch(1, 100);
+  ASSERT_TRUE(sync_await(log->append(first, 0)).ok());
+  const std::string file = "/d/p/00000000000000000000.log";
+  EXPECT_GE(memory.contents(file).size(), 64u * 1024) << "zeros were written ahead";
+  // Fill the prepared space, then leave no room for more zeros.
+  memory.set_capacity_bytes(memory.contents(file).size() + 1000);
+  int appended = 1;
+  log_errc error = log_errc::ok;
+  for (int i = 0; i < 100 && error == log_errc::ok; ++i) {
+    auto r = sync_await(log->append(make_batch(4, 1000), 0));
+    if (r.ok()) appended += 4;
+    if (!r.ok()) error = r.error();
+  }
+  EXPECT_EQ(error, log_errc::no_space);
+  EXPECT_FALSE(log->offline());
+  memory.set_capacity_bytes(UINT64_MAX);
+  auto r = sync_await(log->append(make_batch(1, 100), 0));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().base_offset, appended);
+  sync_await(log->close());
+  // Everything acknowledged is there after reopening; the zeros are cut.
+  auto reopened = sync_await(partition_log::open(memory, options)).value();
+  EXPECT_EQ(reopened->log_end_offset(), appended + 1);
+  auto read = sync_await(reopened->read(0, 1 << 20, INT64_MAX)).value();
+  ASSERT_FALSE(read.slices.empty());
+  EXPECT_TRUE(std::equal(first->begin(), first->end(), read.slices[0].bytes.begin()));
+  sync_await(reopened->close());
 }
 
 TEST_F(partition_log_faults, failed_fsync_is_never_acknowledged_and_takes_the_log_offline) {

@@ -42,11 +42,16 @@ task<log_errc> partition_log::maybe_roll(size_t incoming_bytes) {
 }
 
 task<void> partition_log::wait_idle() {
-  while (flusher_running_ || staging_.fill > staging_.carried) {
-    start_flusher();
+  // The zero filler stops after its current chunk; a write still waiting
+  // for space raises the target only as far as it needs.
+  ++quiescing_;
+  zero_fill_target_ = 0;
+  while (flusher_running_ || staging_.fill > staging_.carried || zero_filler_running_) {
+    if (staging_.fill > staging_.carried) start_flusher();
     co_await progress_.wait();
-    if (offline_) co_return;
+    if (offline_ && !zero_filler_running_) break;
   }
+  --quiescing_;
 }
 
 task<log_errc> partition_log::roll() {

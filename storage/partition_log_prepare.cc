@@ -1,0 +1,114 @@
+// partition_log: preparing file space ahead of the write position, by
+// fallocate or by a background zero filler (see `preallocation`).
+#include <algorithm>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "storage/partition_log.h"
+
+namespace rill::storage {
+namespace {
+
+constexpr uint64_t k_page = 4096;
+constexpr size_t k_zero_chunk = 1 << 17;
+
+uint64_t round_up_page(uint64_t n) {
+  return (n + k_page - 1) / k_page * k_page;
+}
+
+const aligned_buffer& zero_chunk() {
+  static const aligned_buffer zeros(k_zero_chunk, k_page);
+  return zeros;
+}
+
+log_errc as_log_errc(io_errc e) {
+  return e == io_errc::no_space ? log_errc::no_space : log_errc::storage_error;
+}
+
+}  // namespace
+
+bool partition_log::zero_fills() const {
+  switch (options_.preallocate_method) {
+    case preallocation::fallocate:
+      return false;
+    case preallocation::zero_fill:
+      return true;
+    case preallocation::automatic:
+      return options_.sync_policy == durability::sync_each;
+  }
+  return false;
+}
+
+// Called by the flusher before it writes [.., write_end) of the active
+// segment: returns once that range may be written.
+task<log_errc> partition_log::prepare_space(segment& s, uint64_t write_end) {
+  if (options_.preallocate_bytes == 0) co_return log_errc::ok;
+  if (!zero_fills()) co_return co_await fallocate_ahead(s, write_end);
+  // Keep the filler half a window ahead, so appends rarely wait for it.
+  if (write_end + options_.preallocate_bytes / 2 > s.allocated_bytes) {
+    zero_fill_target_ = std::max(zero_fill_target_, write_end + options_.preallocate_bytes);
+    if (quiescing_ > 0) zero_fill_target_ = std::max(write_end, s.allocated_bytes);
+    start_zero_filler(s);
+  }
+  while (write_end > s.allocated_bytes) {
+    if (!zero_filler_running_) {
+      if (zero_fill_error_ != io_errc::ok) co_return as_log_errc(zero_fill_error_);
+      zero_fill_target_ = std::max(zero_fill_target_, write_end);
+      start_zero_filler(s);
+    }
+    co_await progress_.wait();
+  }
+  co_return log_errc::ok;
+}
+
+task<log_errc> partition_log::fallocate_ahead(segment& s, uint64_t write_end) {
+  if (write_end <= s.allocated_bytes) co_return log_errc::ok;
+  uint64_t target = round_up_page(write_end + options_.preallocate_bytes);
+  io_errc e = co_await io_.allocate(s.write_fd, s.allocated_bytes, target - s.allocated_bytes);
+  if (e != io_errc::ok) {
+    RILL_ERROR("storage", "%s: preallocating to %llu bytes failed: %s", options_.dir.c_str(),
+               static_cast<unsigned long long>(target), io_errc_name(e));
+    co_return as_log_errc(e);
+  }
+  s.allocated_bytes = target;
+  co_return log_errc::ok;
+}
+
+void partition_log::start_zero_filler(segment& s) {
+  if (zero_filler_running_ || zero_fill_target_ <= s.allocated_bytes) return;
+  zero_filler_running_ = true;
+  zero_fill_error_ = io_errc::ok;
+  spawn(zero_fill_loop(s));
+}
+
+// Writes zeros from the segment's prepared end up to zero_fill_target_ in
+// 1 MiB chunks, then fdatasyncs them so the extents (and the file size) are
+// durable before appends land there. Roll, truncation and close wait for it
+// (wait_idle), so `s` stays the open active segment while it runs.
+task<void> partition_log::zero_fill_loop(segment& s) {
+  const aligned_buffer& zeros = zero_chunk();
+  // After recovery or truncation the data may end mid-page; appends rewrite
+  // that whole page, so filling starts at the next page boundary.
+  s.allocated_bytes = round_up_page(s.allocated_bytes);
+  bool wrote = false;
+  while (s.allocated_bytes < zero_fill_target_) {
+    size_t n =
+        std::min<uint64_t>(k_zero_chunk, round_up_page(zero_fill_target_) - s.allocated_bytes);
+    io_errc e = co_await io_.write_at(s.write_fd, s.allocated_bytes, {zeros.data(), n});
+    if (e != io_errc::ok) {
+      zero_fill_error_ = e;
+      RILL_ERROR("storage", "%s: zero-filling %zu bytes at %llu failed: %s", options_.dir.c_str(),
+                 n, static_cast<unsigned long long>(s.allocated_bytes), io_errc_name(e));
+      break;
+    }
+    s.allocated_bytes += n;
+    wrote = true;
+    progress_.notify_all();
+  }
+  // A failed sync costs only speed: appends sync their own writes.
+  if (wrote && zero_fill_error_ == io_errc::ok) (void)co_await io_.sync(s.write_fd);
+  zero_filler_running_ = false;
+  progress_.notify_all();
+}
+
+}  // namespace rill::storage
