@@ -51,10 +51,12 @@ bool decode(wire_reader& r, register_request* m) {
 void encode(wire_writer& w, const register_response& m) {
   w.i16(m.error);
   w.i64(m.broker_epoch);
+  w.i32(m.session_timeout_ms);
 }
 bool decode(wire_reader& r, register_response* m) {
   m->error = r.i16();
   m->broker_epoch = r.i64();
+  m->session_timeout_ms = r.i32();
   return r.ok();
 }
 void encode(wire_writer& w, const heartbeat_request& m) {

@@ -39,6 +39,7 @@ struct register_request {
 struct register_response {
   int16_t error = 0;
   int64_t broker_epoch = -1;
+  int32_t session_timeout_ms = 0;  // the broker's leadership lease derives from it
 };
 
 struct heartbeat_request {

@@ -51,7 +51,7 @@ task<rpc::register_response> controller_service::register_broker(const rpc::regi
   RILL_INFO("controller", "broker %d registered at %s:%d (broker epoch %lld)", req.broker_id,
             req.host.c_str(), req.port, static_cast<long long>(epoch));
   log_changes(changes, "broker returned");
-  co_return rpc::register_response{0, epoch};
+  co_return rpc::register_response{0, epoch, static_cast<int32_t>(options_.session_timeout_ms)};
 }
 
 task<rpc::heartbeat_response> controller_service::heartbeat(const rpc::heartbeat_request& req,

@@ -13,8 +13,8 @@ echo "== unit tests (ASan+UBSan)"
 (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 ctest -L unit --output-on-failure -j2 --timeout 300)
 echo "== integration tests (release build, real clients)"
 (cd build && ctest -L integration --output-on-failure --timeout 600)
-echo "== fault harness: short run (real processes, seeded faults; --soak for long runs)"
-/usr/bin/python3 "$root/tests/fault/chaos.py" --seed "${RILL_CHAOS_SEED:-14}" --faults 4 2>&1 | grep -v '^%'
+echo "== fault harness: short run (every fault kind once: processes, network namespaces, full disks)"
+/usr/bin/python3 "$root/tests/fault/chaos.py" --seed "${RILL_CHAOS_SEED:-14}" --faults 9 2>&1 | grep -v '^%'
 echo "== fuzzing request decoding (bounded)"
 "$root/scripts/build.sh" fuzz
 mkdir -p build-fuzz/corpus

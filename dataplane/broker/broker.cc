@@ -37,6 +37,7 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
     state->set_isr_change_sender([&context](control::rpc::alter_partition_request req) {
       return context.alter_partition(std::move(req));
     });
+    state->set_leadership_lease(&context.lease());
   }
   net::tcp_server_options options{
       .listen = {.host = settings.listen_host, .port = static_cast<uint16_t>(settings.port)},

@@ -14,7 +14,9 @@ const runtime::shard_id k_metadata_shard(0);
 }  // namespace
 
 broker_context::broker_context(runtime::runtime& rt, const broker_settings& settings)
-    : runtime_(&rt), settings_(&settings) {}
+    : runtime_(&rt),
+      settings_(&settings),
+      lease_(settings.controller.empty() ? leadership_lease::k_forever : 0) {}
 
 task<bool> broker_context::start_metadata(storage::file_io& io) {
   RILL_ASSERT(runtime::shard::current()->id() == k_metadata_shard);
@@ -35,7 +37,7 @@ task<bool> broker_context::start_metadata(storage::file_io& io) {
     }
     link_ = std::make_unique<controller_link>(
         *runtime::shard::current(), *settings_, address,
-        [this](control::snapshot_ptr s) { return broadcast(std::move(s)); });
+        [this](control::snapshot_ptr s) { return broadcast(std::move(s)); }, lease_);
     link_->start();
     co_return true;
   }

@@ -14,6 +14,7 @@
 #include "control/metadata_service.h"
 #include "dataplane/partition/broker_settings.h"
 #include "dataplane/partition/controller_link.h"
+#include "dataplane/partition/leadership_lease.h"
 #include "dataplane/runtime/runtime.h"
 
 namespace rill::partition {
@@ -41,6 +42,8 @@ class broker_context {
 
   const broker_settings& settings() const { return *settings_; }
   bool has_controller() const { return !settings_->controller.empty(); }
+  // Whether this broker may act as a leader now (any shard).
+  const leadership_lease& lease() const { return lease_; }
   // Shard 0: controlled shutdown and closing the controller connections.
   task<void> stop_metadata();
 
@@ -67,6 +70,7 @@ class broker_context {
   std::unique_ptr<control::metadata_service> metadata_;  // standalone: used on shard 0 only
   std::unique_ptr<controller_link> link_;                // with a controller: shard 0 only
   int64_t next_producer_id_ = 0;
+  leadership_lease lease_;  // with a controller: held only while it answers
 };
 
 }  // namespace rill::partition

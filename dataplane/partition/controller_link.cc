@@ -35,11 +35,13 @@ std::optional<T> decoded(const std::optional<std::vector<uint8_t>>& body) {
 }  // namespace
 
 controller_link::controller_link(runtime::shard& s, const broker_settings& settings,
-                                 net::socket_address controller, metadata_fn on_metadata)
+                                 net::socket_address controller, metadata_fn on_metadata,
+                                 leadership_lease& lease)
     : shard_(&s),
       settings_(&settings),
       controller_(controller),
-      on_metadata_(std::move(on_metadata)) {
+      on_metadata_(std::move(on_metadata)),
+      lease_(&lease) {
   buffers_ = std::make_unique<net::provided_buffer_ring>(
       s, net::buffer_ring_options{
              .group_id = k_link_buffer_group, .buffer_count = 64, .buffer_bytes = 64 * 1024});
@@ -100,10 +102,13 @@ task<bool> controller_link::register_once() {
   rpc::register_request req{
       settings_->broker_id, settings_->advertised_host, settings_->port,
       settings_->rack.empty() ? std::nullopt : std::optional<std::string>(settings_->rack)};
+  uint64_t sent = runtime::monotonic_ns();
   auto resp = decoded<rpc::register_response>(
       co_await call(rpc_, rpc::api::register_broker, encoded(req), k_call_timeout_ns));
   if (!resp || resp->error != 0) co_return false;
   broker_epoch_ = resp->broker_epoch;
+  session_timeout_ms_ = resp->session_timeout_ms;
+  note_lease(true, sent);
   RILL_INFO("broker", "registered with the controller at %s (broker epoch %lld)",
             controller_.to_string().c_str(), static_cast<long long>(broker_epoch_));
   co_return true;
@@ -125,6 +130,7 @@ task<void> controller_link::heartbeat_loop() {
     co_await runtime::sleep_for(
         *shard_, static_cast<uint64_t>(settings_->heartbeat_interval_ms) * runtime::k_ns_per_ms);
     if (stopping_) break;
+    uint64_t sent = runtime::monotonic_ns();
     auto resp = decoded<rpc::heartbeat_response>(
         co_await call(rpc_, rpc::api::heartbeat,
                       encoded(rpc::heartbeat_request{settings_->broker_id, broker_epoch_, false}),
@@ -132,9 +138,27 @@ task<void> controller_link::heartbeat_loop() {
     if (resp && resp->error == rpc::k_error_stale_broker_epoch) {
       RILL_WARN("broker", "the controller fenced this broker; registering again");
       broker_epoch_ = -1;
+      lease_->revoke();
     }
+    note_lease(resp && resp->error == 0, sent);
   }
   if (--loops_running_ == 0) loops_done_.notify_all();
+}
+
+void controller_link::note_lease(bool renewed, uint64_t sent_ns) {
+  if (renewed) {
+    lease_->renew(sent_ns, session_timeout_ms_);
+    if (lease_lapsed_logged_) {
+      RILL_INFO("broker", "the controller answers again: leadership lease renewed");
+    }
+    lease_lapsed_logged_ = false;
+  } else if (!lease_->valid(runtime::monotonic_ns()) && !lease_lapsed_logged_) {
+    lease_lapsed_logged_ = true;
+    RILL_WARN("broker",
+              "no answer from the controller at %s within the leadership lease (4/5 of its %lld "
+              "ms session timeout): this broker stops leading partitions until it answers",
+              controller_.to_string().c_str(), static_cast<long long>(session_timeout_ms_));
+  }
 }
 
 task<void> controller_link::metadata_loop() {

@@ -6,7 +6,8 @@
 // hands every newer snapshot to on_metadata, and forwards topic changes.
 // Two TCP connections: one for the long poll, one for everything else, so
 // a poll never delays a heartbeat. While the controller is unreachable the
-// broker keeps serving with the metadata it has.
+// broker keeps serving with the metadata it has, but its leaderships end
+// when the leadership lease does (leadership_lease.h).
 #pragma once
 
 #include <functional>
@@ -21,6 +22,7 @@
 #include "dataplane/net/socket_address.h"
 #include "dataplane/net/tcp_connection.h"
 #include "dataplane/partition/broker_settings.h"
+#include "dataplane/partition/leadership_lease.h"
 #include "dataplane/runtime/wait_queue.h"
 
 namespace rill::partition {
@@ -30,7 +32,7 @@ class controller_link {
   using metadata_fn = std::function<task<void>(control::snapshot_ptr)>;
 
   controller_link(runtime::shard& s, const broker_settings& settings,
-                  net::socket_address controller, metadata_fn on_metadata);
+                  net::socket_address controller, metadata_fn on_metadata, leadership_lease& lease);
   void start();
 
   // Each returns nullopt when the controller could not be reached.
@@ -62,6 +64,7 @@ class controller_link {
   task<void> drop(channel& ch);
   task<bool> register_once();
   task<void> heartbeat_loop();
+  void note_lease(bool renewed, uint64_t sent_ns);
   task<void> metadata_loop();
 
   runtime::shard* shard_;
@@ -72,6 +75,9 @@ class controller_link {
   channel rpc_;
   channel poll_;
   int64_t broker_epoch_ = -1;
+  leadership_lease* lease_;
+  int64_t session_timeout_ms_ = 0;
+  bool lease_lapsed_logged_ = false;
   int64_t known_epoch_ = -1;
   bool stopping_ = false;
   int loops_running_ = 0;

@@ -202,6 +202,8 @@ partition_errc partition_replica::check_leadership(int32_t current_leader_epoch)
 task<produce_outcome> partition_replica::produce(storage::batch_bytes records, int16_t acks,
                                                  int32_t timeout_ms) {
   if (role_ != replica_role::leader) co_return produce_outcome{partition_errc::not_leader};
+  if (options_.lease != nullptr && !options_.lease->valid(runtime::monotonic_ns()))
+    co_return produce_outcome{partition_errc::not_leader};
   if (records == nullptr || records->empty())
     co_return produce_outcome{partition_errc::corrupt_batch};
   if (acks == -1 && static_cast<int32_t>(tracker_->isr_size()) < options_.min_insync_replicas) {
@@ -263,6 +265,12 @@ task<produce_outcome> partition_replica::append_one(storage::batch_bytes batch) 
       case sequence_check::in_flight:
         co_return produce_outcome{partition_errc::request_timed_out};
       case sequence_check::out_of_order:
+        RILL_WARN("partition",
+                  "%s-%d: out-of-order sequence from producer %lld epoch %d: batch %d..%d after "
+                  "%d (leader epoch %d, log end %lld)",
+                  topic_.c_str(), index_, static_cast<long long>(id.producer_id), id.producer_epoch,
+                  id.first_sequence, id.last_sequence, producers_.last_sequence(id.producer_id),
+                  leader_epoch_, static_cast<long long>(log_end_offset()));
         co_return produce_outcome{partition_errc::out_of_order_sequence};
       case sequence_check::fenced_epoch:
         co_return produce_outcome{partition_errc::fenced_producer_epoch};

@@ -21,6 +21,7 @@
 #include "base/task.h"
 #include "control/controller_rpc.h"
 #include "control/metadata_model.h"
+#include "dataplane/partition/leadership_lease.h"
 #include "dataplane/partition/partition_errc.h"
 #include "dataplane/partition/producer_state.h"
 #include "dataplane/replication/isr_tracker.h"
@@ -66,6 +67,8 @@ struct replica_options {
   isr_change_sender send_isr_change;  // null: no controller (standalone)
   // Notified with data_arrived(): lets one waiter watch many partitions.
   runtime::wait_queue* shard_activity = nullptr;
+  // Null: standalone, leader whenever elected.
+  const leadership_lease* lease = nullptr;
 };
 
 class partition_replica {

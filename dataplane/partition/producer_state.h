@@ -40,6 +40,11 @@ class producer_state {
   // still recognises a retried duplicate.
   void observe(const batch_identity& b, int64_t base_offset);
   size_t producer_count() const { return producers_.size(); }
+  // The last sequence accepted from a producer (-1: unknown), for diagnostics.
+  int32_t last_sequence(int64_t producer_id) const {
+    auto it = producers_.find(producer_id);
+    return it == producers_.end() ? -1 : it->second.last_sequence;
+  }
 
  private:
   struct recent {

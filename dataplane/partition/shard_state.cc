@@ -203,7 +203,8 @@ task<void> shard_state::open_partition(const control::topic_info& topic,
                           .min_insync_replicas = min_isr,
                           .replica_lag_time_max_ms = settings_->replica_lag_time_max_ms,
                           .send_isr_change = isr_change_sender_,
-                          .shard_activity = &activity_};
+                          .shard_activity = &activity_,
+                          .lease = lease_};
   auto created = std::make_shared<partition_replica>(*shard_, topic.name, p.index,
                                                      std::move(opened).value(), std::move(replica));
   co_await created->restore_producer_state();

@@ -47,6 +47,7 @@ class shard_state {
   task<void> shutdown();
   // Where leaders send ISR changes (the controller); unset when standalone.
   void set_isr_change_sender(isr_change_sender sender) { isr_change_sender_ = std::move(sender); }
+  void set_leadership_lease(const leadership_lease* lease) { lease_ = lease; }
   size_t partition_count() const { return partitions_.size(); }
   // Woken whenever any partition of this shard gets data or a new high
   // watermark (long-polling fetches watch several partitions at once).
@@ -71,6 +72,7 @@ class shard_state {
   runtime::wait_queue activity_;
   bool stopping_ = false;
   isr_change_sender isr_change_sender_;
+  const leadership_lease* lease_ = nullptr;  // null: always leader when elected
   std::unique_ptr<net::provided_buffer_ring> fetch_buffers_;
   std::map<int32_t, std::unique_ptr<replication::replica_fetcher>> fetchers_;  // by leader broker
 };

@@ -1,22 +1,34 @@
 #!/usr/bin/env python3
 """Rill's fault harness: real processes, real clients, real faults.
 
-Starts a controller and three brokers (loopback, own data directories),
-runs idempotent acks=all producers with unique, sequence-numbered payloads
-over several RF=3 partitions, and injects faults on a seeded schedule:
-kill -9 of the leader, of a follower and of the controller, SIGSTOP/SIGCONT
-(the zombie leader), restarts on the same data directory. After healing it
-reads every partition twice from the earliest offset and checks the
-history of acknowledgements:
+Starts a controller and three brokers (own data directories), runs
+idempotent acks=all producers with unique, sequence-numbered payloads over
+several RF=3 partitions, and injects faults on a seeded schedule:
+  kill -9 of the leader, of a follower and of the controller, SIGSTOP/SIGCONT
+  (the paused leader), restarts on the same data directory;
+  with --network (default when root): every process in a network namespace
+  of its own behind a bridge (tests/fault/netns.py); the leader's link goes
+  down, or the leader is cut from the controller and the other brokers while
+  clients still reach it (the zombie leader);
+  with --disk-mb (default 256 when root): each broker's data on a tmpfs of
+  that size (tests/fault/small_disk.py), filled to ENOSPC under the leader
+  or a follower for a few seconds.
+The schedule goes through every kind in a seeded order before repeating.
+After healing it reads every partition twice from the earliest offset and
+checks the history of acknowledgements:
 
   lost          acknowledged but absent                (must be 0)
   duplicated    a payload present more than once       (must be 0)
   reordered     a producer's sequence going backwards  (must be 0)
   unacked       present without an acknowledgement    (allowed)
   moved         offsets that changed between the two reads (must be 0)
+  producer_fatal_errors  a producer the cluster drove into a fatal error (must be none)
+  producer_restarts_for_client_bug  producers replaced after librdkafka < 2.3's
+                known idempotence bug (see known_client_bug; allowed)
   longest_outage_s  the longest window a partition accepted no write
 
 usage: chaos.py [--seed N] [--faults N] [--soak MINUTES] [--json]
+                [--network|--no-network] [--disk-mb N (0: off)] [--kinds K1,K2,..]
 The same seed replays the same schedule. Exit code 0 only when the
 invariants hold. Every process is stopped, by pid, even on failure.
 """
@@ -33,12 +45,27 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from rill_cluster import Cluster  # noqa: E402
+import netns  # noqa: E402
+import small_disk  # noqa: E402
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition  # noqa: E402
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
 PARTITIONS = 4
 PRODUCERS = 2
+
+
+def known_client_bug(reason):
+    """librdkafka before 2.3.0 (Debian 12 ships 2.0.2) advances its next
+    expected sequence past a batch whose request timed out or whose
+    connection dropped ("possibly persisted"), then treats the broker's
+    correct OUT_OF_ORDER_SEQUENCE_NUMBER for the next batch as fatal
+    (librdkafka PR #4438). A leader cut off mid-request triggers it. The
+    application's remedy is a new producer; the harness does that, reports
+    it, and still requires every acknowledged record to be there."""
+    return ("sequence desynchronization" in reason
+            and ("_TIMED_OUT" in reason or "_TRANSPORT" in reason)
+            and "MsgPossiblyPersisted" in reason)
 
 
 class Workload:
@@ -52,6 +79,8 @@ class Workload:
         self.longest_outage = {p: 0.0 for p in range(PARTITIONS)}
         self.sent = 0
         self.errors = 0
+        self.fatal = []     # producers that died of anything else: a failed run
+        self.restarts = []  # producers restarted after librdkafka's known idempotence bug
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True) for i in range(PRODUCERS)]
@@ -68,13 +97,45 @@ class Workload:
             self.acked[msg.value().decode()] = (p, msg.offset())
 
     def run(self, index):
+        generation = 0
+        while not self.stop.is_set():
+            fatal = []
+            try:
+                self.produce(f"p{index}g{generation}", fatal)
+                return
+            except KafkaException as e:
+                reason = fatal[0] if fatal else str(e)
+                with self.lock:
+                    if known_client_bug(reason):
+                        self.restarts.append(f"p{index}g{generation}: {reason}")
+                    else:
+                        self.fatal.append(f"p{index}g{generation}: {reason}")
+                        return
+            generation += 1
+
+    def produce(self, name, fatal):
+        def on_error(err):
+            if err.fatal():
+                fatal.append(err.str())
+
         p = Producer({"bootstrap.servers": self.cluster.all_bootstrap, "acks": "all",
                       "enable.idempotence": True, "linger.ms": 5, "message.timeout.ms": 60000,
-                      "socket.timeout.ms": 5000, "topic.metadata.refresh.interval.ms": 1000})
+                      "socket.timeout.ms": 5000, "topic.metadata.refresh.interval.ms": 1000,
+                      "error_cb": on_error})
+        try:
+            self.produce_until_stopped(p, name)
+        except KafkaException:
+            try:
+                p.poll(0)  # serves error_cb, which names the fatal error
+            except KafkaException:
+                pass
+            raise
+
+    def produce_until_stopped(self, p, name):
         seq = 0
         while not self.stop.is_set():
             for part in range(PARTITIONS):
-                payload = f"p{index}-{part}-{seq:09d}"
+                payload = f"{name}-{part}-{seq:09d}"
                 try:
                     p.produce(self.topic, value=payload.encode(), partition=part, on_delivery=self.on_delivery)
                     with self.lock:
@@ -116,7 +177,9 @@ def read_all(bootstrap, topic):
 
 
 def check(workload, first, second):
-    report = {"acknowledged": len(workload.acked), "sent": workload.sent, "send_errors": workload.errors}
+    report = {"acknowledged": len(workload.acked), "sent": workload.sent, "send_errors": workload.errors,
+              "producer_fatal_errors": workload.fatal,
+              "producer_restarts_for_client_bug": workload.restarts}
     present = {}
     duplicated = 0
     reordered = 0
@@ -144,7 +207,7 @@ def check(workload, first, second):
         "longest_outage_s": round(max(workload.longest_outage.values()), 2),
     })
     report["ok"] = (report["lost"] == 0 and duplicated == 0 and reordered == 0 and moved == 0
-                    and report["acked_at_other_offset"] == 0)
+                    and report["acked_at_other_offset"] == 0 and not workload.fatal)
     return report
 
 
@@ -156,16 +219,29 @@ def leader_of(cluster, topic, partition):
         return -1
 
 
-def inject(rng, cluster, topic, log):
-    """One fault from the schedule; returns when it has healed."""
-    kind = rng.choice(["kill_leader", "kill_follower", "kill_controller", "pause_leader", "restart_leader"])
+PROCESS_FAULTS = ["kill_leader", "kill_follower", "kill_controller", "pause_leader", "restart_leader"]
+NETWORK_FAULTS = ["isolate_leader", "partition_leader"]
+DISK_FAULTS = ["disk_full_leader", "disk_full_follower"]
+
+
+def schedule(rng, kinds):
+    """Every kind once in a seeded order, then again in another order."""
+    while True:
+        rnd = list(kinds)
+        rng.shuffle(rnd)
+        yield from rnd
+
+
+def inject(kind, rng, cluster, topic, log, disks):
+    """One fault; returns when it has healed."""
     part = rng.randrange(PARTITIONS)
     leader = leader_of(cluster, topic, part)
     target = cluster.brokers[leader - 1] if leader > 0 else rng.choice(cluster.brokers)
-    if kind == "kill_follower":
+    if kind in ("kill_follower", "disk_full_follower"):
         others = [b for b in cluster.brokers if b is not target]
         target = rng.choice(others)
-    log(f"fault: {kind} (partition {part}, broker {getattr(target, 'broker_id', 'controller')})")
+    node = f"broker-{target.broker_id}"
+    log(f"fault: {kind} (partition {part}, {'controller' if kind == 'kill_controller' else node})")
     if kind in ("kill_leader", "kill_follower"):
         target.kill9()
         time.sleep(rng.uniform(1, 4))
@@ -182,6 +258,20 @@ def inject(rng, cluster, topic, log):
         target.stop()
         time.sleep(rng.uniform(0.5, 2))
         target.start()
+    elif kind == "isolate_leader":
+        cluster.network.isolate(node)
+        time.sleep(rng.uniform(3, 7))
+        cluster.network.heal(node)
+    elif kind == "partition_leader":
+        cluster.network.partition(node, [n for n in cluster.network.nodes if n != node])
+        time.sleep(rng.uniform(3, 7))
+        cluster.network.heal(node)
+    elif kind in DISK_FAULTS:
+        disk = disks[target.broker_id]
+        taken = disk.fill()
+        log(f"  disk of {node} full ({taken >> 20} MiB taken, {disk.free_bytes()} bytes free)")
+        time.sleep(rng.uniform(2, 5))
+        disk.release()
     time.sleep(rng.uniform(2, 4))  # let it heal before the next fault
 
 
@@ -191,7 +281,16 @@ def main():
     ap.add_argument("--faults", type=int, default=4)
     ap.add_argument("--soak", type=float, default=0, help="minutes of faults (overrides --faults)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--network", dest="network", action="store_true", default=None,
+                    help="namespaces and network partitions (default: when root)")
+    ap.add_argument("--no-network", dest="network", action="store_false")
+    ap.add_argument("--kinds", default="", help="comma-separated fault kinds to draw from (default: all)")
+    ap.add_argument("--disk-mb", type=int, default=None,
+                    help="each broker's data on a tmpfs of this size, with full-disk faults "
+                         "(default 256 when root; 0: off)")
     args = ap.parse_args()
+    # A terminated harness still stops its processes and removes its namespaces.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
     started = time.time()
@@ -199,13 +298,38 @@ def main():
     def log(msg):
         print(f"[{time.time() - started:7.1f}s] {msg}", flush=True)
 
+    if args.network is None:
+        args.network = netns.available()
+    if args.disk_mb is None:
+        args.disk_mb = 256 if os.geteuid() == 0 else 0
+    kinds = PROCESS_FAULTS + (NETWORK_FAULTS if args.network else []) + (DISK_FAULTS if args.disk_mb else [])
+    if args.kinds:
+        unknown = set(args.kinds.split(",")) - set(kinds)
+        if unknown:
+            print(f"unknown or unavailable fault kinds: {', '.join(sorted(unknown))}", file=sys.stderr)
+            return 2
+        kinds = args.kinds.split(",")
     log(f"seed {seed} (replay: chaos.py --seed {seed} --faults {args.faults}"
-        f"{' --soak ' + str(args.soak) if args.soak else ''})")
+        f"{' --soak ' + str(args.soak) if args.soak else ''}"
+        f" {'--network' if args.network else '--no-network'} --disk-mb {args.disk_mb}"
+        f"{' --kinds ' + args.kinds if args.kinds else ''})")
+    log(f"fault kinds: {', '.join(kinds)}")
+    broker_extra = ["--replica.lag.time.max.ms=3000", "--heartbeat.interval.ms=200"]
+    if args.disk_mb:
+        broker_extra.append("--log.preallocate.bytes=1048576")
+    network = netns.Network(Cluster.node_names(3), seed) if args.network else None
     cluster = Cluster(controller_extra=["--session.timeout.ms=3000", "--leader.imbalance.check.interval.ms=1000"],
-                      broker_extra=["--replica.lag.time.max.ms=3000", "--heartbeat.interval.ms=200"])
+                      broker_extra=broker_extra, network=network)
     Cluster.all_bootstrap = property(lambda c: ",".join(b.bootstrap for b in c.brokers))
+    disks = {}
     report = None
     try:
+        if network is not None:
+            network.create()
+            log(f"network: {network.subnet}, namespaces {network.tag}-*")
+        if args.disk_mb:
+            for b in cluster.brokers:
+                disks[b.broker_id] = small_disk.SmallDisk(os.path.join(b.data_dir, "data"), args.disk_mb).mount()
         cluster.start()
         topic = f"chaos-{seed}"
         admin = AdminClient({"bootstrap.servers": cluster.all_bootstrap})
@@ -217,10 +341,16 @@ def main():
         time.sleep(3)
         deadline = time.time() + args.soak * 60 if args.soak else None
         n = 0
+        kinds_in_order = schedule(rng, kinds)
         while (deadline is None and n < args.faults) or (deadline is not None and time.time() < deadline):
-            inject(rng, cluster, topic, log)
+            inject(next(kinds_in_order), rng, cluster, topic, log, disks)
             n += 1
         log(f"{n} faults injected; healing")
+        if network is not None:
+            for node in network.nodes:
+                network.heal(node)
+        for disk in disks.values():
+            disk.release()
         for b in cluster.brokers:
             if b.proc.poll() is not None:
                 b.start()
@@ -230,12 +360,17 @@ def main():
         first = read_all(cluster.all_bootstrap, topic)
         second = read_all(cluster.all_bootstrap, topic)
         report = check(workload, first, second)
-        report.update({"seed": seed, "faults": n, "duration_s": round(time.time() - started, 1)})
+        report.update({"seed": seed, "faults": n, "fault_kinds": kinds,
+                       "duration_s": round(time.time() - started, 1)})
     finally:
         for b in cluster.brokers:
             if b.proc and b.proc.poll() is None:
                 b.proc.send_signal(signal.SIGCONT)
         cluster.stop()
+        for disk in disks.values():
+            disk.unmount()
+        if network is not None:
+            network.remove()
     print(json.dumps(report) if args.json else json.dumps(report, indent=2))
     if not report["ok"]:
         print(f"FAILED: seed {seed}; logs kept in {cluster.root}", file=sys.stderr)

@@ -1,8 +1,9 @@
 """Starts real Rill broker processes for integration tests.
 
-Every broker listens on loopback on a free port, keeps its data in a
-temporary directory of its own, and is stopped (SIGTERM, then SIGKILL after
-a bound) by the test that started it, by pid.
+Every broker listens on loopback on a free port (or, given a
+tests/fault/netns.py Network, on its own namespace's address), keeps its
+data in a temporary directory of its own, and is stopped (SIGTERM, then
+SIGKILL after a bound) by the test that started it, by pid.
 """
 import os
 import shutil
@@ -21,13 +22,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for_port(port, proc, timeout_s=20.0):
+def wait_for_port(port, proc, timeout_s=20.0, host="127.0.0.1"):
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"broker exited early with code {proc.returncode}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            with socket.create_connection((host, port), timeout=0.2):
                 return
         except OSError:
             time.sleep(0.05)
@@ -37,28 +38,32 @@ def wait_for_port(port, proc, timeout_s=20.0):
 class Broker:
     """One `rill broker` process. Use as a context manager."""
 
-    def __init__(self, data_dir=None, port=None, shards=2, extra=(), broker_id=1, controller=None):
+    def __init__(self, data_dir=None, port=None, shards=2, extra=(), broker_id=1, controller=None,
+                 host="127.0.0.1", wrapper=()):
+        self.host = host
+        self.wrapper = list(wrapper)  # e.g. ["ip", "netns", "exec", NS]; it execs, the pid stays
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="rill-it-")
         self.port = port or free_port()
         self.shards = shards
         self.extra = list(extra) + [f"--broker.id={broker_id}"]
         if controller is not None:
-            self.extra.append(f"--controller=127.0.0.1:{controller.port}")
+            self.extra.append(f"--controller={controller.host}:{controller.port}")
         self.broker_id = broker_id
         self.proc = None
         self.log_path = os.path.join(self.data_dir, "broker.log")
 
     @property
     def bootstrap(self):
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
     def start(self):
-        args = [RILL, "broker", f"--port={self.port}", f"--log.dirs={self.data_dir}/data",
-                f"--shards={self.shards}", "--pin.shards=false"] + self.extra
+        args = self.wrapper + [RILL, "broker", f"--listen.host={self.host}", f"--port={self.port}",
+                               f"--log.dirs={self.data_dir}/data", f"--shards={self.shards}",
+                               "--pin.shards=false"] + self.extra
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
-        wait_for_port(self.port, self.proc)
+        wait_for_port(self.port, self.proc, host=self.host)
         return self
 
     def stop(self, sig=signal.SIGTERM, timeout_s=20.0):
@@ -92,31 +97,46 @@ class Broker:
 class Controller(Broker):
     """One `rill controller` process."""
 
-    def __init__(self, data_dir=None, port=None, extra=()):
-        super().__init__(data_dir=data_dir, port=port, extra=extra)
+    def __init__(self, data_dir=None, port=None, extra=(), host="127.0.0.1", wrapper=()):
+        super().__init__(data_dir=data_dir, port=port, extra=extra, host=host, wrapper=wrapper)
         self.extra = list(extra)
         self.log_path = os.path.join(self.data_dir, "controller.log")
 
     def start(self):
-        args = [RILL, "controller", f"--port={self.port}", f"--data.dir={self.data_dir}/meta"] + self.extra
+        args = self.wrapper + [RILL, "controller", f"--listen.host={self.host}", f"--port={self.port}",
+                               f"--data.dir={self.data_dir}/meta"] + self.extra
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
-        wait_for_port(self.port, self.proc)
+        wait_for_port(self.port, self.proc, host=self.host)
         return self
 
 
 class Cluster:
-    """A controller and n brokers on loopback, each with its own directory."""
+    """A controller and n brokers, each with its own directory: on loopback,
+    or in the namespaces "controller", "broker-1".. of a netns.Network."""
 
-    def __init__(self, brokers=3, controller_extra=(), broker_extra=()):
+    @staticmethod
+    def node_names(brokers):
+        return ["controller"] + [f"broker-{i}" for i in range(1, brokers + 1)]
+
+    def __init__(self, brokers=3, controller_extra=(), broker_extra=(), network=None):
         self.root = tempfile.mkdtemp(prefix="rill-cluster-")
-        self.controller = Controller(data_dir=os.path.join(self.root, "controller"), extra=controller_extra)
+        self.network = network
+
+        def placement(node):
+            if network is None:
+                return {}
+            return {"host": network.address(node), "wrapper": network.exec_prefix(node)}
+
+        self.controller = Controller(data_dir=os.path.join(self.root, "controller"), extra=controller_extra,
+                                     **placement("controller"))
         os.makedirs(self.controller.data_dir, exist_ok=True)
         self.brokers = []
         for i in range(1, brokers + 1):
             d = os.path.join(self.root, f"broker-{i}")
             os.makedirs(d, exist_ok=True)
-            self.brokers.append(Broker(data_dir=d, broker_id=i, controller=self.controller, extra=broker_extra))
+            self.brokers.append(Broker(data_dir=d, broker_id=i, controller=self.controller, extra=broker_extra,
+                                       **placement(f"broker-{i}")))
 
     @property
     def bootstrap(self):

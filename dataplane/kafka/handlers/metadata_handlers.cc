@@ -7,6 +7,7 @@
 #include "dataplane/kafka/messages/api_versions.h"
 #include "dataplane/kafka/messages/metadata.h"
 #include "dataplane/partition/shard_state.h"
+#include "dataplane/runtime/clock.h"
 #include "dataplane/runtime/uring_op.h"
 
 namespace rill::kafka {
@@ -20,14 +21,16 @@ task<handler_result> handle_api_versions(const request_header& h, wire_reader& i
 
 namespace {
 
-metadata_topic describe_topic(const control::cluster_snapshot& s, const control::topic_info& t) {
+// self: this broker's id, reported as leader only while it holds the lease.
+metadata_topic describe_topic(const control::cluster_snapshot& s, const control::topic_info& t,
+                              int32_t self, bool leasing) {
   metadata_topic mt;
   mt.name = t.name;
   mt.id = t.id;
   for (const control::partition_info& p : t.partitions) {
     metadata_partition mp;
     mp.index = p.index;
-    mp.leader = p.leader;
+    mp.leader = p.leader == self && !leasing ? -1 : p.leader;
     mp.leader_epoch = p.leader_epoch;
     mp.replicas = p.replicas;
     mp.isr = p.isr;
@@ -35,7 +38,7 @@ metadata_topic describe_topic(const control::cluster_snapshot& s, const control:
       auto b = s.brokers.find(r);
       if (b == s.brokers.end() || !b->second.alive) mp.offline.push_back(r);
     }
-    if (p.leader < 0) mp.error = error_code::leader_not_available;
+    if (mp.leader < 0) mp.error = error_code::leader_not_available;
     mt.partitions.push_back(std::move(mp));
   }
   return mt;
@@ -57,16 +60,19 @@ task<handler_result> handle_metadata(const request_header& h, wire_reader& in,
   metadata_response resp;
   resp.cluster_id = s->cluster_id;
   resp.controller_id = ctx.broker->settings().broker_id;
+  const int32_t self = ctx.broker->settings().broker_id;
+  const bool leasing = ctx.broker->lease().valid(runtime::monotonic_ns());
   for (const auto& [id, b] : s->brokers) {
     if (b.alive) resp.brokers.push_back({b.id, b.host, b.port, b.rack});
   }
   if (!req.topics) {
-    for (const auto& [name, t] : s->topics) resp.topics.push_back(describe_topic(*s, t));
+    for (const auto& [name, t] : s->topics)
+      resp.topics.push_back(describe_topic(*s, t, self, leasing));
   } else {
     for (const std::string& name : *req.topics) {
       const control::topic_info* t = s->find_topic(name);
       if (t != nullptr) {
-        resp.topics.push_back(describe_topic(*s, *t));
+        resp.topics.push_back(describe_topic(*s, *t, self, leasing));
       } else {
         metadata_topic missing;
         missing.name = name;
