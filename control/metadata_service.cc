@@ -40,16 +40,26 @@ metadata_service::metadata_service(storage::file_io& io, metadata_service_option
     : io_(io), options_(std::move(options)), snapshot_(std::make_shared<cluster_snapshot>()) {}
 
 task<topic_errc> metadata_service::load() {
-  if (io_.make_dirs(options_.dir) != storage::io_errc::ok) co_return topic_errc::storage_error;
-  auto text = co_await storage::read_small_file(io_, options_.dir + "/" + k_store_file);
-  auto s = std::make_shared<cluster_snapshot>();
-  if (text.ok()) {
-    if (!parse_snapshot(text.value(), s.get())) {
-      RILL_ERROR("control", "%s/%s is damaged; refusing to start with a guessed cluster",
-                 options_.dir.c_str(), k_store_file);
+  std::optional<std::string> text;
+  std::string where = options_.dir + "/" + k_store_file;
+  if (options_.store != nullptr) {
+    where = options_.store->describe();
+    auto stored = options_.store->load();
+    if (!stored) {
+      RILL_ERROR("control", "cannot read the metadata from %s", where.c_str());
       co_return topic_errc::storage_error;
     }
-  } else if (text.error() != storage::io_errc::not_found) {
+    text = std::move(*stored);
+  } else {
+    if (io_.make_dirs(options_.dir) != storage::io_errc::ok) co_return topic_errc::storage_error;
+    auto file = co_await storage::read_small_file(io_, where);
+    if (file.ok()) text = std::move(file).value();
+    if (!file.ok() && file.error() != storage::io_errc::not_found)
+      co_return topic_errc::storage_error;
+  }
+  auto s = std::make_shared<cluster_snapshot>();
+  if (text && !parse_snapshot(*text, s.get())) {
+    RILL_ERROR("control", "%s is damaged; refusing to start with a guessed cluster", where.c_str());
     co_return topic_errc::storage_error;
   }
   if (s->cluster_id.empty()) s->cluster_id = options_.cluster_id;
@@ -62,6 +72,15 @@ task<topic_errc> metadata_service::load() {
 
 task<topic_errc> metadata_service::publish(std::shared_ptr<cluster_snapshot> next) {
   next->epoch = snapshot_->epoch + 1;
+  if (options_.store != nullptr) {
+    if (!options_.store->save(serialize_snapshot(*next))) {
+      RILL_ERROR("control", "writing metadata epoch %lld to %s failed; the change is not applied",
+                 static_cast<long long>(next->epoch), options_.store->describe().c_str());
+      co_return topic_errc::storage_error;
+    }
+    snapshot_ = next;
+    co_return topic_errc::ok;
+  }
   storage::io_errc e = co_await storage::write_file_atomically(io_, options_.dir, k_store_file,
                                                                serialize_snapshot(*next));
   if (e != storage::io_errc::ok) {

@@ -18,6 +18,7 @@
 #include "base/task.h"
 #include "base/waiter_list.h"
 #include "control/metadata_model.h"
+#include "control/snapshot_store.h"
 #include "storage/file_io.h"
 
 namespace rill::control {
@@ -59,6 +60,8 @@ struct metadata_service_options {
   // data path cannot replicate beyond it).
   int32_t replication_factor_max = 1;
   std::string replication_factor_max_reason = "inter-broker replication is not available yet";
+  // Null: the embedded store (a file in dir). Else the snapshot lives there.
+  snapshot_store* store = nullptr;
 };
 
 class metadata_service {

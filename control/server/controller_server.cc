@@ -8,6 +8,7 @@
 #include "base/byte_order.h"
 #include "base/config.h"
 #include "base/log.h"
+#include "control/etcd/etcd_leadership.h"
 #include "dataplane/runtime/clock.h"
 #include "dataplane/runtime/runtime.h"
 #include "dataplane/runtime/uring_file_io.h"
@@ -176,7 +177,44 @@ config make_controller_config() {
        0,
        0,
        {"trace", "debug", "info", "warn", "error"}},
+      {"metadata.store",
+       setting_kind::choice,
+       "embedded",
+       "embedded (a file in data.dir) or etcd (standby controllers, one active by etcd lease)",
+       0,
+       0,
+       {"embedded", "etcd"}},
+      {"etcd.endpoint", setting_kind::text, "127.0.0.1:2379", "etcd client address host:port"},
+      {"etcd.prefix", setting_kind::text, "", "etcd key prefix (default /rill/<cluster.id>)"},
+      {"etcd.lease.ttl.s", setting_kind::integer, "2",
+       "the active controller's etcd lease: a standby takes over this long after it dies", 1, 60},
   });
+}
+
+// With the etcd store: waits (as a standby) until this candidate holds the
+// leader key; false when the controller is stopping first.
+task<bool> wait_for_leadership(runtime::shard& s, etcd::etcd_leadership& leadership) {
+  leadership.start();
+  while (!leadership.leading()) {
+    if (s.stopping()) co_return false;
+    co_await runtime::sleep_for(s, 100 * runtime::k_ns_per_ms);
+  }
+  co_return true;
+}
+
+// Stops the controller once etcd no longer confirms its leadership: a newer
+// controller may already be active, and brokers must move to it.
+task<void> stop_when_deposed(runtime::shard& s, etcd::etcd_leadership& leadership,
+                             std::atomic<int>& failed) {
+  while (!s.stopping()) {
+    if (leadership.lost()) {
+      RILL_ERROR("controller", "deposed: stopping so that the active controller serves alone");
+      failed = 1;
+      s.owner().request_stop();
+      co_return;
+    }
+    co_await runtime::sleep_for(s, 100 * runtime::k_ns_per_ms);
+  }
 }
 
 }  // namespace
@@ -196,6 +234,13 @@ int run_controller(const std::vector<std::string>& args) {
       return 2;
     }
   }
+  etcd::endpoint etcd_endpoint;
+  if (c.text("metadata.store") == "etcd" &&
+      !etcd::endpoint::parse(c.text("etcd.endpoint"), &etcd_endpoint)) {
+    fprintf(stderr, "rill controller: etcd.endpoint '%s' is not host:port\n",
+            c.text("etcd.endpoint").c_str());
+    return 2;
+  }
   log_level level{};
   parse_log_level(c.text("log.level"), &level);
   set_log_level(level);
@@ -214,15 +259,35 @@ int run_controller(const std::vector<std::string>& args) {
   std::atomic<int> failed{0};
   rt.start([&](runtime::shard& s) {
     spawn([](runtime::shard& s, config& c, std::atomic<int>& failed) -> task<void> {
+      etcd::etcd_leadership* leadership = nullptr;
+      etcd::etcd_snapshot_store* etcd_store = nullptr;
+      if (c.text("metadata.store") == "etcd") {
+        etcd::endpoint e;
+        etcd::endpoint::parse(c.text("etcd.endpoint"), &e);
+        std::string prefix =
+            c.text("etcd.prefix").empty() ? "/rill/" + c.text("cluster.id") : c.text("etcd.prefix");
+        leadership = new etcd::etcd_leadership(
+            e, prefix, c.text("listen.host") + ":" + std::to_string(c.integer("port")),
+            c.integer("etcd.lease.ttl.s"));
+        etcd_store = new etcd::etcd_snapshot_store(*leadership);
+        s.at_exit([leadership, etcd_store] {
+          delete etcd_store;
+          delete leadership;
+        });
+        RILL_INFO("controller", "candidate for %s on etcd at %s", leadership->leader_key().c_str(),
+                  c.text("etcd.endpoint").c_str());
+        if (!co_await wait_for_leadership(s, *leadership)) co_return;
+        spawn(stop_when_deposed(s, *leadership, failed));
+      }
       auto* io = new runtime::uring_file_io(s);
       auto* store = new metadata_service(
-          *io,
-          {.dir = c.text("data.dir"),
-           .cluster_id = c.text("cluster.id"),
-           .default_partitions = static_cast<int32_t>(c.integer("num.partitions")),
-           .default_replication_factor =
-               static_cast<int32_t>(c.integer("default.replication.factor")),
-           .replication_factor_max = static_cast<int32_t>(c.integer("replication.factor.max"))});
+          *io, {.dir = c.text("data.dir"),
+                .cluster_id = c.text("cluster.id"),
+                .default_partitions = static_cast<int32_t>(c.integer("num.partitions")),
+                .default_replication_factor =
+                    static_cast<int32_t>(c.integer("default.replication.factor")),
+                .replication_factor_max = static_cast<int32_t>(c.integer("replication.factor.max")),
+                .store = etcd_store});
       s.at_exit([io, store] {
         delete store;
         delete io;

@@ -79,7 +79,8 @@ config make_broker_config() {
        "recent data kept in memory per partition", 0, 1LL << 32},
       {"cluster.id", setting_kind::text, "rill-cluster", "cluster id reported in Metadata"},
       {"controller", setting_kind::text, "",
-       "controller host:port (empty: standalone broker with its own metadata)"},
+       "controller host:port, or a comma-separated list of candidates (etcd store); empty: "
+       "standalone broker with its own metadata"},
       {"heartbeat.interval.ms", setting_kind::integer, "500", "heartbeats to the controller", 10,
        60000},
       {"controlled.shutdown.timeout.ms", setting_kind::integer, "10000",

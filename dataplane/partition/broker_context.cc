@@ -13,6 +13,32 @@ namespace {
 const runtime::shard_id k_metadata_shard(0);
 }  // namespace
 
+namespace {
+
+// "host:port[,host:port...]": the controller candidates.
+bool parse_controller_list(const std::string& text, std::vector<net::socket_address>* out) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    size_t colon = item.rfind(':');
+    if (colon == std::string::npos) return false;
+    char* end = nullptr;
+    long port = std::strtol(item.c_str() + colon + 1, &end, 10);
+    net::socket_address a;
+    if (*end != '\0' || port <= 0 || port > 65535 ||
+        !net::socket_address::parse(item.substr(0, colon), static_cast<uint16_t>(port), &a))
+      return false;
+    out->push_back(a);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return !out->empty();
+}
+
+}  // namespace
+
 broker_context::broker_context(runtime::runtime& rt, const broker_settings& settings)
     : runtime_(&rt),
       settings_(&settings),
@@ -27,16 +53,14 @@ task<bool> broker_context::start_metadata(storage::file_io& io) {
                    .count();
   next_producer_id_ = (static_cast<int64_t>(settings_->broker_id) << 52) | (now_s << 20);
   if (has_controller()) {
-    size_t colon = settings_->controller.rfind(':');
-    net::socket_address address;
-    if (!net::socket_address::parse(
-            settings_->controller.substr(0, colon),
-            static_cast<uint16_t>(std::stoi(settings_->controller.substr(colon + 1))), &address)) {
-      RILL_ERROR("broker", "cannot parse controller address %s", settings_->controller.c_str());
+    std::vector<net::socket_address> addresses;
+    if (!parse_controller_list(settings_->controller, &addresses)) {
+      RILL_ERROR("broker", "cannot parse controller addresses '%s' (host:port[,host:port...])",
+                 settings_->controller.c_str());
       co_return false;
     }
     link_ = std::make_unique<controller_link>(
-        *runtime::shard::current(), *settings_, address,
+        *runtime::shard::current(), *settings_, std::move(addresses),
         [this](control::snapshot_ptr s) { return broadcast(std::move(s)); }, lease_);
     link_->start();
     co_return true;

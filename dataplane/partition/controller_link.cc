@@ -35,11 +35,11 @@ std::optional<T> decoded(const std::optional<std::vector<uint8_t>>& body) {
 }  // namespace
 
 controller_link::controller_link(runtime::shard& s, const broker_settings& settings,
-                                 net::socket_address controller, metadata_fn on_metadata,
-                                 leadership_lease& lease)
+                                 std::vector<net::socket_address> controllers,
+                                 metadata_fn on_metadata, leadership_lease& lease)
     : shard_(&s),
       settings_(&settings),
-      controller_(controller),
+      controllers_(std::move(controllers)),
       on_metadata_(std::move(on_metadata)),
       lease_(&lease) {
   buffers_ = std::make_unique<net::provided_buffer_ring>(
@@ -56,8 +56,11 @@ void controller_link::start() {
 task<bool> controller_link::ensure_connected(channel& ch) {
   if (ch.connection && !ch.connection->peer_closed()) co_return true;
   if (ch.connection) co_await drop(ch);
-  auto fd = co_await net::tcp_connect(*shard_, controller_, 2000 * runtime::k_ns_per_ms);
-  if (!fd.ok()) co_return false;
+  auto fd = co_await net::tcp_connect(*shard_, controller(), 2000 * runtime::k_ns_per_ms);
+  if (!fd.ok()) {
+    current_ = (current_ + 1) % controllers_.size();
+    co_return false;
+  }
   ch.connection = std::make_unique<net::tcp_connection>(
       *shard_, fd.value(), buffers_.get(), net::connection_options{.input_bytes_max = 32 << 20});
   ch.connection->start_receiving();
@@ -110,7 +113,7 @@ task<bool> controller_link::register_once() {
   session_timeout_ms_ = resp->session_timeout_ms;
   note_lease(true, sent);
   RILL_INFO("broker", "registered with the controller at %s (broker epoch %lld)",
-            controller_.to_string().c_str(), static_cast<long long>(broker_epoch_));
+            controller().to_string().c_str(), static_cast<long long>(broker_epoch_));
   co_return true;
 }
 
@@ -121,7 +124,7 @@ task<void> controller_link::heartbeat_loop() {
     if (broker_epoch_ < 0 && !co_await register_once()) {
       if (!warned)
         RILL_WARN("broker", "controller at %s unreachable; retrying",
-                  controller_.to_string().c_str());
+                  controller().to_string().c_str());
       warned = true;
       co_await runtime::sleep_for(*shard_, k_retry_ns);
       continue;
@@ -157,7 +160,7 @@ void controller_link::note_lease(bool renewed, uint64_t sent_ns) {
     RILL_WARN("broker",
               "no answer from the controller at %s within the leadership lease (4/5 of its %lld "
               "ms session timeout): this broker stops leading partitions until it answers",
-              controller_.to_string().c_str(), static_cast<long long>(session_timeout_ms_));
+              controller().to_string().c_str(), static_cast<long long>(session_timeout_ms_));
   }
 }
 

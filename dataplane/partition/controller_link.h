@@ -32,7 +32,8 @@ class controller_link {
   using metadata_fn = std::function<task<void>(control::snapshot_ptr)>;
 
   controller_link(runtime::shard& s, const broker_settings& settings,
-                  net::socket_address controller, metadata_fn on_metadata, leadership_lease& lease);
+                  std::vector<net::socket_address> controllers, metadata_fn on_metadata,
+                  leadership_lease& lease);
   void start();
 
   // Each returns nullopt when the controller could not be reached.
@@ -69,7 +70,11 @@ class controller_link {
 
   runtime::shard* shard_;
   const broker_settings* settings_;
-  net::socket_address controller_;
+  // Candidates (etcd store: one active, standbys not listening); the link
+  // moves to the next one when a connection cannot be made.
+  std::vector<net::socket_address> controllers_;
+  size_t current_ = 0;
+  const net::socket_address& controller() const { return controllers_[current_]; }
   metadata_fn on_metadata_;
   std::unique_ptr<net::provided_buffer_ring> buffers_;
   channel rpc_;

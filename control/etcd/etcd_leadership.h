@@ -1,0 +1,69 @@
+// etcd_leadership: one controller candidate's campaign for the active role.
+//
+// A thread grants a lease (ttl_s), then tries to create <prefix>/leader =
+// candidate attached to it; while another candidate holds the key it tries
+// again every 250 ms (the key vanishes when the holder's lease expires:
+// kill -9 of the active controller hands over within about ttl_s). Once it
+// has won it keeps the lease alive every ttl_s/3; when etcd stops confirming
+// the lease for ttl_s, leadership is lost for good (lost()): the controller
+// must stop, and every write it still tries is refused by etcd_snapshot_store,
+// whose puts are guarded by the leader key's value and create revision.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+#include "control/etcd/etcd_client.h"
+#include "control/snapshot_store.h"
+
+namespace rill::control::etcd {
+
+class etcd_leadership {
+ public:
+  etcd_leadership(endpoint e, std::string prefix, std::string candidate, int64_t ttl_s);
+  ~etcd_leadership();
+  void start();
+
+  bool leading() const { return leading_.load(); }
+  bool lost() const { return lost_.load(); }
+  int64_t revision() const { return revision_.load(); }
+  const std::string& leader_key() const { return leader_key_; }
+  const std::string& candidate() const { return candidate_; }
+  const std::string& prefix() const { return prefix_; }
+  etcd_client& client() { return client_; }
+  void mark_lost() {
+    lost_ = true;
+    leading_ = false;
+  }
+
+ private:
+  void run();
+  bool sleep_ms(int64_t ms);  // false when stopping
+
+  etcd_client client_;
+  std::string prefix_;
+  std::string leader_key_;
+  std::string candidate_;
+  int64_t ttl_s_;
+  std::atomic<bool> leading_{false};
+  std::atomic<bool> lost_{false};
+  std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> revision_{0};
+  std::thread thread_;
+};
+
+// The cluster snapshot at <prefix>/metadata, written only by the leader.
+class etcd_snapshot_store : public snapshot_store {
+ public:
+  explicit etcd_snapshot_store(etcd_leadership& leadership) : leadership_(&leadership) {}
+  std::optional<std::optional<std::string>> load() override;
+  bool save(const std::string& text) override;
+  std::string describe() const override;
+
+ private:
+  etcd_leadership* leadership_;
+};
+
+}  // namespace rill::control::etcd

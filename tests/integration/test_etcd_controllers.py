@@ -1,0 +1,160 @@
+"""Controllers on etcd: a real etcd on loopback, two controller candidates
+(one active by etcd lease, one standby that does not listen), three brokers
+that know both. Kill -9 the active controller: the standby takes over with
+everything the first one wrote, elects leaders, and serves admin requests;
+the old one, restarted, waits as a standby."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+import uuid
+import base64
+
+sys.path.insert(0, os.path.dirname(__file__))
+from rill_cluster import Broker, Controller, free_port, wait_for_port  # noqa: E402
+from test_cluster import leaders, wait_until  # noqa: E402
+from test_kafka_clients import produce_all  # noqa: E402
+
+from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
+
+ETCD = shutil.which("etcd") or "/usr/bin/etcd"
+
+
+def port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+class Etcd:
+    def __init__(self, root):
+        self.dir = os.path.join(root, "etcd")
+        self.port = free_port()
+        self.peer_port = free_port()
+        self.proc = None
+
+    def start(self):
+        url = f"http://127.0.0.1:{self.port}"
+        self.log = open(self.dir + ".log", "ab")
+        self.proc = subprocess.Popen(
+            [ETCD, "--data-dir", self.dir, "--listen-client-urls", url, "--advertise-client-urls", url,
+             "--listen-peer-urls", f"http://127.0.0.1:{self.peer_port}",
+             "--initial-advertise-peer-urls", f"http://127.0.0.1:{self.peer_port}",
+             "--initial-cluster", f"default=http://127.0.0.1:{self.peer_port}"],
+            stdout=self.log, stderr=self.log)
+        wait_for_port(self.port, self.proc)
+        return self
+
+    def get(self, key):
+        body = json.dumps({"key": base64.b64encode(key.encode()).decode()}).encode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/v3/kv/range", body, timeout=5) as r:
+            kvs = json.loads(r.read()).get("kvs", [])
+        return base64.b64decode(kvs[0]["value"]).decode() if kvs else None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(20)
+        self.log.close()
+
+
+class Candidate(Controller):
+    """A controller that may be a standby: start() does not wait for a port."""
+
+    def start(self):
+        args = [os.environ.get("RILL_BINARY", "../../build/rill"), "controller", f"--port={self.port}",
+                f"--data.dir={self.data_dir}/meta"] + self.extra
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        return self
+
+
+@unittest.skipUnless(os.path.exists(ETCD), "etcd-server is not installed")
+class EtcdControllersTest(unittest.TestCase):
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="rill-etcd-")
+        self.etcd = Etcd(self.root).start()
+        extra = ["--metadata.store=etcd", f"--etcd.endpoint=127.0.0.1:{self.etcd.port}",
+                 "--etcd.lease.ttl.s=2", "--session.timeout.ms=3000",
+                 "--leader.imbalance.check.interval.ms=500"]
+        self.candidates = []
+        for i in range(2):
+            d = os.path.join(self.root, f"controller-{i}")
+            os.makedirs(d)
+            self.candidates.append(Candidate(data_dir=d, extra=extra))
+        self.candidates[0].start()
+        wait_until(lambda: port_open(self.candidates[0].port), what="the first candidate active")
+        self.candidates[1].start()
+        wait_until(lambda: "standby" in self.candidates[1].log_text(), what="the second candidate standby")
+        controllers = ",".join(f"127.0.0.1:{c.port}" for c in self.candidates)
+        self.brokers = []
+        for i in range(1, 4):
+            d = os.path.join(self.root, f"broker-{i}")
+            os.makedirs(d)
+            self.brokers.append(Broker(data_dir=d, broker_id=i,
+                                       extra=[f"--controller={controllers}", "--replica.lag.time.max.ms=3000",
+                                              "--heartbeat.interval.ms=200"]).start())
+        self.bootstrap = ",".join(b.bootstrap for b in self.brokers)
+        wait_until(lambda: len(AdminClient({"bootstrap.servers": self.bootstrap})
+                              .list_topics(timeout=10).brokers) == 3, what="3 brokers registered")
+
+    def tearDown(self):
+        for p in self.brokers + self.candidates:
+            p.stop()
+        self.etcd.stop()
+        if sys.exc_info()[0] is None:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def create(self, topic):
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=3,
+                                      config={"min.insync.replicas": "2"})])[topic].result(30)
+        wait_until(lambda: all(v >= 0 for v in leaders(self.bootstrap, topic).values()), what="leaders")
+
+    def produce(self, topic, n=50):
+        reports = produce_all(self.bootstrap, topic, [(None, f"v{i}".encode(), None, i % 2) for i in range(n)],
+                              acks="all", **{"message.timeout.ms": 30000})
+        self.assertTrue(all(r[0] is None for r in reports), reports[:3])
+
+    def test_standby_takes_over_with_the_stored_metadata(self):
+        first = f"etcd-a-{uuid.uuid4().hex[:6]}"
+        self.create(first)
+        self.produce(first)
+        active, standby = self.candidates
+        self.assertIn(f"127.0.0.1:{active.port}", self.etcd.get("/rill/rill-cluster/leader") or "")
+        killed = time.time()
+        active.kill9()
+        wait_until(lambda: port_open(standby.port), timeout_s=15, what="the standby to take over")
+        takeover_s = time.time() - killed
+        print(f"takeover after kill -9 of the active controller: {takeover_s:.2f} s")
+        self.assertIn("won the etcd election", standby.log_text())
+        # What the first controller stored is there; the new one elects and creates.
+        second = f"etcd-b-{uuid.uuid4().hex[:6]}"
+        self.create(second)
+        self.produce(second)
+        self.produce(first)
+        victim = leaders(self.bootstrap, first)[0]
+        self.brokers[victim - 1].kill9()
+        wait_until(lambda: leaders(self.bootstrap, first)[0] not in (victim, -1), timeout_s=20,
+                   what="a new leader from the new controller")
+        self.produce(first)
+        # The old controller comes back as a standby and does not listen.
+        active.start()
+        wait_until(lambda: "standby" in active.log_text().split("won the etcd election")[-1],
+                   what="the old controller to wait as a standby")
+        self.assertFalse(port_open(active.port))
+        self.assertIn(f"127.0.0.1:{standby.port}", self.etcd.get("/rill/rill-cluster/leader"))
+        self.assertIn(second, self.etcd.get("/rill/rill-cluster/metadata"))
+
+
+if __name__ == "__main__":
+    unittest.main()
