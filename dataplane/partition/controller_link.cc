@@ -1,5 +1,7 @@
 #include "dataplane/partition/controller_link.h"
 
+#include <algorithm>
+
 #include "base/byte_order.h"
 #include "base/log.h"
 #include "dataplane/net/tcp_listener.h"
@@ -13,6 +15,7 @@ namespace {
 
 constexpr uint16_t k_link_buffer_group = 7;
 constexpr uint64_t k_call_timeout_ns = 10'000 * runtime::k_ns_per_ms;
+constexpr uint64_t k_register_timeout_ns = 3'000 * runtime::k_ns_per_ms;
 constexpr uint64_t k_retry_ns = 300 * runtime::k_ns_per_ms;
 constexpr int32_t k_poll_wait_ms = 5000;
 
@@ -54,17 +57,32 @@ void controller_link::start() {
 }
 
 task<bool> controller_link::ensure_connected(channel& ch) {
-  if (ch.connection && !ch.connection->peer_closed()) co_return true;
+  if (ch.connection && !ch.connection->peer_closed() && ch.candidate == current_) co_return true;
   if (ch.connection) co_await drop(ch);
   auto fd = co_await net::tcp_connect(*shard_, controller(), 2000 * runtime::k_ns_per_ms);
   if (!fd.ok()) {
-    current_ = (current_ + 1) % controllers_.size();
+    next_candidate();
     co_return false;
   }
+  ch.candidate = current_;
   ch.connection = std::make_unique<net::tcp_connection>(
       *shard_, fd.value(), buffers_.get(), net::connection_options{.input_bytes_max = 32 << 20});
   ch.connection->start_receiving();
   co_return true;
+}
+
+void controller_link::next_candidate() {
+  if (controllers_.size() < 2) return;
+  current_ = (current_ + 1) % controllers_.size();
+  // A long poll parked on the old candidate ends now (it reconnects).
+  if (poll_.connection && poll_.candidate != current_) poll_.connection->shutdown_read();
+}
+
+uint64_t controller_link::heartbeat_timeout_ns() const {
+  // An unanswered heartbeat must end well inside the session timeout, so
+  // that the next candidate can be tried while the lease still holds.
+  uint64_t third = static_cast<uint64_t>(session_timeout_ms_) * runtime::k_ns_per_ms / 3;
+  return session_timeout_ms_ > 0 ? std::min(k_call_timeout_ns, third) : k_register_timeout_ns;
 }
 
 task<void> controller_link::drop(channel& ch) {
@@ -94,6 +112,7 @@ task<std::optional<std::vector<uint8_t>>> controller_link::call(channel& ch, rpc
       c.consume(4 + size);
     } else {
       co_await drop(ch);
+      if (&ch == &rpc_) next_candidate();
     }
   }
   ch.busy = false;
@@ -107,7 +126,7 @@ task<bool> controller_link::register_once() {
       settings_->rack.empty() ? std::nullopt : std::optional<std::string>(settings_->rack)};
   uint64_t sent = runtime::monotonic_ns();
   auto resp = decoded<rpc::register_response>(
-      co_await call(rpc_, rpc::api::register_broker, encoded(req), k_call_timeout_ns));
+      co_await call(rpc_, rpc::api::register_broker, encoded(req), heartbeat_timeout_ns()));
   if (!resp || resp->error != 0) co_return false;
   broker_epoch_ = resp->broker_epoch;
   session_timeout_ms_ = resp->session_timeout_ms;
@@ -137,7 +156,7 @@ task<void> controller_link::heartbeat_loop() {
     auto resp = decoded<rpc::heartbeat_response>(
         co_await call(rpc_, rpc::api::heartbeat,
                       encoded(rpc::heartbeat_request{settings_->broker_id, broker_epoch_, false}),
-                      k_call_timeout_ns));
+                      heartbeat_timeout_ns()));
     if (resp && resp->error == rpc::k_error_stale_broker_epoch) {
       RILL_WARN("broker", "the controller fenced this broker; registering again");
       broker_epoch_ = -1;

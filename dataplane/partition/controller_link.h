@@ -55,6 +55,7 @@ class controller_link {
  private:
   struct channel {
     std::unique_ptr<net::tcp_connection> connection;
+    size_t candidate = 0;  // index into controllers_ it is connected to
     bool busy = false;
     int32_t correlation = 0;
     runtime::wait_queue free;
@@ -63,6 +64,10 @@ class controller_link {
                                                  std::vector<uint8_t> body, uint64_t timeout_ns);
   task<bool> ensure_connected(channel& ch);
   task<void> drop(channel& ch);
+  // A call failed: with several candidates, move to the next one and cut
+  // the long poll too, so both channels follow the active controller.
+  void next_candidate();
+  uint64_t heartbeat_timeout_ns() const;
   task<bool> register_once();
   task<void> heartbeat_loop();
   void note_lease(bool renewed, uint64_t sent_ns);

@@ -155,6 +155,26 @@ class EtcdControllersTest(unittest.TestCase):
         self.assertIn(f"127.0.0.1:{standby.port}", self.etcd.get("/rill/rill-cluster/leader"))
         self.assertIn(second, self.etcd.get("/rill/rill-cluster/metadata"))
 
+    def test_a_paused_controller_is_deposed_and_stops_without_writing(self):
+        topic = f"etcd-z-{uuid.uuid4().hex[:6]}"
+        self.create(topic)
+        active, standby = self.candidates
+        active.proc.send_signal(signal.SIGSTOP)  # the zombie controller
+        try:
+            wait_until(lambda: port_open(standby.port), timeout_s=15, what="the standby to take over")
+            newer = f"etcd-n-{uuid.uuid4().hex[:6]}"
+            self.create(newer)
+            stored = self.etcd.get("/rill/rill-cluster/metadata")
+        finally:
+            active.proc.send_signal(signal.SIGCONT)
+        # Awake again, the old controller finds its lease gone and stops.
+        active.proc.wait(timeout=15)
+        self.assertNotEqual(active.proc.returncode, 0)
+        self.assertIn("deposed", active.log_text())
+        self.assertEqual(self.etcd.get("/rill/rill-cluster/metadata"), stored)
+        self.assertIn(newer, stored)
+        self.produce(newer)
+
 
 if __name__ == "__main__":
     unittest.main()
