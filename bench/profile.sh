@@ -30,10 +30,12 @@ sleep 3
 perf record -a -g -o "$out/perf.data" -- sleep "$seconds" >/dev/null 2>&1
 wait "$bench"
 broker_pid="$("$rill" dev status --dir="$out/cluster" | awk '$1 == "broker" {print $3; exit}')"
-echo "== $workload: $(tail -n 3 "$out/bench.txt" | head -n 1)"
+echo "== $workload"
+grep -E "^ *produce:|^latency ms:" "$out/bench.txt" || tail -n 5 "$out/bench.txt"
 echo "== CPU samples by program and thread (all CPUs, ${seconds}s)"
-perf report -i "$out/perf.data" --no-children --sort comm --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -12
+perf report -i "$out/perf.data" --no-children --sort comm -g none --stdio 2>/dev/null |
+  grep -v '^#' | grep -v '^$' | head -12
 echo "== top symbols in the first broker (pid $broker_pid)"
-perf report -i "$out/perf.data" --no-children --pid "$broker_pid" --sort sym --stdio -g none 2>/dev/null |
+perf report -i "$out/perf.data" --no-children --pid "$broker_pid" --sort dso,sym --stdio -g none 2>/dev/null |
   grep -v '^#' | grep -v '^$' | head -25
 echo "== perf.data and bench output: $out"
