@@ -256,9 +256,9 @@ DISK_FAULTS = ["disk_full_leader", "disk_full_follower"]
 def schedule(rng, kinds):
     """Every kind once in a seeded order, then again in another order."""
     while True:
-        rnd = list(kinds)
-        rng.shuffle(rnd)
-        yield from rnd
+        order = list(kinds)
+        rng.shuffle(order)
+        yield from order
 
 
 def inject(kind, rng, cluster, topic, log, disks):
