@@ -15,6 +15,7 @@
 #include <string>
 
 #include "base/byte_order.h"
+#include "base/host_port.h"
 #include "base/wire.h"
 
 namespace rill::cli {
@@ -317,14 +318,14 @@ int elect_leaders_main(const std::vector<std::string>& args) {
     fprintf(stderr, "usage: rill elect-leaders --preferred [--bootstrap=HOST:PORT]\n");
     return 2;
   }
-  size_t colon = o.bootstrap.rfind(':');
+  host_port bootstrap;
   addrinfo* ai = nullptr;
   addrinfo hints{};
   hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_STREAM;
-  if (colon == std::string::npos ||
-      getaddrinfo(o.bootstrap.substr(0, colon).c_str(), o.bootstrap.substr(colon + 1).c_str(),
-                  &hints, &ai) != 0) {
+  if (!parse_host_port(o.bootstrap, &bootstrap) ||
+      getaddrinfo(bootstrap.host.c_str(), std::to_string(bootstrap.port).c_str(), &hints, &ai) !=
+          0) {
     fprintf(stderr, "rill: cannot resolve %s\n", o.bootstrap.c_str());
     return 1;
   }

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "base/host_port.h"
 #include "base/log.h"
 
 namespace rill::control::etcd {
@@ -65,13 +66,10 @@ bool wait_ready(int fd, short events, std::chrono::steady_clock::time_point dead
 }  // namespace
 
 bool endpoint::parse(const std::string& text, endpoint* out) {
-  size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  char* end = nullptr;
-  long port = std::strtol(text.c_str() + colon + 1, &end, 10);
-  if (*end != '\0' || port <= 0 || port > 65535) return false;
-  out->host = text.substr(0, colon);
-  out->port = static_cast<uint16_t>(port);
+  host_port hp;
+  if (!parse_host_port(text, &hp)) return false;
+  out->host = hp.host;
+  out->port = hp.port;
   return true;
 }
 

@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "base/host_port.h"
 #include "base/log.h"
 
 namespace rill::broker {
@@ -143,8 +144,10 @@ std::optional<std::string> load_broker_settings(const std::vector<std::string>& 
   s->controller = c.text("controller");
   s->heartbeat_interval_ms = c.integer("heartbeat.interval.ms");
   s->controlled_shutdown_timeout_ms = c.integer("controlled.shutdown.timeout.ms");
-  if (!s->controller.empty() && s->controller.find(':') == std::string::npos) {
-    return "invalid value '" + s->controller + "' for 'controller': expected host:port";
+  std::vector<host_port> controllers;
+  if (!s->controller.empty() && !parse_host_port_list(s->controller, &controllers)) {
+    return "invalid value '" + s->controller +
+           "' for 'controller': expected host:port[,host:port...]";
   }
   s->log_retention_check_ms = c.integer("log.retention.check.interval.ms");
   storage::log_options& o = s->log_defaults;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "base/assert.h"
+#include "base/host_port.h"
 #include "base/log.h"
 #include "dataplane/partition/shard_state.h"
 #include "dataplane/runtime/cross_shard.h"
@@ -15,26 +16,16 @@ const runtime::shard_id k_metadata_shard(0);
 
 namespace {
 
-// "host:port[,host:port...]": the controller candidates.
+// The controller candidates, resolved to socket addresses.
 bool parse_controller_list(const std::string& text, std::vector<net::socket_address>* out) {
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string item =
-        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    size_t colon = item.rfind(':');
-    if (colon == std::string::npos) return false;
-    char* end = nullptr;
-    long port = std::strtol(item.c_str() + colon + 1, &end, 10);
+  std::vector<host_port> items;
+  if (!parse_host_port_list(text, &items)) return false;
+  for (const host_port& hp : items) {
     net::socket_address a;
-    if (*end != '\0' || port <= 0 || port > 65535 ||
-        !net::socket_address::parse(item.substr(0, colon), static_cast<uint16_t>(port), &a))
-      return false;
+    if (!net::socket_address::parse(hp.host, hp.port, &a)) return false;
     out->push_back(a);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
-  return !out->empty();
+  return true;
 }
 
 }  // namespace
