@@ -7,17 +7,9 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "storage/page.h"
 
 namespace rill::storage {
-namespace {
-
-constexpr size_t k_page = file_io::k_direct_alignment;
-uint64_t round_up_page(uint64_t v) {
-  return (v + k_page - 1) / k_page * k_page;
-}
-
-}  // namespace
-
 const char* log_errc_name(log_errc e) {
   switch (e) {
     case log_errc::ok:

@@ -6,12 +6,12 @@
 #include "base/log.h"
 #include "storage/index_format.h"
 #include "storage/log_scanner.h"
+#include "storage/page.h"
 #include "storage/partition_log.h"
 
 namespace rill::storage {
 namespace {
 
-constexpr size_t k_page = file_io::k_direct_alignment;
 constexpr const char* k_log_start_file = "log-start-offset";
 
 const char* scan_stop_reason(const scan_result& r) {
@@ -190,7 +190,7 @@ task<log_errc> partition_log::open_active_for_write() {
 
 task<log_errc> partition_log::reload_staging_tail() {
   segment& s = active();
-  uint64_t page_start = s.size_bytes / k_page * k_page;
+  uint64_t page_start = round_down_page(s.size_bytes);
   std::vector<uint8_t> tail(s.size_bytes - page_start);
   if (!tail.empty()) {
     auto n = co_await io_.read_at(s.read_fd, page_start, tail);

@@ -4,17 +4,13 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "storage/page.h"
 #include "storage/partition_log.h"
 
 namespace rill::storage {
 namespace {
 
-constexpr uint64_t k_page = 4096;
 constexpr size_t k_zero_chunk = 1 << 17;
-
-uint64_t round_up_page(uint64_t n) {
-  return (n + k_page - 1) / k_page * k_page;
-}
 
 const aligned_buffer& zero_chunk() {
   static const aligned_buffer zeros(k_zero_chunk, k_page);
