@@ -3,12 +3,8 @@
 #include "base/log.h"
 #include "control/replica_assignment.h"
 #include "control/topic_config.h"
-#include "storage/leader_epoch_cache.h"
 
 namespace rill::control {
-namespace {
-constexpr const char* k_store_file = "cluster-metadata";
-}  // namespace
 
 const char* topic_errc_name(topic_errc e) {
   switch (e) {
@@ -37,29 +33,26 @@ const char* topic_errc_name(topic_errc e) {
 }
 
 metadata_service::metadata_service(storage::file_io& io, metadata_service_options options)
-    : io_(io), options_(std::move(options)), snapshot_(std::make_shared<cluster_snapshot>()) {}
+    : options_(std::move(options)), snapshot_(std::make_shared<cluster_snapshot>()) {
+  if (options_.store == nullptr) {
+    own_store_ = std::make_unique<file_snapshot_store>(io, options_.dir);
+    store_ = own_store_.get();
+  } else {
+    store_ = options_.store;
+  }
+}
 
 task<topic_errc> metadata_service::load() {
-  std::optional<std::string> text;
-  std::string where = options_.dir + "/" + k_store_file;
-  if (options_.store != nullptr) {
-    where = options_.store->describe();
-    auto stored = options_.store->load();
-    if (!stored) {
-      RILL_ERROR("control", "cannot read the metadata from %s", where.c_str());
-      co_return topic_errc::storage_error;
-    }
-    text = std::move(*stored);
-  } else {
-    if (io_.make_dirs(options_.dir) != storage::io_errc::ok) co_return topic_errc::storage_error;
-    auto file = co_await storage::read_small_file(io_, where);
-    if (file.ok()) text = std::move(file).value();
-    if (!file.ok() && file.error() != storage::io_errc::not_found)
-      co_return topic_errc::storage_error;
+  auto stored = co_await store_->load();
+  if (!stored) {
+    RILL_ERROR("control", "cannot read the metadata from %s", store_->describe().c_str());
+    co_return topic_errc::storage_error;
   }
+  const std::optional<std::string>& text = *stored;
   auto s = std::make_shared<cluster_snapshot>();
   if (text && !parse_snapshot(*text, s.get())) {
-    RILL_ERROR("control", "%s is damaged; refusing to start with a guessed cluster", where.c_str());
+    RILL_ERROR("control", "%s is damaged; refusing to start with a guessed cluster",
+               store_->describe().c_str());
     co_return topic_errc::storage_error;
   }
   if (s->cluster_id.empty()) s->cluster_id = options_.cluster_id;
@@ -72,20 +65,9 @@ task<topic_errc> metadata_service::load() {
 
 task<topic_errc> metadata_service::publish(std::shared_ptr<cluster_snapshot> next) {
   next->epoch = snapshot_->epoch + 1;
-  if (options_.store != nullptr) {
-    if (!options_.store->save(serialize_snapshot(*next))) {
-      RILL_ERROR("control", "writing metadata epoch %lld to %s failed; the change is not applied",
-                 static_cast<long long>(next->epoch), options_.store->describe().c_str());
-      co_return topic_errc::storage_error;
-    }
-    snapshot_ = next;
-    co_return topic_errc::ok;
-  }
-  storage::io_errc e = co_await storage::write_file_atomically(io_, options_.dir, k_store_file,
-                                                               serialize_snapshot(*next));
-  if (e != storage::io_errc::ok) {
-    RILL_ERROR("control", "writing metadata epoch %lld failed: %s; the change is not applied",
-               static_cast<long long>(next->epoch), storage::io_errc_name(e));
+  if (!co_await store_->save(serialize_snapshot(*next))) {
+    RILL_ERROR("control", "writing metadata epoch %lld to %s failed; the change is not applied",
+               static_cast<long long>(next->epoch), store_->describe().c_str());
     co_return topic_errc::storage_error;
   }
   snapshot_ = next;

@@ -1,11 +1,11 @@
-// metadata_service: the authority over cluster metadata, on the embedded
-// store. It validates and applies topic changes, assigns replicas, bumps the
-// metadata epoch, and writes every change to its store before anyone hears
-// of it (the new snapshot is returned only after the write was synced).
+// metadata_service: the authority over cluster metadata. It validates and applies topic changes,
+// assigns replicas, bumps the metadata epoch, and writes every change to its store before anyone
+// hears of it (the new snapshot is returned only after the write was synced).
 //
 // Used by one thread at a time (the broker's shard 0 in single-node mode,
-// the controller's loop otherwise). The store is a file written atomically
-// through storage::file_io; a restart recovers everything acknowledged.
+// the controller's loop otherwise). The store is a snapshot_store: by
+// default a file written atomically through storage::file_io, or etcd; a
+// restart recovers everything acknowledged.
 #pragma once
 
 #include <functional>
@@ -60,7 +60,7 @@ struct metadata_service_options {
   // data path cannot replicate beyond it).
   int32_t replication_factor_max = 1;
   std::string replication_factor_max_reason = "inter-broker replication is not available yet";
-  // Null: the embedded store (a file in dir). Else the snapshot lives there.
+  // Null: the embedded store (a file_snapshot_store in dir).
   snapshot_store* store = nullptr;
 };
 
@@ -95,8 +95,9 @@ class metadata_service {
     ~unlock_on_exit() { service->unlock(); }
   };
 
-  storage::file_io& io_;
   metadata_service_options options_;
+  std::unique_ptr<snapshot_store> own_store_;  // the embedded file store, unless options_.store
+  snapshot_store* store_;
   bool busy_ = false;
   waiter_list idle_;
   snapshot_ptr snapshot_;

@@ -79,12 +79,12 @@ void etcd_leadership::run() {
   }
 }
 
-std::optional<std::optional<std::string>> etcd_snapshot_store::load() {
-  return leadership_->client().get(leadership_->prefix() + "/metadata");
+task<std::optional<std::optional<std::string>>> etcd_snapshot_store::load() {
+  co_return leadership_->client().get(leadership_->prefix() + "/metadata");
 }
 
-bool etcd_snapshot_store::save(const std::string& text) {
-  if (!leadership_->leading()) return false;
+task<bool> etcd_snapshot_store::save(std::string text) {
+  if (!leadership_->leading()) co_return false;
   auto r = leadership_->client().guarded_put(leadership_->leader_key(), leadership_->candidate(),
                                              leadership_->revision(),
                                              leadership_->prefix() + "/metadata", text);
@@ -95,7 +95,7 @@ bool etcd_snapshot_store::save(const std::string& text) {
                leadership_->leader_key().c_str());
     leadership_->mark_lost();
   }
-  return r == guarded_put_result::ok;
+  co_return r == guarded_put_result::ok;
 }
 
 std::string etcd_snapshot_store::describe() const {

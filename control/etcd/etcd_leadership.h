@@ -58,8 +58,9 @@ class etcd_leadership {
 class etcd_snapshot_store : public snapshot_store {
  public:
   explicit etcd_snapshot_store(etcd_leadership& leadership) : leadership_(&leadership) {}
-  std::optional<std::optional<std::string>> load() override;
-  bool save(const std::string& text) override;
+  // Both block for an etcd round trip (the controller writes rarely).
+  task<std::optional<std::optional<std::string>>> load() override;
+  task<bool> save(std::string text) override;
   std::string describe() const override;
 
  private:
