@@ -8,21 +8,6 @@ import os
 import subprocess
 
 
-def available(probe_dir):
-    if os.geteuid() != 0:
-        return False
-    disk = SmallDisk(probe_dir, 4)
-    try:
-        disk.mount()
-        fd = os.open(os.path.join(probe_dir, "probe"), os.O_CREAT | os.O_RDWR | os.O_DIRECT)
-        os.close(fd)
-        return True
-    except OSError:
-        return False
-    finally:
-        disk.unmount()
-
-
 class SmallDisk:
     def __init__(self, path, size_mb):
         self.path = path

@@ -102,12 +102,14 @@ class Controller(Broker):
         self.extra = list(extra)
         self.log_path = os.path.join(self.data_dir, "controller.log")
 
-    def start(self):
+    def start(self, wait=True):
+        """wait=False: a standby controller (etcd store) listens only once active."""
         args = self.wrapper + [RILL, "controller", f"--listen.host={self.host}", f"--port={self.port}",
                                f"--data.dir={self.data_dir}/meta"] + self.extra
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
-        wait_for_port(self.port, self.proc, host=self.host)
+        if wait:
+            wait_for_port(self.port, self.proc, host=self.host)
         return self
 
 

@@ -3,6 +3,7 @@
 that know both. Kill -9 the active controller: the standby takes over with
 everything the first one wrote, elects leaders, and serves admin requests;
 the old one, restarted, waits as a standby."""
+import base64
 import json
 import os
 import shutil
@@ -15,7 +16,6 @@ import time
 import unittest
 import urllib.request
 import uuid
-import base64
 
 sys.path.insert(0, os.path.dirname(__file__))
 from rill_cluster import Broker, Controller, free_port, wait_for_port  # noqa: E402
@@ -67,17 +67,6 @@ class Etcd:
         self.log.close()
 
 
-class Candidate(Controller):
-    """A controller that may be a standby: start() does not wait for a port."""
-
-    def start(self):
-        args = [os.environ.get("RILL_BINARY", "../../build/rill"), "controller", f"--port={self.port}",
-                f"--data.dir={self.data_dir}/meta"] + self.extra
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
-        return self
-
-
 @unittest.skipUnless(os.path.exists(ETCD), "etcd-server is not installed")
 class EtcdControllersTest(unittest.TestCase):
     def setUp(self):
@@ -90,10 +79,10 @@ class EtcdControllersTest(unittest.TestCase):
         for i in range(2):
             d = os.path.join(self.root, f"controller-{i}")
             os.makedirs(d)
-            self.candidates.append(Candidate(data_dir=d, extra=extra))
-        self.candidates[0].start()
+            self.candidates.append(Controller(data_dir=d, extra=extra))
+        self.candidates[0].start(wait=False)
         wait_until(lambda: port_open(self.candidates[0].port), what="the first candidate active")
-        self.candidates[1].start()
+        self.candidates[1].start(wait=False)
         wait_until(lambda: "standby" in self.candidates[1].log_text(), what="the second candidate standby")
         controllers = ",".join(f"127.0.0.1:{c.port}" for c in self.candidates)
         self.brokers = []
@@ -148,7 +137,7 @@ class EtcdControllersTest(unittest.TestCase):
                    what="a new leader from the new controller")
         self.produce(first)
         # The old controller comes back as a standby and does not listen.
-        active.start()
+        active.start(wait=False)
         wait_until(lambda: "standby" in active.log_text().split("won the etcd election")[-1],
                    what="the old controller to wait as a standby")
         self.assertFalse(port_open(active.port))
