@@ -32,6 +32,8 @@ enum class guarded_put_result { ok, not_leader, unreachable };
 
 class etcd_client {
  public:
+  const endpoint& where() const { return endpoint_; }
+
   explicit etcd_client(endpoint e, int timeout_ms = 2000)
       : endpoint_(std::move(e)), timeout_ms_(timeout_ms) {}
 

@@ -33,13 +33,20 @@ bool etcd_leadership::sleep_ms(int64_t ms) {
 void etcd_leadership::run() {
   int64_t lease = 0;
   bool announced_standby = false;
+  bool etcd_warned = false;
   while (!stopping_ && !leading_) {
     if (lease == 0) {
       auto granted = client_.grant_lease(ttl_s_);
       if (!granted) {
+        if (!etcd_warned) {
+          RILL_WARN("controller", "etcd at %s:%u does not grant a lease; retrying every 500 ms",
+                    client_.where().host.c_str(), client_.where().port);
+          etcd_warned = true;
+        }
         if (!sleep_ms(500)) return;
         continue;
       }
+      etcd_warned = false;
       lease = *granted;
     }
     auto c = client_.campaign(leader_key_, candidate_, lease);
