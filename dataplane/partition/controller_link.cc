@@ -97,7 +97,12 @@ task<std::optional<std::vector<uint8_t>>> controller_link::call(channel& ch, rpc
   while (ch.busy) co_await ch.free.wait(*shard_);
   ch.busy = true;
   std::optional<std::vector<uint8_t>> out;
-  if (co_await ensure_connected(ch)) {
+  // A candidate that refuses the connection (dead, or a standby) costs
+  // nothing to skip: try each once. A sent request is never retried here.
+  bool connected = false;
+  for (size_t tried = 0; tried < controllers_.size() && !connected; ++tried)
+    connected = co_await ensure_connected(ch);
+  if (connected) {
     int32_t correlation = ++ch.correlation;
     net::tcp_connection& c = *ch.connection;
     bool ok = co_await c.send_all(rpc::frame_request(key, correlation, body)) == 0;
