@@ -21,13 +21,15 @@ double number_after(const std::string& json, const std::string& key, size_t from
 }  // namespace
 
 fio_result run_fio(const std::string& dir, size_t block_bytes, int iodepth, size_t total_bytes,
-                   bool sync_each) {
+                   bool sync_each, int cpu) {
   std::string file = dir + "/fio-reference.dat";
-  std::string cmd =
-      "fio --name=ref --filename=" + file + " --rw=write --bs=" + std::to_string(block_bytes) +
-      " --size=" + std::to_string(total_bytes) +
-      " --ioengine=io_uring --direct=1 --iodepth=" + std::to_string(iodepth) +
-      (sync_each ? " --fdatasync=1" : "") + " --lat_percentiles=1 --output-format=json 2>/dev/null";
+  std::string cmd = "fio --name=ref --filename=" + file +
+                    " --rw=write --bs=" + std::to_string(block_bytes) +
+                    " --size=" + std::to_string(total_bytes) +
+                    " --ioengine=io_uring --direct=1 --iodepth=" + std::to_string(iodepth) +
+                    (sync_each ? " --fdatasync=1" : "") +
+                    (cpu >= 0 ? " --cpus_allowed=" + std::to_string(cpu) : "") +
+                    " --lat_percentiles=1 --output-format=json 2>/dev/null";
   fio_result r;
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
   if (!pipe) return r;

@@ -15,8 +15,8 @@ struct fio_result {
 };
 
 // Sequential writes of block_bytes at iodepth; fdatasync after each write
-// when sync_each is set.
+// when sync_each is set; fio runs on `cpu` unless it is -1.
 fio_result run_fio(const std::string& dir, size_t block_bytes, int iodepth, size_t total_bytes,
-                   bool sync_each);
+                   bool sync_each, int cpu);
 
 }  // namespace rill::bench

@@ -7,7 +7,9 @@
 //   3. CRC-32C throughput per core, hardware and portable.
 // usage: storage_bench [--dir=DIR] [--mb=N] [--rounds=N] [--preallocate-kb=N]
 //          [--preallocate=zero|fallocate] [--flush-interval-ms=N] [--idle-poll-us=N]
-//          [--only=uring1|uring16|uringsync|posix1|posix16|posixsync]
+//          [--only=uring1|uring16|uringsync|posix1|posix16|posixsync] [--cpu=N|auto]
+// The shard and fio run on the same CPU: by default (auto) the one that
+// services the data directory's disk interrupts (see disk_interrupts.h).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -19,6 +21,7 @@
 
 #include "base/log.h"
 #include "bench/bench_support.h"
+#include "bench/disk_interrupts.h"
 #include "bench/fio_reference.h"
 #include "bench/latency_histogram.h"
 #include "dataplane/runtime/clock.h"
@@ -53,6 +56,12 @@ storage::preallocation& preallocate_method() {
 
 uint32_t& flush_interval_ms() {
   static uint32_t v = 100;
+  return v;
+}
+
+// The CPU the shard and fio run on; -1: the shard on CPU 0, fio anywhere.
+int& bench_cpu() {
+  static int v = -1;
   return v;
 }
 
@@ -119,7 +128,10 @@ task<void> append_run(storage::file_io& io, std::string dir, storage::durability
 append_result measure(backend b, const std::string& dir, storage::durability policy, size_t total,
                       int window) {
   append_result out;
-  runtime::runtime rt({.shard_count = 1, .pin_threads = true, .idle_poll_us = idle_poll_us()});
+  runtime::runtime_options options{.shard_count = 1};
+  options.idle_poll_us = idle_poll_us();
+  if (bench_cpu() >= 0) options.cpus = {bench_cpu()};
+  runtime::runtime rt(options);
   rt.start([&](runtime::shard& s) {
     spawn([](runtime::shard& s, backend b, std::string dir, storage::durability policy,
              size_t total, int window, append_result* out) -> task<void> {
@@ -152,13 +164,13 @@ round_result run_round(const std::string& dir, size_t total) {
   using storage::durability;
   round_result r;
   size_t sync_total = std::min<size_t>(total, 32 << 20);
-  r.fio_qd1 = run_fio(dir, 16384, 1, total, false);
+  r.fio_qd1 = run_fio(dir, 16384, 1, total, false, bench_cpu());
   r.uring1 = measure(backend::uring, dir + "/u1", durability::sync_interval, total, 1);
   r.posix1 = measure(backend::posix, dir + "/p1", durability::sync_interval, total, 1);
-  r.fio_qd16 = run_fio(dir, 16384, 16, total, false);
+  r.fio_qd16 = run_fio(dir, 16384, 16, total, false, bench_cpu());
   r.uring16 = measure(backend::uring, dir + "/u16", durability::sync_interval, total, 16);
   r.posix16 = measure(backend::posix, dir + "/p16", durability::sync_interval, total, 16);
-  r.fio_sync = run_fio(dir, 16384, 1, sync_total, true);
+  r.fio_sync = run_fio(dir, 16384, 1, sync_total, true, bench_cpu());
   r.uring_sync = measure(backend::uring, dir + "/us", durability::sync_each, sync_total, 1);
   r.posix_sync = measure(backend::posix, dir + "/ps", durability::sync_each, sync_total, 1);
   return r;
@@ -270,7 +282,9 @@ int main(int argc, char** argv) {
   size_t mb = 64;
   int round_count = 3;
   std::string only;
+  std::string cpu = "auto";
   for (int i = 1; i < argc; ++i) {
+    if (strncmp(argv[i], "--cpu=", 6) == 0) cpu = argv[i] + 6;
     if (strncmp(argv[i], "--dir=", 6) == 0) dir = argv[i] + 6;
     if (strncmp(argv[i], "--only=", 7) == 0) only = argv[i] + 7;
     if (strncmp(argv[i], "--mb=", 5) == 0) mb = static_cast<size_t>(atol(argv[i] + 5));
@@ -289,13 +303,18 @@ int main(int argc, char** argv) {
   rill::set_log_level(rill::log_level::warn);
   std::filesystem::create_directories(dir);
   size_t total = mb << 20;
+  interrupt_placement placement = disk_interrupt_placement(dir);
+  bench_cpu() = cpu == "auto" ? placement.cpu : atoi(cpu.c_str());
   if (!only.empty()) return run_one_case(only, dir, total);
   printf(
       "rill storage benchmark\nmachine: %s\ndata dir: %s, %zu MiB per throughput run, records %zu "
       "B, "
-      "batches of %d records, runtime idle poll %u us, %d rounds\n\n",
+      "batches of %d records, runtime idle poll %u us, %d rounds\n",
       machine_description().c_str(), dir.c_str(), mb, k_record_bytes, k_records_per_batch,
       idle_poll_us(), round_count);
+  printf("placement: shard and fio on CPU %d (%s; interrupts of %s on CPU %d)\n\n", bench_cpu(),
+         cpu == "auto" ? "--cpu=auto" : "--cpu",
+         placement.device.empty() ? "?" : placement.device.c_str(), placement.cpu);
 
   // The device's speed drifts by tens of percent over seconds (a shared
   // virtual disk), so each round measures fio and both backends back to back

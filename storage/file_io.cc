@@ -44,6 +44,13 @@ io_errc io_errc_from_errno(int err) {
   }
 }
 
+task<io_errc> file_io::write_at_split(int fd, uint64_t offset, std::span<const uint8_t> data,
+                                      size_t split) {
+  io_errc e = co_await write_at(fd, offset, data.first(split));
+  if (e != io_errc::ok) co_return e;
+  co_return co_await write_at(fd, offset + split, data.subspan(split));
+}
+
 task<file_io::write_sync_status> file_io::write_and_sync(int fd, uint64_t offset,
                                                          std::span<const uint8_t> data) {
   write_sync_status status;

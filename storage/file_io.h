@@ -53,6 +53,14 @@ class file_io {
   virtual task<io_errc> close(int fd) = 0;
   // Writes all of data at offset, or fails.
   virtual task<io_errc> write_at(int fd, uint64_t offset, std::span<const uint8_t> data) = 0;
+  // Writes data at offset as two writes, [0, split) and [split, end), that
+  // may run concurrently; fails if either fails. For a range whose head
+  // rewrites blocks already written and whose rest lands in fallocate'd
+  // (unwritten) blocks: ext4 cannot start one direct write spanning both
+  // without blocking on the inode lock, so io_uring would hand it to a
+  // worker thread, while each half alone is issued inline.
+  virtual task<io_errc> write_at_split(int fd, uint64_t offset, std::span<const uint8_t> data,
+                                       size_t split);
   // Reads up to data.size() bytes; fewer only at end of file.
   virtual task<result<size_t, io_errc>> read_at(int fd, uint64_t offset,
                                                 std::span<uint8_t> data) = 0;

@@ -218,6 +218,10 @@ task<log_errc> partition_log::write_staged(staging& in_flight, bool sync) {
   if (sync) {
     counters_.syncs++;
     status = co_await io_.write_and_sync(s.write_fd, in_flight.file_position, bytes);
+  } else if (in_flight.carried > 0 && length > k_page && !zero_fills()) {
+    // The carried page is on disk already and the rest is fallocate'd:
+    // written apart, both halves are issued inline (see write_at_split).
+    status.write = co_await io_.write_at_split(s.write_fd, in_flight.file_position, bytes, k_page);
   } else {
     status.write = co_await io_.write_at(s.write_fd, in_flight.file_position, bytes);
   }

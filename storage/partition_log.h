@@ -201,6 +201,8 @@ class partition_log {
   bool zero_fills() const;
   task<log_errc> prepare_space(segment& s, uint64_t write_end);
   task<log_errc> fallocate_ahead(segment& s, uint64_t write_end);
+  // After a failed fdatasync: refuses further appends and wakes waiters.
+  void take_offline(const char* what, io_errc e);
   void start_zero_filler(segment& s);
   task<void> zero_fill_loop(segment& s);
   task<log_errc> finalize_segment(segment& s);

@@ -106,7 +106,10 @@ TEST(partition_log_group_commit, concurrent_appends_share_one_write_and_fsync) {
 
 // After a power cut at a random point, every append reported durable is
 // present and intact, and the log is a contiguous run of valid batches.
-void power_cut_run(uint64_t seed, power_cut_mode mode, preallocation method) {
+// Under the interval policy an append is durable once a later flush()
+// returned ok; the test flushes after a random few appends.
+void power_cut_run(uint64_t seed, power_cut_mode mode, preallocation method,
+                   durability policy = durability::sync_each) {
   std::mt19937_64 rng(seed);
   memory_file_io memory;
   ASSERT_EQ(memory.make_dirs("/d"), io_errc::ok);
@@ -115,8 +118,10 @@ void power_cut_run(uint64_t seed, power_cut_mode mode, preallocation method) {
                       .segment_bytes_max = 32 * 1024,
                       .preallocate_bytes = 8192,
                       .preallocate_method = method,
+                      .sync_policy = policy,
                       .batch_bytes_max = 16 * 1024};
-  std::map<int64_t, std::vector<uint8_t>> acked;  // base offset -> stored bytes
+  std::map<int64_t, std::vector<uint8_t>> acked;    // base offset -> stored bytes
+  std::map<int64_t, std::vector<uint8_t>> written;  // acked, waiting for a flush
   {
     auto log = sync_await(partition_log::open(faulty, options)).value();
     faulty.random_faults(seed, 25);
@@ -124,7 +129,12 @@ void power_cut_run(uint64_t seed, power_cut_mode mode, preallocation method) {
     for (int i = 0; i < appends; ++i) {
       auto b = make_batch(static_cast<int>(rng() % 4) + 1, rng() % 3000, static_cast<uint32_t>(i));
       auto r = sync_await(log->append(b, 1));
-      if (r.ok()) acked[r.value().base_offset] = *b;
+      if (r.ok()) (policy == durability::sync_each ? acked : written)[r.value().base_offset] = *b;
+      if (policy != durability::sync_each && rng() % 4 == 0 &&
+          sync_await(log->flush()) == log_errc::ok) {
+        acked.merge(written);
+        written.clear();
+      }
       if (log->offline()) break;
     }
     faulty.stop_faults();
@@ -140,7 +150,9 @@ void power_cut_run(uint64_t seed, power_cut_mode mode, preallocation method) {
     ASSERT_TRUE(r.ok()) << "seed " << seed << " offset " << offset;
     ASSERT_FALSE(r.value().slices.empty()) << "seed " << seed << " lost offset " << offset;
     auto got = r.value().slices[0].bytes.first(bytes.size());
-    ASSERT_TRUE(std::equal(got.begin(), got.end(), bytes.begin())) << "seed " << seed;
+    ASSERT_TRUE(std::equal(got.begin(), got.end(), bytes.begin()))
+        << "seed " << seed << " offset " << offset << " read the batch at "
+        << batch_view(got.data()).base_offset();
   }
   sync_await(log.close());
 }
@@ -157,6 +169,20 @@ TEST_P(partition_log_power_cut, acknowledged_appends_survive_dropped_unsynced_da
 TEST_P(partition_log_power_cut, acknowledged_appends_survive_torn_unsynced_writes) {
   for (uint64_t seed = 1; seed <= 120; ++seed)
     power_cut_run(seed, power_cut_mode::keep_random_prefix, GetParam());
+}
+
+// Interval policy: an append is durable after a flush(). With fallocate the
+// carried tail page and the new pages go as two writes (write_at_split);
+// a segment finished by a roll must be synced before the next flush() can
+// claim its appends (finalize_segment).
+TEST_P(partition_log_power_cut, flushed_appends_survive_dropped_unsynced_data) {
+  for (uint64_t seed = 1; seed <= 120; ++seed)
+    power_cut_run(seed, power_cut_mode::drop_unsynced, GetParam(), durability::sync_interval);
+}
+
+TEST_P(partition_log_power_cut, flushed_appends_survive_torn_unsynced_writes) {
+  for (uint64_t seed = 1; seed <= 120; ++seed)
+    power_cut_run(seed, power_cut_mode::keep_random_prefix, GetParam(), durability::sync_interval);
 }
 
 INSTANTIATE_TEST_SUITE_P(preallocation, partition_log_power_cut,

@@ -74,11 +74,18 @@ task<log_errc> partition_log::roll() {
 task<log_errc> partition_log::finalize_segment(segment& s) {
   RILL_ASSERT(s.write_fd >= 0, "finalizing a segment that is not open for writing");
   // Drop the preallocated tail so the closed segment's size is its data.
-  io_errc e = co_await io_.truncate(s.write_fd, s.size_bytes);
-  if (e == io_errc::ok) e = co_await io_.sync(s.write_fd);
-  if (e != io_errc::ok) {
-    RILL_ERROR("storage", "%s: finalizing segment %lld failed: %s", options_.dir.c_str(),
-               static_cast<long long>(s.base_offset), io_errc_name(e));
+  io_errc truncated = co_await io_.truncate(s.write_fd, s.size_bytes);
+  // Appends written since the last sync are in this file and the next
+  // flush() syncs only the new active segment: without this sync they
+  // would never become durable, so a failure leaves the log offline.
+  io_errc synced = co_await io_.sync(s.write_fd);
+  if (synced != io_errc::ok) {
+    take_offline("fdatasync of a finished segment", synced);
+    co_return log_errc::log_offline;
+  }
+  if (truncated != io_errc::ok) {
+    RILL_ERROR("storage", "%s: finalizing segment %lld failed: truncate: %s", options_.dir.c_str(),
+               static_cast<long long>(s.base_offset), io_errc_name(truncated));
     co_return log_errc::storage_error;
   }
   s.allocated_bytes = s.size_bytes;
@@ -128,6 +135,17 @@ task<log_errc> partition_log::create_segment(int64_t base_offset) {
   co_return log_errc::ok;
 }
 
+void partition_log::take_offline(const char* what, io_errc e) {
+  offline_ = true;
+  failure_generation_++;
+  last_failure_ = log_errc::log_offline;
+  RILL_ERROR("storage",
+             "%s: %s failed (%s): durability of the log is unknown; the log is now "
+             "offline and refuses appends",
+             options_.dir.c_str(), what, io_errc_name(e));
+  progress_.notify_all();
+}
+
 task<log_errc> partition_log::flush() {
   co_await wait_idle();
   if (offline_) co_return log_errc::log_offline;
@@ -136,12 +154,7 @@ task<log_errc> partition_log::flush() {
   counters_.syncs++;
   io_errc e = co_await io_.sync(active().write_fd);
   if (e != io_errc::ok) {
-    offline_ = true;
-    failure_generation_++;
-    last_failure_ = log_errc::log_offline;
-    RILL_ERROR("storage", "%s: fdatasync failed (%s); the log is now offline", options_.dir.c_str(),
-               io_errc_name(e));
-    progress_.notify_all();
+    take_offline("fdatasync", e);
     co_return log_errc::log_offline;
   }
   durable_offset_ = std::max(durable_offset_, target);

@@ -17,39 +17,48 @@ namespace posix_metadata = storage::posix_metadata;
 
 namespace {
 
-// Awaits a linked write + fdatasync: resumes once both CQEs arrived.
-class linked_write_sync {
+// N SQEs submitted together, awaited as one: resumes once all N CQEs
+// arrived. Prepare each with sqe(i); link them or not.
+template <int N>
+class sqe_group {
  public:
-  linked_write_sync(shard& s, int fd, uint64_t offset, std::span<const uint8_t> data) {
-    write_.owner = sync_.owner = this;
-    write_.on_cqe = sync_.on_cqe = &linked_write_sync::on_cqe;
-    io_uring_sqe* w = s.get_sqe();
-    io_uring_prep_write(w, fd, data.data(), static_cast<unsigned>(data.size()), offset);
-    io_uring_sqe_set_data(w, static_cast<io_completion*>(&write_));
-    w->flags |= IOSQE_IO_LINK;
-    io_uring_sqe* f = s.get_sqe();
-    io_uring_prep_fsync(f, fd, IORING_FSYNC_DATASYNC);
-    io_uring_sqe_set_data(f, static_cast<io_completion*>(&sync_));
+  explicit sqe_group(shard& s) {
+    for (part& p : parts_) {
+      p.owner = this;
+      p.on_cqe = &sqe_group::on_cqe;
+      p.sqe = s.get_sqe();
+    }
   }
+  // Prep helpers overwrite user_data, so it is set in await_suspend.
+  io_uring_sqe* sqe(int i) { return parts_[i].sqe; }
+  int32_t res(int i) const { return parts_[i].res; }
+
   bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) { waiter_ = h; }
-  std::pair<int32_t, int32_t> await_resume() const noexcept { return {write_.res, sync_.res}; }
+  void await_suspend(std::coroutine_handle<> h) {
+    waiter_ = h;
+    for (part& p : parts_) io_uring_sqe_set_data(p.sqe, static_cast<io_completion*>(&p));
+  }
+  void await_resume() const noexcept {}
 
  private:
   struct part : io_completion {
-    linked_write_sync* owner = nullptr;
+    sqe_group* owner = nullptr;
+    io_uring_sqe* sqe = nullptr;
     int32_t res = 0;
   };
   static void on_cqe(io_completion* self, int32_t res, uint32_t /*flags*/) {
     auto* p = static_cast<part*>(self);
     p->res = res;
-    if (++p->owner->done_ == 2) p->owner->waiter_.resume();
+    if (++p->owner->done_ == N) p->owner->waiter_.resume();
   }
-  part write_;
-  part sync_;
+  part parts_[N];
   int done_ = 0;
   std::coroutine_handle<> waiter_{};
 };
+
+void prep_write(io_uring_sqe* sqe, int fd, uint64_t offset, std::span<const uint8_t> data) {
+  io_uring_prep_write(sqe, fd, data.data(), static_cast<unsigned>(data.size()), offset);
+}
 
 }  // namespace
 
@@ -73,13 +82,35 @@ task<io_errc> uring_file_io::close(int fd) {
 task<io_errc> uring_file_io::write_at(int fd, uint64_t offset, std::span<const uint8_t> data) {
   while (!data.empty()) {
     uring_op op(*shard_);
-    io_uring_prep_write(op.sqe(), fd, data.data(), static_cast<unsigned>(data.size()), offset);
+    prep_write(op.sqe(), fd, offset, data);
     int res = co_await op;
     if (res == -EINTR || res == -EAGAIN) continue;
     if (res < 0) co_return io_errc_from_errno(-res);
     if (res == 0) co_return io_errc::io_error;
     data = data.subspan(static_cast<size_t>(res));
     offset += static_cast<uint64_t>(res);
+  }
+  co_return io_errc::ok;
+}
+
+task<io_errc> uring_file_io::write_at_split(int fd, uint64_t offset, std::span<const uint8_t> data,
+                                            size_t split) {
+  sqe_group<2> writes(*shard_);
+  std::span<const uint8_t> pieces[2] = {data.first(split), data.subspan(split)};
+  uint64_t offsets[2] = {offset, offset + split};
+  for (int i = 0; i < 2; ++i) prep_write(writes.sqe(i), fd, offsets[i], pieces[i]);
+  co_await writes;
+  // Whatever a piece left unwritten (a short write, EAGAIN/EINTR) is
+  // finished on its own; a hard error fails the whole write.
+  for (int i = 0; i < 2; ++i) {
+    int32_t res = writes.res(i);
+    if (res < 0 && res != -EAGAIN && res != -EINTR) co_return io_errc_from_errno(-res);
+  }
+  for (int i = 0; i < 2; ++i) {
+    size_t done = writes.res(i) > 0 ? static_cast<size_t>(writes.res(i)) : 0;
+    if (done == pieces[i].size()) continue;
+    io_errc e = co_await write_at(fd, offsets[i] + done, pieces[i].subspan(done));
+    if (e != io_errc::ok) co_return e;
   }
   co_return io_errc::ok;
 }
@@ -109,7 +140,12 @@ task<io_errc> uring_file_io::sync(int fd) {
 
 task<storage::file_io::write_sync_status> uring_file_io::write_and_sync(
     int fd, uint64_t offset, std::span<const uint8_t> data) {
-  auto [written, synced] = co_await linked_write_sync(*shard_, fd, offset, data);
+  sqe_group<2> chain(*shard_);
+  prep_write(chain.sqe(0), fd, offset, data);
+  chain.sqe(0)->flags |= IOSQE_IO_LINK;
+  io_uring_prep_fsync(chain.sqe(1), fd, IORING_FSYNC_DATASYNC);
+  co_await chain;
+  int32_t written = chain.res(0), synced = chain.res(1);
   write_sync_status status;
   if (written < 0) {
     status.write = io_errc_from_errno(-written);

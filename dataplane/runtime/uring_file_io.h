@@ -3,8 +3,8 @@
 // Data operations (open, read, write, fsync, fallocate, close) are SQEs on
 // the calling shard's ring; write_and_sync() submits the write and an
 // fdatasync as one linked chain, so the sync is ordered behind the write
-// without a round trip. Metadata operations used at start-up, roll and
-// retention (ftruncate, rename, unlink, listing) are synchronous syscalls.
+// without a round trip; write_at_split() submits its two writes together. Metadata operations used
+// at start-up, roll and retention (ftruncate, rename, unlink, listing) are synchronous syscalls.
 // One instance per shard; it must be used from that shard's thread.
 #pragma once
 
@@ -21,6 +21,8 @@ class uring_file_io final : public storage::file_io {
                                            storage::direct_io direct) override;
   task<storage::io_errc> close(int fd) override;
   task<storage::io_errc> write_at(int fd, uint64_t offset, std::span<const uint8_t> data) override;
+  task<storage::io_errc> write_at_split(int fd, uint64_t offset, std::span<const uint8_t> data,
+                                        size_t split) override;
   task<result<size_t, storage::io_errc>> read_at(int fd, uint64_t offset,
                                                  std::span<uint8_t> data) override;
   task<storage::io_errc> sync(int fd) override;

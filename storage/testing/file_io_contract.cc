@@ -76,6 +76,32 @@ task<void> write_and_sync_reports_both_parts(file_io& io, std::string dir) {
   (void)co_await io.close(fd.value());
 }
 
+// The partition log's shape: the first page was written before, the rest
+// lands in fallocate'd space; both halves read back, and a failing half
+// fails the whole write.
+task<void> split_write_lands_both_halves(file_io& io, std::string dir) {
+  auto fd = co_await io.open(dir + "/w", open_mode::create_read_write, direct_io::on);
+  EXPECT_TRUE(fd.ok());
+  if (!fd.ok()) co_return;
+  constexpr size_t k_page = file_io::k_direct_alignment;
+  aligned_buffer buf(5 * k_page, k_page);
+  auto first = pattern(k_page, 5);
+  std::memcpy(buf.data(), first.data(), k_page);
+  EXPECT_EQ(co_await io.write_at(fd.value(), k_page, {buf.data(), k_page}), io_errc::ok);
+  EXPECT_EQ(co_await io.allocate(fd.value(), 2 * k_page, 16 * k_page), io_errc::ok);
+  auto data = pattern(5 * k_page, 6);
+  std::memcpy(buf.data(), data.data(), data.size());
+  EXPECT_EQ(co_await io.write_at_split(fd.value(), k_page, {buf.data(), 5 * k_page}, k_page),
+            io_errc::ok);
+  aligned_buffer back(5 * k_page, k_page);
+  EXPECT_EQ((co_await io.read_at(fd.value(), k_page, {back.data(), 5 * k_page})).value(),
+            5 * k_page);
+  EXPECT_EQ(std::memcmp(back.data(), data.data(), data.size()), 0);
+  EXPECT_EQ(co_await io.write_at_split(fd.value(), 100, {buf.data(), 2 * k_page}, k_page),
+            io_errc::invalid_argument);
+  (void)co_await io.close(fd.value());
+}
+
 task<void> allocate_extends_and_truncate_shrinks(file_io& io, std::string dir) {
   auto fd = co_await io.open(dir + "/t", open_mode::create_read_write, direct_io::off);
   auto data = pattern(100, 4);
@@ -112,6 +138,7 @@ const std::vector<contract_case>& file_io_contract_cases() {
       {"missing_file_is_not_found", missing_file_is_not_found},
       {"direct_io_needs_alignment", direct_io_needs_alignment},
       {"write_and_sync_reports_both_parts", write_and_sync_reports_both_parts},
+      {"split_write_lands_both_halves", split_write_lands_both_halves},
       {"allocate_extends_and_truncate_shrinks", allocate_extends_and_truncate_shrinks},
       {"directory_operations", directory_operations},
   };
