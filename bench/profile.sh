@@ -24,7 +24,7 @@ duration=$((seconds + 6))
   --partitions="$(value partitions)" --replication-factor="$(value replication-factor)" \
   --acks="$(value acks)" --record-bytes="$(value record-bytes)" --rate="$(value rate)" \
   --linger-ms="$(value linger-ms)" --batch-bytes="$(value batch-bytes)" \
-  --producers="$(value producers)" --duration-s="$duration" >"$out/bench.txt" 2>&1 &
+  --producers="$(value producers)" --duration-s="$duration" --warmup-s=0 >"$out/bench.txt" 2>&1 &
 bench=$!
 sleep 3
 perf record -a -g -o "$out/perf.data" -- sleep "$seconds" >/dev/null 2>&1

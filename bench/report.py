@@ -71,7 +71,8 @@ def run_workload(w, rate=None, flush_policy="replication", work_dir=None):
                  f"--acks={w['acks']}", f"--record-bytes={w['record-bytes']}",
                  f"--rate={rate if rate is not None else w['rate']}", f"--linger-ms={w['linger-ms']}",
                  f"--batch-bytes={w['batch-bytes']}", f"--producers={w['producers']}",
-                 f"--duration-s={w['duration-s']}", "--json", f"--label={w['label']}"]
+                 f"--duration-s={w['duration-s']}", f"--warmup-s={w.get('warmup-s', '0')}",
+                 "--json", f"--label={w['label']}"]
         out = run(bench, timeout=600)
         return json.loads(out.stdout.strip().splitlines()[-1])
     finally:
@@ -116,6 +117,7 @@ def main():
         w = read_workload(path)
         if args.quick:
             w["duration-s"] = "3"
+            w["warmup-s"] = "1"
         print(f"workload {w['label']} ...", flush=True)
         results.append(run_workload(w, flush_policy=args.flush_policy, work_dir=work_dir))
         if "sweep" in w and not args.quick:
@@ -126,7 +128,9 @@ def main():
     fio_bw = disk["seq_write_1m_qd4_mb_s"]
     lines = [f"# Rill benchmark report ({time.strftime('%Y-%m-%d %H:%M')})", "",
              f"Machine: `{run(['uname', '-srm']).stdout.strip()}`, {os.cpu_count()} CPUs. "
-             f"Flush policy: `{args.flush_policy}`. Data directory file system: `{work_dir}`.", "",
+             f"Flush policy: `{args.flush_policy}`. Data directory file system: `{work_dir}`. "
+             "Each workload runs its warm-up (`warmup-s`, records sent then are not measured) "
+             "before its measured `duration-s`.", "",
              "## Limits measured in this run", "",
              f"- fio sequential write, 1 MiB, qd 4, O_DIRECT, io_uring: **{fio_bw} MB/s**",
              f"- fio 16 KiB qd1: {disk['seq_write_16k_qd1_mb_s']} MB/s; qd16: {disk['seq_write_16k_qd16_mb_s']} MB/s",

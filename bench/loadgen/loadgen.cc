@@ -8,8 +8,10 @@
 // consume: reads from the earliest offset and reports throughput;
 // e2e:     produces and consumes at once; each record carries its send time
 //          and the consumer reports producer-to-consumer latency.
-// Live progress every second on stderr; the summary (records/s, MB/s,
-// p50/p90/p99/p99.9/p99.99/max) on stdout, as JSON with --json.
+// --warmup-s=S runs S seconds before measuring; records sent meanwhile are
+// not counted. Live progress every second on stderr (records/s and that
+// second's latency); the summary (records/s, MB/s, p50/p90/p99/p99.9/
+// p99.99/max) on stdout, as JSON with --json.
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
@@ -43,6 +45,7 @@ struct options {
   int batch_bytes = 16384;
   int producers = 1;
   double duration_s = 10;
+  double warmup_s = 0;        // sent before this much time passed: not measured
   std::string keys = "none";  // none | random | sequential
   std::string compression = "none";
   bool idempotent = false;
@@ -92,6 +95,8 @@ bool parse(int argc, char** argv, options* o) {
       o->producers = std::stoi(v);
     else if (k == "duration-s")
       o->duration_s = std::stod(v);
+    else if (k == "warmup-s")
+      o->warmup_s = std::stod(v);
     else if (k == "keys")
       o->keys = v;
     else if (k == "compression")
@@ -154,8 +159,12 @@ void ensure_topic(const options& o) {
 }
 
 struct shared_stats {
+  // Records sent (produce) or stamped (e2e) before this instant belong to
+  // the warm-up and are not counted.
+  std::atomic<int64_t> measure_from_ns{0};
   std::mutex mutex;
   latency_histogram latency;
+  latency_histogram interval;  // since the last progress line
   std::atomic<uint64_t> records{0};
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> errors{0};
@@ -167,13 +176,13 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     stats->errors++;
     return;
   }
-  int64_t sent = 0;
-  std::memcpy(&sent, m->payload, sizeof(sent));
-  int64_t latency = now_ns() - reinterpret_cast<intptr_t>(m->_private);
-  (void)sent;
+  int64_t sent_ns = reinterpret_cast<intptr_t>(m->_private);
+  if (sent_ns < stats->measure_from_ns.load()) return;
+  int64_t latency = now_ns() - sent_ns;
   {
     std::lock_guard lock(stats->mutex);
     stats->latency.record(static_cast<uint64_t>(latency < 0 ? 0 : latency));
+    stats->interval.record(static_cast<uint64_t>(latency < 0 ? 0 : latency));
   }
   stats->records++;
   stats->bytes += m->len;
@@ -247,12 +256,17 @@ void consumer_thread(const options& o, shared_stats* stats, std::atomic<bool>* s
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
     if (m == nullptr) continue;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      int64_t sent = 0;
+      if (e2e && m->len >= sizeof(int64_t)) std::memcpy(&sent, m->payload, sizeof(sent));
+      if ((e2e ? sent : now_ns()) < stats->measure_from_ns.load()) {
+        rd_kafka_message_destroy(m);
+        continue;
+      }
       if (e2e && m->len >= sizeof(int64_t)) {
-        int64_t sent = 0;
-        std::memcpy(&sent, m->payload, sizeof(sent));
         int64_t latency = wall_ns() - sent;
         std::lock_guard lock(stats->mutex);
         stats->latency.record(static_cast<uint64_t>(latency < 0 ? 0 : latency));
+        stats->interval.record(static_cast<uint64_t>(latency < 0 ? 0 : latency));
       }
       stats->records++;
       stats->bytes += m->len;
@@ -304,16 +318,19 @@ int main(int argc, char** argv) {
         stderr,
         "usage: rill-bench produce|consume|e2e --bootstrap=H:P --topic=T [--partitions=N] "
         "[--replication-factor=N] [--record-bytes=B] [--rate=R] [--acks=0|1|all] [--linger-ms=MS] "
-        "[--batch-bytes=B] [--producers=N] [--duration-s=S] [--keys=none|random|sequential] "
+        "[--batch-bytes=B] [--producers=N] [--duration-s=S] [--warmup-s=S] "
+        "[--keys=none|random|sequential] "
         "[--compression=C] [--idempotent] [--json] [--label=L]\n");
     return 2;
   }
   if (o.mode != "consume") ensure_topic(o);
   shared_stats stats;
+  if (o.warmup_s > 0) stats.measure_from_ns = INT64_MAX;
   std::atomic<bool> stop{false};
   std::atomic<bool> consumer_stop{false};
   std::vector<std::thread> threads;
   shared_stats consumed;
+  if (o.warmup_s > 0) consumed.measure_from_ns = INT64_MAX;
   if (o.mode == "e2e") {
     threads.emplace_back([&] { consumer_thread(o, &consumed, &consumer_stop, true); });
     std::this_thread::sleep_for(
@@ -325,16 +342,40 @@ int main(int argc, char** argv) {
     for (int i = 0; i < o.producers; ++i)
       threads.emplace_back([&, i] { producer_thread(o, i, &stats, &stop); });
   }
+  // Warm-up: connections, metadata and the first fetches; what is sent
+  // meanwhile is not measured (the e2e consumer compares wall clock stamps).
   auto start = clock_type::now();
+  if (o.warmup_s > 0) {
+    fprintf(stderr, "  warm-up %.1fs\n", o.warmup_s);
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup_s));
+    start = clock_type::now();
+  }
+  if (o.warmup_s > 0) {
+    stats.measure_from_ns = now_ns();
+    consumed.measure_from_ns = wall_ns();
+  }
   uint64_t last = 0;
   while (std::chrono::duration<double>(clock_type::now() - start).count() < o.duration_s) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
     shared_stats& live = o.mode == "e2e" ? consumed : stats;
     uint64_t now = live.records.load();
-    fprintf(stderr, "  %5.1fs  %8llu records/s  errors %llu\n",
+    std::string latency;
+    {
+      std::lock_guard lock(live.mutex);
+      if (live.interval.count() > 0) {
+        char line[128];
+        snprintf(line, sizeof(line), "  latency ms p50 %.3f p99 %.3f max %.3f",
+                 static_cast<double>(live.interval.percentile(0.5)) / 1e6,
+                 static_cast<double>(live.interval.percentile(0.99)) / 1e6,
+                 static_cast<double>(live.interval.max()) / 1e6);
+        latency = line;
+      }
+      live.interval = latency_histogram();
+    }
+    fprintf(stderr, "  %5.1fs  %8llu records/s  errors %llu%s\n",
             std::chrono::duration<double>(clock_type::now() - start).count(),
             static_cast<unsigned long long>(now - last),
-            static_cast<unsigned long long>(live.errors.load()));
+            static_cast<unsigned long long>(live.errors.load()), latency.c_str());
     last = now;
   }
   stop = true;
