@@ -349,8 +349,6 @@ int main(int argc, char** argv) {
     fprintf(stderr, "  warm-up %.1fs\n", o.warmup_s);
     std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup_s));
     start = clock_type::now();
-  }
-  if (o.warmup_s > 0) {
     stats.measure_from_ns = now_ns();
     consumed.measure_from_ns = wall_ns();
   }

@@ -94,6 +94,10 @@ void shard::setup_ring() {
   RILL_ASSERT(false, "io_uring_queue_init failed in every mode: %s", strerror(last_error));
 }
 
+void shard::reserve_sqes(unsigned n) {
+  if (io_uring_sq_space_left(&ring_) < n) io_uring_submit(&ring_);
+}
+
 io_uring_sqe* shard::get_sqe() {
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
   if (sqe == nullptr) {

@@ -57,6 +57,10 @@ class shard {
 
   // A free SQE; submits queued SQEs first when the submission queue is full.
   io_uring_sqe* get_sqe();
+  // Makes room for n SQEs (submitting what is queued if needed), so that
+  // the next n get_sqe() calls submit nothing: a group of SQEs, linked or
+  // not, then goes to the kernel in one submission, after all are prepared.
+  void reserve_sqes(unsigned n);
   // Asks the kernel to cancel the operation whose user_data is target.
   void cancel_io(io_completion* target);
 

@@ -18,11 +18,13 @@ namespace posix_metadata = storage::posix_metadata;
 namespace {
 
 // N SQEs submitted together, awaited as one: resumes once all N CQEs
-// arrived. Prepare each with sqe(i); link them or not.
+// arrived. Prepare each with sqe(i); link them or not. The N SQEs are
+// taken at once, so no submission happens between their preparations.
 template <int N>
 class sqe_group {
  public:
   explicit sqe_group(shard& s) {
+    s.reserve_sqes(N);
     for (part& p : parts_) {
       p.owner = this;
       p.on_cqe = &sqe_group::on_cqe;

@@ -3,8 +3,9 @@
 // Data operations (open, read, write, fsync, fallocate, close) are SQEs on
 // the calling shard's ring; write_and_sync() submits the write and an
 // fdatasync as one linked chain, so the sync is ordered behind the write
-// without a round trip; write_at_split() submits its two writes together. Metadata operations used
-// at start-up, roll and retention (ftruncate, rename, unlink, listing) are synchronous syscalls.
+// without a round trip; write_at_split() submits its two writes together.
+// Metadata operations used at start-up, roll and retention (ftruncate,
+// rename, unlink, listing) are synchronous syscalls.
 // One instance per shard; it must be used from that shard's thread.
 #pragma once
 
