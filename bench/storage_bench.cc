@@ -10,6 +10,8 @@
 //          [--only=uring1|uring16|uringsync|posix1|posix16|posixsync] [--cpu=N|auto]
 // The shard and fio run on the same CPU: by default (auto) the one that
 // services the data directory's disk interrupts (see disk_interrupts.h).
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -304,7 +306,18 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   size_t total = mb << 20;
   interrupt_placement placement = disk_interrupt_placement(dir);
-  bench_cpu() = cpu == "auto" ? placement.cpu : atoi(cpu.c_str());
+  if (cpu == "auto") {
+    bench_cpu() = placement.cpu;
+  } else {
+    char* end = nullptr;
+    long n = strtol(cpu.c_str(), &end, 10);
+    if (end == cpu.c_str() || *end != '\0' || n < -1 || n >= sysconf(_SC_NPROCESSORS_ONLN)) {
+      fprintf(stderr, "storage_bench: --cpu=%s: want auto, -1 (unpinned fio) or an online CPU\n",
+              cpu.c_str());
+      return 2;
+    }
+    bench_cpu() = static_cast<int>(n);
+  }
   if (!only.empty()) return run_one_case(only, dir, total);
   printf(
       "rill storage benchmark\nmachine: %s\ndata dir: %s, %zu MiB per throughput run, records %zu "

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <random>
@@ -168,6 +169,13 @@ struct shared_stats {
   std::atomic<uint64_t> records{0};
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> errors{0};
+
+  void record_latency(int64_t latency_ns) {
+    uint64_t v = static_cast<uint64_t>(latency_ns < 0 ? 0 : latency_ns);
+    std::lock_guard lock(mutex);
+    latency.record(v);
+    interval.record(v);
+  }
 };
 
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
@@ -178,12 +186,7 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   }
   int64_t sent_ns = reinterpret_cast<intptr_t>(m->_private);
   if (sent_ns < stats->measure_from_ns.load()) return;
-  int64_t latency = now_ns() - sent_ns;
-  {
-    std::lock_guard lock(stats->mutex);
-    stats->latency.record(static_cast<uint64_t>(latency < 0 ? 0 : latency));
-    stats->interval.record(static_cast<uint64_t>(latency < 0 ? 0 : latency));
-  }
+  stats->record_latency(now_ns() - sent_ns);
   stats->records++;
   stats->bytes += m->len;
 }
@@ -262,12 +265,7 @@ void consumer_thread(const options& o, shared_stats* stats, std::atomic<bool>* s
         rd_kafka_message_destroy(m);
         continue;
       }
-      if (e2e && m->len >= sizeof(int64_t)) {
-        int64_t latency = wall_ns() - sent;
-        std::lock_guard lock(stats->mutex);
-        stats->latency.record(static_cast<uint64_t>(latency < 0 ? 0 : latency));
-        stats->interval.record(static_cast<uint64_t>(latency < 0 ? 0 : latency));
-      }
+      if (e2e && m->len >= sizeof(int64_t)) stats->record_latency(wall_ns() - sent);
       stats->records++;
       stats->bytes += m->len;
     } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -313,7 +311,17 @@ void print_summary(const options& o, const shared_stats& s, double seconds) {
 
 int main(int argc, char** argv) {
   options o;
-  if (!parse(argc, argv, &o)) {
+  bool parsed = false;
+  try {
+    parsed = parse(argc, argv, &o);
+  } catch (const std::exception&) {
+    fprintf(stderr, "rill-bench: an option's value is not a number\n");
+  }
+  if (parsed && (o.warmup_s < 0 || o.duration_s <= 0)) {
+    fprintf(stderr, "rill-bench: --duration-s must be > 0 and --warmup-s >= 0\n");
+    parsed = false;
+  }
+  if (!parsed) {
     fprintf(
         stderr,
         "usage: rill-bench produce|consume|e2e --bootstrap=H:P --topic=T [--partitions=N] "
