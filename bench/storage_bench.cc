@@ -6,7 +6,7 @@
 //      percentiles vs fio's write + fdatasync at 16 KiB;
 //   3. CRC-32C throughput per core, hardware and portable.
 // usage: storage_bench [--dir=DIR] [--mb=N] [--rounds=N] [--preallocate-kb=N]
-//          [--preallocate=zero|fallocate] [--flush-interval-ms=N] [--idle-poll-us=N]
+//          [--preallocate=zero|fallocate|adaptive] [--flush-interval-ms=N] [--idle-poll-us=N]
 //          [--only=uring1|uring16|uringsync|posix1|posix16|posixsync] [--cpu=N|auto]
 // The shard and fio run on the same CPU: by default (auto) the one that
 // services the data directory's disk interrupts (see disk_interrupts.h).
@@ -297,6 +297,8 @@ int main(int argc, char** argv) {
       preallocate_method() = rill::storage::preallocation::zero_fill;
     if (strcmp(argv[i], "--preallocate=fallocate") == 0)
       preallocate_method() = rill::storage::preallocation::fallocate;
+    if (strcmp(argv[i], "--preallocate=adaptive") == 0)
+      preallocate_method() = rill::storage::preallocation::adaptive;
     if (strncmp(argv[i], "--flush-interval-ms=", 20) == 0)
       flush_interval_ms() = static_cast<uint32_t>(atol(argv[i] + 20));
     if (strncmp(argv[i], "--idle-poll-us=", 15) == 0)

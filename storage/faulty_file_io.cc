@@ -32,7 +32,16 @@ task<result<int, io_errc>> faulty_file_io::open(std::string path, open_mode mode
   co_return co_await inner_->open(std::move(path), mode, direct);
 }
 
+task<io_errc> faulty_file_io::write_at_split(int fd, uint64_t offset, std::span<const uint8_t> data,
+                                             size_t split) {
+  ++counts_.split_writes;
+  co_return co_await file_io::write_at_split(fd, offset, data, split);
+}
+
 task<io_errc> faulty_file_io::write_at(int fd, uint64_t offset, std::span<const uint8_t> data) {
+  ++counts_.writes;
+  if (std::all_of(data.begin(), data.end(), [](uint8_t b) { return b == 0; }))
+    ++counts_.zero_writes;
   if (tear_bytes_.has_value()) {
     size_t kept = std::min(*tear_bytes_, data.size());
     tear_bytes_.reset();

@@ -6,7 +6,8 @@
 //     bytes and then fails with io_error.
 //   - random_faults(seed, one_in): every write and sync fails with EIO with
 //     probability 1/one_in, from a seeded generator so a run replays.
-// Everything else passes through. Single-threaded; does not own `inner`.
+// Everything else passes through; writes are counted (counts()). Single-
+// threaded; does not own `inner`.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,12 @@
 namespace rill::storage {
 
 enum class io_op : uint8_t { open, write, read, sync, allocate, truncate };
+
+struct write_counts {
+  uint64_t writes = 0;        // write_at calls, each half of a split write included
+  uint64_t split_writes = 0;  // write_at_split calls
+  uint64_t zero_writes = 0;   // write_at calls whose bytes are all zero
+};
 
 class faulty_file_io final : public file_io {
  public:
@@ -31,10 +38,13 @@ class faulty_file_io final : public file_io {
   }
   void stop_faults();
   uint64_t faults_injected() const { return faults_injected_; }
+  const write_counts& counts() const { return counts_; }
 
   task<result<int, io_errc>> open(std::string path, open_mode mode, direct_io direct) override;
   task<io_errc> close(int fd) override { return inner_->close(fd); }
   task<io_errc> write_at(int fd, uint64_t offset, std::span<const uint8_t> data) override;
+  task<io_errc> write_at_split(int fd, uint64_t offset, std::span<const uint8_t> data,
+                               size_t split) override;
   task<result<size_t, io_errc>> read_at(int fd, uint64_t offset, std::span<uint8_t> data) override;
   task<io_errc> sync(int fd) override;
   task<io_errc> allocate(int fd, uint64_t offset, uint64_t length) override;
@@ -61,6 +71,7 @@ class faulty_file_io final : public file_io {
   std::mt19937_64 rng_;
   uint32_t one_in_ = 0;
   uint64_t faults_injected_ = 0;
+  write_counts counts_;
 };
 
 }  // namespace rill::storage

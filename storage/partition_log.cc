@@ -210,15 +210,21 @@ task<log_errc> partition_log::write_staged(staging& in_flight, bool sync) {
   size_t length = round_up_page(in_flight.fill);
   std::memset(in_flight.buffer.data() + in_flight.fill, 0, length - in_flight.fill);
   uint64_t end = in_flight.file_position + length;
+  note_write_size(in_flight.fill - in_flight.carried);
   log_errc prepared = co_await prepare_space(s, end);
   if (prepared != log_errc::ok) co_return prepared;
+  // No suspension from here to the write's submission: the range is
+  // claimed, and a zero filler started now begins past it.
+  bool overwrite = end <= s.initialized_bytes;
+  s.initialized_bytes = std::max(s.initialized_bytes, end);
+  zero_ahead_of(s, end);
   std::span<const uint8_t> bytes(in_flight.buffer.data(), length);
   counters_.writes++;
   file_io::write_sync_status status;
   if (sync) {
     counters_.syncs++;
     status = co_await io_.write_and_sync(s.write_fd, in_flight.file_position, bytes);
-  } else if (in_flight.carried > 0 && length > k_page && !zero_fills()) {
+  } else if (in_flight.carried > 0 && length > k_page && !overwrite) {
     // The carried page is on disk already and the rest is fallocate'd:
     // written apart, both halves are issued inline (see write_at_split).
     status.write = co_await io_.write_at_split(s.write_fd, in_flight.file_position, bytes, k_page);

@@ -51,11 +51,16 @@ enum class durability : uint8_t { sync_each, sync_interval, sync_none };
 enum class timestamp_type : uint8_t { create_time, log_append_time };
 // How space ahead of the write position is prepared. fallocate reserves
 // unwritten extents: cheap, but every write into them converts the extent, so
-// the fdatasync behind it commits a journal transaction. zero_fill writes
-// zeros ahead in the background (and syncs them), so appends are overwrites
-// and their fdatasync is a device flush; it costs a second write of every
-// byte. automatic: zero_fill when every append is synced, else fallocate.
-enum class preallocation : uint8_t { automatic, fallocate, zero_fill };
+// the fdatasync behind it commits a journal transaction, and an append that
+// rewrites the tail page goes as two writes (write_at_split). zero_fill
+// writes zeros ahead in the background (and syncs them), so appends are
+// overwrites and their fdatasync is a device flush; it costs a second write
+// of every byte. adaptive: fallocate, plus zeros written ahead while the
+// writes are small (below zero_fill_below_write_bytes on average), where the
+// per-write cost of conversion and split dominates and the second write of
+// the bytes costs little. automatic: zero_fill when every append is synced,
+// else adaptive.
+enum class preallocation : uint8_t { automatic, fallocate, zero_fill, adaptive };
 
 struct log_options {
   std::string dir;
@@ -64,6 +69,7 @@ struct log_options {
   uint64_t index_interval_bytes = 4096;
   uint64_t preallocate_bytes = 16ULL << 20;
   preallocation preallocate_method = preallocation::automatic;
+  uint64_t zero_fill_below_write_bytes = 64 * 1024;  // adaptive: the small-write bound
   durability sync_policy = durability::sync_each;
   int64_t flush_interval_ms = 1000;
   int64_t retention_bytes = -1;
@@ -198,9 +204,17 @@ class partition_log {
   task<void> wait_idle();
 
   // Space ahead of the write position (partition_log_prepare.cc).
-  bool zero_fills() const;
+  preallocation effective_preallocation() const;
+  bool zero_fills() const { return effective_preallocation() == preallocation::zero_fill; }
   task<log_errc> prepare_space(segment& s, uint64_t write_end);
   task<log_errc> fallocate_ahead(segment& s, uint64_t write_end);
+  // adaptive (partition_log_prepare.cc): whether to zero ahead; stopping the
+  // filler before a write that reaches it; starting it past a write that
+  // claimed [.., write_end).
+  bool zeroing_ahead() const;
+  task<log_errc> stop_zero_filler_behind(segment& s, uint64_t write_end);
+  void zero_ahead_of(segment& s, uint64_t write_end);
+  void note_write_size(size_t new_bytes);
   // After a failed fdatasync: refuses further appends and wakes waiters.
   void take_offline(const char* what, io_errc e);
   void start_zero_filler(segment& s);
@@ -233,6 +247,7 @@ class partition_log {
   bool zero_filler_running_ = false;
   int quiescing_ = 0;                      // wait_idle callers: keep the filler short
   uint64_t zero_fill_target_ = 0;          // file position the filler works towards
+  uint64_t average_write_bytes_ = 0;       // new bytes per write, moving average (adaptive)
   io_errc zero_fill_error_ = io_errc::ok;  // the filler's last failure, until it restarts
   bool rolling_ = false;
   bool offline_ = false;

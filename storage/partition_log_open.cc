@@ -172,6 +172,7 @@ task<log_errc> partition_log::recover_active_segment(segment& s) {
       co_return log_errc::storage_error;
     }
     s.allocated_bytes = s.size_bytes;
+    s.initialized_bytes = round_up_page(s.size_bytes);
   }
   co_return co_await reload_staging_tail();
 }
@@ -185,6 +186,8 @@ task<log_errc> partition_log::open_active_for_write() {
   s.write_fd = wfd.value();
   auto size = io_.file_size(s.write_fd);
   s.allocated_bytes = size.ok() ? size.value() : 0;
+  // Past the data, the file may hold unwritten (fallocate'd) extents.
+  s.initialized_bytes = round_up_page(std::min(s.allocated_bytes, s.size_bytes));
   co_return log_errc::ok;
 }
 

@@ -23,30 +23,37 @@ log_errc as_log_errc(io_errc e) {
 
 }  // namespace
 
-bool partition_log::zero_fills() const {
-  switch (options_.preallocate_method) {
-    case preallocation::fallocate:
-      return false;
-    case preallocation::zero_fill:
-      return true;
-    case preallocation::automatic:
-      return options_.sync_policy == durability::sync_each;
-  }
-  return false;
+preallocation partition_log::effective_preallocation() const {
+  if (options_.preallocate_method != preallocation::automatic) return options_.preallocate_method;
+  return options_.sync_policy == durability::sync_each ? preallocation::zero_fill
+                                                       : preallocation::adaptive;
+}
+
+void partition_log::note_write_size(size_t new_bytes) {
+  average_write_bytes_ = (average_write_bytes_ * 7 + new_bytes) / 8;
 }
 
 // Called by the flusher before it writes [.., write_end) of the active
 // segment: returns once that range may be written.
 task<log_errc> partition_log::prepare_space(segment& s, uint64_t write_end) {
   if (options_.preallocate_bytes == 0) co_return log_errc::ok;
-  if (!zero_fills()) co_return co_await fallocate_ahead(s, write_end);
+  preallocation method = effective_preallocation();
+  if (method != preallocation::zero_fill) {
+    // adaptive reserves half a window early, so the zeros ahead never wait
+    // for a write to pass the reserved end.
+    uint64_t reserve_end =
+        method == preallocation::adaptive ? write_end + options_.preallocate_bytes / 2 : write_end;
+    log_errc e = co_await fallocate_ahead(s, reserve_end);
+    if (e != log_errc::ok || method == preallocation::fallocate) co_return e;
+    co_return co_await stop_zero_filler_behind(s, write_end);
+  }
   // Keep the filler half a window ahead, so appends rarely wait for it.
-  if (write_end + options_.preallocate_bytes / 2 > s.allocated_bytes) {
+  if (write_end + options_.preallocate_bytes / 2 > s.initialized_bytes) {
     zero_fill_target_ = std::max(zero_fill_target_, write_end + options_.preallocate_bytes);
-    if (quiescing_ > 0) zero_fill_target_ = std::max(write_end, s.allocated_bytes);
+    if (quiescing_ > 0) zero_fill_target_ = std::max(write_end, s.initialized_bytes);
     start_zero_filler(s);
   }
-  while (write_end > s.allocated_bytes) {
+  while (write_end > s.initialized_bytes) {
     if (!zero_filler_running_) {
       if (zero_fill_error_ != io_errc::ok) co_return as_log_errc(zero_fill_error_);
       zero_fill_target_ = std::max(zero_fill_target_, write_end);
@@ -55,6 +62,35 @@ task<log_errc> partition_log::prepare_space(segment& s, uint64_t write_end) {
     co_await progress_.wait();
   }
   co_return log_errc::ok;
+}
+
+// adaptive: the space is fallocate'd; while writes are small the filler
+// zeroes it ahead of them, inside what fallocate reserved, so they become
+// single overwrites. Large writes stop it: they would pay for their bytes
+// twice to save a per-write cost they hardly have.
+bool partition_log::zeroing_ahead() const {
+  // After a failed zero write the log keeps to plain fallocate.
+  return average_write_bytes_ < options_.zero_fill_below_write_bytes &&
+         zero_fill_error_ == io_errc::ok;
+}
+
+task<log_errc> partition_log::stop_zero_filler_behind(segment& s, uint64_t write_end) {
+  if (zero_filler_running_ && (write_end > s.initialized_bytes || !zeroing_ahead())) {
+    // Outrun, or no longer wanted: the filler must never write where data goes.
+    zero_fill_target_ = 0;
+    while (zero_filler_running_) co_await progress_.wait();
+  }
+  co_return log_errc::ok;
+}
+
+void partition_log::zero_ahead_of(segment& s, uint64_t write_end) {
+  if (effective_preallocation() != preallocation::adaptive || options_.preallocate_bytes == 0 ||
+      !zeroing_ahead() || quiescing_ > 0 ||
+      write_end + options_.preallocate_bytes / 2 <= s.initialized_bytes)
+    return;
+  zero_fill_target_ = std::max(zero_fill_target_,
+                               std::min(write_end + options_.preallocate_bytes, s.allocated_bytes));
+  start_zero_filler(s);
 }
 
 task<log_errc> partition_log::fallocate_ahead(segment& s, uint64_t write_end) {
@@ -71,38 +107,42 @@ task<log_errc> partition_log::fallocate_ahead(segment& s, uint64_t write_end) {
 }
 
 void partition_log::start_zero_filler(segment& s) {
-  if (zero_filler_running_ || zero_fill_target_ <= s.allocated_bytes) return;
+  if (zero_filler_running_ || zero_fill_target_ <= s.initialized_bytes) return;
   zero_filler_running_ = true;
   zero_fill_error_ = io_errc::ok;
   spawn(zero_fill_loop(s));
 }
 
-// Writes zeros from the segment's prepared end up to zero_fill_target_ in
-// 1 MiB chunks, then fdatasyncs them so the extents (and the file size) are
-// durable before appends land there. Roll, truncation and close wait for it
-// (wait_idle), so `s` stays the open active segment while it runs.
+// Writes zeros from the segment's initialized end up to zero_fill_target_
+// in chunks; under zero_fill it then fdatasyncs them so the extents (and the
+// file size) are durable before appends land there. Roll, truncation and
+// close wait for it (wait_idle), so `s` stays the open active segment while
+// it runs. The flusher moves initialized_bytes only while the filler is
+// stopped.
 task<void> partition_log::zero_fill_loop(segment& s) {
   const aligned_buffer& zeros = zero_chunk();
   // After recovery or truncation the data may end mid-page; appends rewrite
   // that whole page, so filling starts at the next page boundary.
-  s.allocated_bytes = round_up_page(s.allocated_bytes);
+  s.initialized_bytes = round_up_page(s.initialized_bytes);
   bool wrote = false;
-  while (s.allocated_bytes < zero_fill_target_) {
-    size_t n =
-        std::min<uint64_t>(k_zero_chunk, round_up_page(zero_fill_target_) - s.allocated_bytes);
-    io_errc e = co_await io_.write_at(s.write_fd, s.allocated_bytes, {zeros.data(), n});
+  while (s.initialized_bytes < zero_fill_target_) {
+    uint64_t at = s.initialized_bytes;
+    size_t n = std::min<uint64_t>(k_zero_chunk, round_up_page(zero_fill_target_) - at);
+    io_errc e = co_await io_.write_at(s.write_fd, at, {zeros.data(), n});
     if (e != io_errc::ok) {
       zero_fill_error_ = e;
       RILL_ERROR("storage", "%s: zero-filling %zu bytes at %llu failed: %s", options_.dir.c_str(),
-                 n, static_cast<unsigned long long>(s.allocated_bytes), io_errc_name(e));
+                 n, static_cast<unsigned long long>(at), io_errc_name(e));
       break;
     }
-    s.allocated_bytes += n;
+    RILL_ASSERT(s.initialized_bytes == at, "the initialized end moved under the zero filler");
+    s.initialized_bytes = at + n;
+    s.allocated_bytes = std::max(s.allocated_bytes, s.initialized_bytes);
     wrote = true;
     progress_.notify_all();
   }
   // A failed sync costs only speed: appends sync their own writes.
-  if (wrote && zero_fill_error_ == io_errc::ok) (void)co_await io_.sync(s.write_fd);
+  if (wrote && zero_fills() && zero_fill_error_ == io_errc::ok) (void)co_await io_.sync(s.write_fd);
   zero_filler_running_ = false;
   progress_.notify_all();
 }

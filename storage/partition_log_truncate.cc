@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "storage/index_format.h"
 #include "storage/log_scanner.h"
+#include "storage/page.h"
 #include "storage/partition_log.h"
 
 namespace rill::storage {
@@ -82,6 +83,7 @@ task<log_errc> partition_log::truncate_to(int64_t offset) {
   }
   if (e == log_errc::ok) {
     s.size_bytes = s.allocated_bytes = cut_position;
+    s.initialized_bytes = round_up_page(cut_position);
     s.next_offset = cut_offset;
     s.index.truncate_to_position(static_cast<uint32_t>(cut_position));
     s.timestamps.truncate_to_offset(static_cast<uint32_t>(cut_offset - s.base_offset));

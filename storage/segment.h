@@ -17,8 +17,9 @@ struct segment {
   int64_t max_timestamp = -1;
   int64_t created_ms = 0;  // wall time of the first append (roll by age)
   int read_fd = -1;
-  int write_fd = -1;  // O_DIRECT (or buffered) descriptor of the active segment
-  uint64_t allocated_bytes = 0;
+  int write_fd = -1;               // O_DIRECT (or buffered) descriptor of the active segment
+  uint64_t allocated_bytes = 0;    // file space reserved ahead (fallocate'd or zeroed)
+  uint64_t initialized_bytes = 0;  // [0, this) holds data or zeros: writes there are overwrites
   offset_index index;
   time_index timestamps;
 };

@@ -72,10 +72,11 @@ config make_broker_config() {
        setting_kind::choice,
        "auto",
        "fallocate (unwritten extents), zero (zeros written ahead: faster fsync, twice the "
-       "writes), auto (zero under the fsync policy)",
+       "writes), adaptive (fallocate, zeros ahead while writes are small), auto (zero under the "
+       "fsync policy, else adaptive)",
        0,
        0,
-       {"auto", "fallocate", "zero"}},
+       {"auto", "fallocate", "zero", "adaptive"}},
       {"log.hot.tail.bytes", setting_kind::integer, "8388608",
        "recent data kept in memory per partition", 0, 1LL << 32},
       {"cluster.id", setting_kind::text, "rill-cluster", "cluster id reported in Metadata"},
@@ -166,6 +167,7 @@ std::optional<std::string> load_broker_settings(const std::vector<std::string>& 
   const std::string& method = c.text("log.preallocate.method");
   o.preallocate_method = method == "zero"        ? storage::preallocation::zero_fill
                          : method == "fallocate" ? storage::preallocation::fallocate
+                         : method == "adaptive"  ? storage::preallocation::adaptive
                                                  : storage::preallocation::automatic;
   o.hot_tail_bytes_max = static_cast<size_t>(c.integer("log.hot.tail.bytes"));
   if (o.segment_bytes_max <= o.batch_bytes_max)
