@@ -6,7 +6,8 @@ against them, in the same run, and writes a Markdown report with plots.
 
 1. limits: fio sequential O_DIRECT write bandwidth and 16 KiB
    write+fdatasync latency on the data directory's file system; iperf3 on
-   loopback;
+   loopback; CPU stalls (tuning/probe_cpu_stalls: how long the machine takes
+   a CPU away from a thread that wants it - the floor under tail latency);
 2. for each workload in bench/workloads/*.conf: a fresh local cluster
    (rill dev) with the workload's broker count, then rill-bench produce;
 3. report.md with every figure and its ratio to its limit, latency.png
@@ -46,6 +47,12 @@ def iperf_loopback():
     finally:
         server.kill()
         server.wait()
+
+
+def cpu_stalls():
+    out = run([os.path.join(ROOT, "build", "tuning", "probe_cpu_stalls"), "--seconds=5", "--json"],
+              timeout=120)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def read_workload(path):
@@ -109,9 +116,10 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     work_dir = os.environ.get("RILL_REPORT_DIR", "/var/tmp")
-    print("measuring limits (fio, iperf3) ...", flush=True)
+    print("measuring limits (fio, iperf3, CPU stalls) ...", flush=True)
     disk = fio_limits(work_dir)
     net_gbit = iperf_loopback()
+    stalls = cpu_stalls()
     results, sweep = [], []
     for path in sorted(glob.glob(os.path.join(ROOT, "bench", "workloads", "*.conf"))):
         w = read_workload(path)
@@ -137,7 +145,15 @@ def main():
              f"- fio 16 KiB write + fdatasync: write p50 {disk['write_fdatasync_16k']['write_p50_us']:.0f} us, "
              f"fdatasync p50 {disk['write_fdatasync_16k']['fdatasync_p50_us']:.0f} us, "
              f"p99 {disk['write_fdatasync_16k']['fdatasync_p99_us']:.0f} us",
-             f"- iperf3 loopback: **{net_gbit:.1f} Gbit/s**", "",
+             f"- iperf3 loopback: **{net_gbit:.1f} Gbit/s**",
+             f"- CPU stalls above {stalls['threshold_us']} us with every CPU busy (one pinned thread "
+             f"per CPU reading the clock): {stalls['all_busy']['stalls_per_s_per_cpu']:.1f}/s per CPU, "
+             f"{stalls['all_busy']['lost_percent']:.2f}% of the time, longest "
+             f"{stalls['all_busy']['stall_max_us'] / 1e3:.1f} ms; a request needing a CPU at "
+             f"{stalls['steps']} random instants has a p99 floor of "
+             f"**{stalls['all_busy']['steps_p99_us'] / 1e3:.2f} ms** "
+             f"(one thread, other CPUs idle: {stalls['one_busy']['lost_percent']:.2f}% lost, floor "
+             f"{stalls['one_busy']['steps_p99_us'] / 1e3:.2f} ms)", "",
              "## Workloads", "",
              "| workload | records/s | MB/s | ratio to fio | p50 ms | p90 ms | p99 ms | p99.9 ms | p99.99 ms | max ms | errors |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -154,7 +170,8 @@ def main():
     with open(os.path.join(args.out, "report.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump({"disk": disk, "loopback_gbit": net_gbit, "workloads": results, "sweep": sweep}, f, indent=2)
+        json.dump({"disk": disk, "loopback_gbit": net_gbit, "cpu_stalls": stalls, "workloads": results,
+                   "sweep": sweep}, f, indent=2)
     print(f"report: {os.path.join(args.out, 'report.md')}")
 
 
