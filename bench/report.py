@@ -128,6 +128,8 @@ def main():
             w["warmup-s"] = "1"
         print(f"workload {w['label']} ...", flush=True)
         results.append(run_workload(w, flush_policy=args.flush_policy, work_dir=work_dir))
+        if "baseline-for" in w:
+            results[-1]["baseline_for"] = w["baseline-for"]
         if "sweep" in w and not args.quick:
             for rate in w["sweep"].split(","):
                 r = run_workload(w, rate=int(rate), flush_policy=args.flush_policy, work_dir=work_dir)
@@ -162,6 +164,14 @@ def main():
         lines.append(f"| {r['label']} | {r['records_per_s']:.0f} | {r['mb_per_s']:.1f} | {r['mb_per_s'] / fio_bw:.2f} | "
                      f"{l['p50']:.2f} | {l['p90']:.2f} | {l['p99']:.2f} | {l['p99.9']:.2f} | {l['p99.99']:.2f} | "
                      f"{l['max']:.2f} | {r['errors']} |")
+    for base in results:
+        target = next((r for r in results if r["label"] == base.get("baseline_for")), None)
+        if target is None:
+            continue
+        lt, lb = target["latency_ms"], base["latency_ms"]
+        lines += ["", f"Latency of {target['label']} against its baseline {base['label']} (same run): " +
+                  ", ".join(f"{q} {lt[q]:.2f} / {lb[q]:.2f} ms = {lt[q] / lb[q]:.2f}x"
+                            for q in ("p50", "p99", "p99.9"))]
     if sweep and plot(sweep, os.path.join(args.out, "latency.png")):
         lines += ["", "![latency against throughput](latency.png)"]
     lines += ["", "Targets (2-core machine): RF=1 acks=1 >= 50% of fio bandwidth; RF=3 acks=all >= 150 MB/s; "
