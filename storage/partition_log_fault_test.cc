@@ -190,7 +190,20 @@ TEST_P(partition_log_power_cut, flushed_appends_survive_torn_unsynced_writes) {
 
 INSTANTIATE_TEST_SUITE_P(preallocation, partition_log_power_cut,
                          ::testing::Values(preallocation::zero_fill, preallocation::fallocate,
-                                           preallocation::adaptive));
+                                           preallocation::adaptive),
+                         [](const ::testing::TestParamInfo<preallocation>& info) {
+                           switch (info.param) {
+                             case preallocation::zero_fill:
+                               return "zero_fill";
+                             case preallocation::fallocate:
+                               return "fallocate";
+                             case preallocation::adaptive:
+                               return "adaptive";
+                             case preallocation::automatic:
+                               break;
+                           }
+                           return "automatic";
+                         });
 
 class partition_log_faults : public ::testing::Test {
  protected:
