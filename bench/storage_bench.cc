@@ -286,23 +286,42 @@ int main(int argc, char** argv) {
   std::string only;
   std::string cpu = "auto";
   for (int i = 1; i < argc; ++i) {
-    if (strncmp(argv[i], "--cpu=", 6) == 0) cpu = argv[i] + 6;
-    if (strncmp(argv[i], "--dir=", 6) == 0) dir = argv[i] + 6;
-    if (strncmp(argv[i], "--only=", 7) == 0) only = argv[i] + 7;
-    if (strncmp(argv[i], "--mb=", 5) == 0) mb = static_cast<size_t>(atol(argv[i] + 5));
-    if (strncmp(argv[i], "--rounds=", 9) == 0) round_count = std::max(1, atoi(argv[i] + 9));
-    if (strncmp(argv[i], "--preallocate-kb=", 17) == 0)
-      preallocate_bytes() = static_cast<uint64_t>(atol(argv[i] + 17)) << 10;
-    if (strcmp(argv[i], "--preallocate=zero") == 0)
+    const char* a = argv[i];
+    auto value = [a](const char* key) -> const char* {
+      size_t n = strlen(key);
+      return strncmp(a, key, n) == 0 ? a + n : nullptr;
+    };
+    if (const char* v = value("--cpu=")) {
+      cpu = v;
+    } else if (const char* v = value("--dir=")) {
+      dir = v;
+    } else if (const char* v = value("--only=")) {
+      only = v;
+    } else if (const char* v = value("--mb=")) {
+      mb = static_cast<size_t>(atol(v));
+    } else if (const char* v = value("--rounds=")) {
+      round_count = std::max(1, atoi(v));
+    } else if (const char* v = value("--preallocate-kb=")) {
+      preallocate_bytes() = static_cast<uint64_t>(atol(v)) << 10;
+    } else if (strcmp(a, "--preallocate=zero") == 0) {
       preallocate_method() = rill::storage::preallocation::zero_fill;
-    if (strcmp(argv[i], "--preallocate=fallocate") == 0)
+    } else if (strcmp(a, "--preallocate=fallocate") == 0) {
       preallocate_method() = rill::storage::preallocation::fallocate;
-    if (strcmp(argv[i], "--preallocate=adaptive") == 0)
+    } else if (strcmp(a, "--preallocate=adaptive") == 0) {
       preallocate_method() = rill::storage::preallocation::adaptive;
-    if (strncmp(argv[i], "--flush-interval-ms=", 20) == 0)
-      flush_interval_ms() = static_cast<uint32_t>(atol(argv[i] + 20));
-    if (strncmp(argv[i], "--idle-poll-us=", 15) == 0)
-      idle_poll_us() = static_cast<uint32_t>(atol(argv[i] + 15));
+    } else if (const char* v = value("--flush-interval-ms=")) {
+      flush_interval_ms() = static_cast<uint32_t>(atol(v));
+    } else if (const char* v = value("--idle-poll-us=")) {
+      idle_poll_us() = static_cast<uint32_t>(atol(v));
+    } else {
+      fprintf(stderr,
+              "storage_bench: unknown option %s\n"
+              "usage: storage_bench [--dir=DIR] [--mb=N] [--rounds=N] [--preallocate-kb=N]\n"
+              "         [--preallocate=zero|fallocate|adaptive] [--flush-interval-ms=N]\n"
+              "         [--idle-poll-us=N] [--cpu=auto|-1|N] [--only=uring1|uring16|...]\n",
+              a);
+      return 2;
+    }
   }
   rill::set_log_level(rill::log_level::warn);
   std::filesystem::create_directories(dir);
