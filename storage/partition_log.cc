@@ -34,6 +34,10 @@ const char* log_errc_name(log_errc e) {
   return "?";
 }
 
+log_errc log_errc_from_io(io_errc e) {
+  return e == io_errc::no_space ? log_errc::no_space : log_errc::storage_error;
+}
+
 partition_log::partition_log(file_io& io, log_options options)
     : io_(io), options_(std::move(options)) {
   RILL_ASSERT(!options_.dir.empty(), "log needs a directory");
@@ -236,14 +240,10 @@ task<log_errc> partition_log::write_staged(staging& in_flight, bool sync) {
                options_.dir.c_str(), length,
                static_cast<unsigned long long>(in_flight.file_position),
                io_errc_name(status.write));
-    co_return status.write == io_errc::no_space ? log_errc::no_space : log_errc::storage_error;
+    co_return log_errc_from_io(status.write);
   }
   if (status.sync != io_errc::ok) {
-    offline_ = true;
-    RILL_ERROR("storage",
-               "%s: fdatasync failed (%s): durability of the log is unknown; the log "
-               "is now offline and refuses appends",
-               options_.dir.c_str(), io_errc_name(status.sync));
+    take_offline("fdatasync", status.sync);
     co_return log_errc::log_offline;
   }
   co_return log_errc::ok;

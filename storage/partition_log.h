@@ -61,6 +61,11 @@ enum class timestamp_type : uint8_t { create_time, log_append_time };
 // the bytes costs little. automatic: zero_fill when every append is synced,
 // else adaptive.
 enum class preallocation : uint8_t { automatic, fallocate, zero_fill, adaptive };
+// "auto", "fallocate", "zero", "adaptive" (log.preallocate.method).
+const char* preallocation_name(preallocation p);
+bool parse_preallocation(const std::string& name, preallocation* out);
+// What a failed write, open or allocation means to appends.
+log_errc log_errc_from_io(io_errc e);
 
 struct log_options {
   std::string dir;
@@ -212,7 +217,7 @@ class partition_log {
   // filler before a write that reaches it; starting it past a write that
   // claimed [.., write_end).
   bool zeroing_ahead() const;
-  task<log_errc> stop_zero_filler_behind(segment& s, uint64_t write_end);
+  task<void> stop_zero_filler_behind(segment& s, uint64_t write_end);
   void zero_ahead_of(segment& s, uint64_t write_end);
   void note_write_size(size_t new_bytes);
   // After a failed fdatasync: refuses further appends and wakes waiters.

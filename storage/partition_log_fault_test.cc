@@ -192,17 +192,7 @@ INSTANTIATE_TEST_SUITE_P(preallocation, partition_log_power_cut,
                          ::testing::Values(preallocation::zero_fill, preallocation::fallocate,
                                            preallocation::adaptive),
                          [](const ::testing::TestParamInfo<preallocation>& info) {
-                           switch (info.param) {
-                             case preallocation::zero_fill:
-                               return "zero_fill";
-                             case preallocation::fallocate:
-                               return "fallocate";
-                             case preallocation::adaptive:
-                               return "adaptive";
-                             case preallocation::automatic:
-                               break;
-                           }
-                           return "automatic";
+                           return std::string(preallocation_name(info.param));
                          });
 
 class partition_log_faults : public ::testing::Test {

@@ -17,11 +17,32 @@ const aligned_buffer& zero_chunk() {
   return zeros;
 }
 
-log_errc as_log_errc(io_errc e) {
-  return e == io_errc::no_space ? log_errc::no_space : log_errc::storage_error;
+}  // namespace
+
+const char* preallocation_name(preallocation p) {
+  switch (p) {
+    case preallocation::automatic:
+      return "auto";
+    case preallocation::fallocate:
+      return "fallocate";
+    case preallocation::zero_fill:
+      return "zero";
+    case preallocation::adaptive:
+      return "adaptive";
+  }
+  return "?";
 }
 
-}  // namespace
+bool parse_preallocation(const std::string& name, preallocation* out) {
+  for (preallocation p : {preallocation::automatic, preallocation::fallocate,
+                          preallocation::zero_fill, preallocation::adaptive}) {
+    if (name == preallocation_name(p)) {
+      *out = p;
+      return true;
+    }
+  }
+  return false;
+}
 
 preallocation partition_log::effective_preallocation() const {
   if (options_.preallocate_method != preallocation::automatic) return options_.preallocate_method;
@@ -45,7 +66,8 @@ task<log_errc> partition_log::prepare_space(segment& s, uint64_t write_end) {
         method == preallocation::adaptive ? write_end + options_.preallocate_bytes / 2 : write_end;
     log_errc e = co_await fallocate_ahead(s, reserve_end);
     if (e != log_errc::ok || method == preallocation::fallocate) co_return e;
-    co_return co_await stop_zero_filler_behind(s, write_end);
+    co_await stop_zero_filler_behind(s, write_end);
+    co_return log_errc::ok;
   }
   // Keep the filler half a window ahead, so appends rarely wait for it.
   if (write_end + options_.preallocate_bytes / 2 > s.initialized_bytes) {
@@ -55,7 +77,7 @@ task<log_errc> partition_log::prepare_space(segment& s, uint64_t write_end) {
   }
   while (write_end > s.initialized_bytes) {
     if (!zero_filler_running_) {
-      if (zero_fill_error_ != io_errc::ok) co_return as_log_errc(zero_fill_error_);
+      if (zero_fill_error_ != io_errc::ok) co_return log_errc_from_io(zero_fill_error_);
       zero_fill_target_ = std::max(zero_fill_target_, write_end);
       start_zero_filler(s);
     }
@@ -74,13 +96,11 @@ bool partition_log::zeroing_ahead() const {
          zero_fill_error_ == io_errc::ok;
 }
 
-task<log_errc> partition_log::stop_zero_filler_behind(segment& s, uint64_t write_end) {
-  if (zero_filler_running_ && (write_end > s.initialized_bytes || !zeroing_ahead())) {
-    // Outrun, or no longer wanted: the filler must never write where data goes.
-    zero_fill_target_ = 0;
-    while (zero_filler_running_) co_await progress_.wait();
-  }
-  co_return log_errc::ok;
+task<void> partition_log::stop_zero_filler_behind(segment& s, uint64_t write_end) {
+  if (!zero_filler_running_ || (write_end <= s.initialized_bytes && zeroing_ahead())) co_return;
+  // Outrun, or no longer wanted: the filler must never write where data goes.
+  zero_fill_target_ = 0;
+  while (zero_filler_running_) co_await progress_.wait();
 }
 
 void partition_log::zero_ahead_of(segment& s, uint64_t write_end) {
@@ -100,7 +120,7 @@ task<log_errc> partition_log::fallocate_ahead(segment& s, uint64_t write_end) {
   if (e != io_errc::ok) {
     RILL_ERROR("storage", "%s: preallocating to %llu bytes failed: %s", options_.dir.c_str(),
                static_cast<unsigned long long>(target), io_errc_name(e));
-    co_return as_log_errc(e);
+    co_return log_errc_from_io(e);
   }
   s.allocated_bytes = target;
   co_return log_errc::ok;

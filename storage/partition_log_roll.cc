@@ -116,7 +116,7 @@ task<log_errc> partition_log::create_segment(int64_t base_offset) {
   if (!wfd.ok()) {
     RILL_ERROR("storage", "%s: creating %s failed: %s", options_.dir.c_str(), path.c_str(),
                io_errc_name(wfd.error()));
-    co_return wfd.error() == io_errc::no_space ? log_errc::no_space : log_errc::storage_error;
+    co_return log_errc_from_io(wfd.error());
   }
   auto rfd = co_await io_.open(path, open_mode::read_only, direct_io::off);
   if (!rfd.ok()) {

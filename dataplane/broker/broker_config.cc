@@ -164,11 +164,8 @@ std::optional<std::string> load_broker_settings(const std::vector<std::string>& 
   o.flush_interval_ms = c.integer("log.flush.interval.ms");
   o.direct = c.boolean("log.direct.io") ? storage::direct_io::on : storage::direct_io::off;
   o.preallocate_bytes = static_cast<uint64_t>(c.integer("log.preallocate.bytes"));
-  const std::string& method = c.text("log.preallocate.method");
-  o.preallocate_method = method == "zero"        ? storage::preallocation::zero_fill
-                         : method == "fallocate" ? storage::preallocation::fallocate
-                         : method == "adaptive"  ? storage::preallocation::adaptive
-                                                 : storage::preallocation::automatic;
+  // A choice setting: the config already refused any other name.
+  storage::parse_preallocation(c.text("log.preallocate.method"), &o.preallocate_method);
   o.hot_tail_bytes_max = static_cast<size_t>(c.integer("log.hot.tail.bytes"));
   if (o.segment_bytes_max <= o.batch_bytes_max)
     return "log.segment.bytes must exceed message.max.bytes";

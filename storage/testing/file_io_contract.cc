@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "storage/aligned_buffer.h"
+#include "storage/page.h"
 
 namespace rill::storage::testing {
 namespace {
@@ -83,7 +84,6 @@ task<void> split_write_lands_both_halves(file_io& io, std::string dir) {
   auto fd = co_await io.open(dir + "/w", open_mode::create_read_write, direct_io::on);
   EXPECT_TRUE(fd.ok());
   if (!fd.ok()) co_return;
-  constexpr size_t k_page = file_io::k_direct_alignment;
   aligned_buffer buf(5 * k_page, k_page);
   auto first = pattern(k_page, 5);
   std::memcpy(buf.data(), first.data(), k_page);
