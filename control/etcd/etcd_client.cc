@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstring>
 
-#include "base/host_port.h"
 #include "base/log.h"
 
 namespace rill::control::etcd {
@@ -64,14 +63,6 @@ bool wait_ready(int fd, short events, std::chrono::steady_clock::time_point dead
 }
 
 }  // namespace
-
-bool endpoint::parse(const std::string& text, endpoint* out) {
-  host_port hp;
-  if (!parse_host_port(text, &hp)) return false;
-  out->host = hp.host;
-  out->port = hp.port;
-  return true;
-}
 
 std::string etcd_client::base64_encode(const std::string& in) {
   std::string out;

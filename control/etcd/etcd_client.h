@@ -13,14 +13,12 @@
 #include <optional>
 #include <string>
 
+#include "base/host_port.h"
+
 namespace rill::control::etcd {
 
-struct endpoint {
-  std::string host = "127.0.0.1";
-  uint16_t port = 2379;
-  // "host:port"; false when it does not parse.
-  static bool parse(const std::string& text, endpoint* out);
-};
+// etcd's client address ("host:port", parsed with parse_host_port).
+using endpoint = host_port;
 
 struct campaign_result {
   bool won = false;

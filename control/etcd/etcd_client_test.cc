@@ -25,13 +25,13 @@ TEST(etcd_client, malformed_base64_is_refused) {
 
 TEST(etcd_client, endpoints_parse_host_and_port) {
   endpoint e;
-  ASSERT_TRUE(endpoint::parse("10.0.0.5:2379", &e));
+  ASSERT_TRUE(parse_host_port("10.0.0.5:2379", &e));
   EXPECT_EQ(e.host, "10.0.0.5");
   EXPECT_EQ(e.port, 2379);
-  EXPECT_FALSE(endpoint::parse("10.0.0.5", &e));
-  EXPECT_FALSE(endpoint::parse("h:0", &e));
-  EXPECT_FALSE(endpoint::parse("h:99999", &e));
-  EXPECT_FALSE(endpoint::parse("h:12x", &e));
+  EXPECT_FALSE(parse_host_port("10.0.0.5", &e));
+  EXPECT_FALSE(parse_host_port("h:0", &e));
+  EXPECT_FALSE(parse_host_port("h:99999", &e));
+  EXPECT_FALSE(parse_host_port("h:12x", &e));
 }
 
 TEST(etcd_client, an_unreachable_etcd_is_reported_not_guessed) {

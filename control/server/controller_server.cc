@@ -3,10 +3,12 @@
 #include <signal.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "base/byte_order.h"
 #include "base/config.h"
+#include "base/host_port.h"
 #include "base/log.h"
 #include "control/etcd/etcd_leadership.h"
 #include "dataplane/runtime/clock.h"
@@ -234,9 +236,10 @@ int run_controller(const std::vector<std::string>& args) {
       return 2;
     }
   }
-  etcd::endpoint etcd_endpoint;
+  // Empty: the embedded store.
+  std::optional<etcd::endpoint> etcd_endpoint;
   if (c.text("metadata.store") == "etcd" &&
-      !etcd::endpoint::parse(c.text("etcd.endpoint"), &etcd_endpoint)) {
+      !parse_host_port(c.text("etcd.endpoint"), &etcd_endpoint.emplace())) {
     fprintf(stderr, "rill controller: etcd.endpoint '%s' is not host:port\n",
             c.text("etcd.endpoint").c_str());
     return 2;
@@ -258,16 +261,15 @@ int run_controller(const std::vector<std::string>& args) {
   runtime::runtime rt({.shard_count = 1, .pin_threads = false});
   std::atomic<int> failed{0};
   rt.start([&](runtime::shard& s) {
-    spawn([](runtime::shard& s, config& c, std::atomic<int>& failed) -> task<void> {
+    spawn([](runtime::shard& s, config& c, std::atomic<int>& failed,
+             const std::optional<etcd::endpoint>& etcd_at) -> task<void> {
       etcd::etcd_leadership* leadership = nullptr;
       etcd::etcd_snapshot_store* etcd_store = nullptr;
-      if (c.text("metadata.store") == "etcd") {
-        etcd::endpoint e;
-        etcd::endpoint::parse(c.text("etcd.endpoint"), &e);
+      if (etcd_at) {
         std::string prefix =
             c.text("etcd.prefix").empty() ? "/rill/" + c.text("cluster.id") : c.text("etcd.prefix");
         leadership = new etcd::etcd_leadership(
-            e, prefix, c.text("listen.host") + ":" + std::to_string(c.integer("port")),
+            *etcd_at, prefix, c.text("listen.host") + ":" + std::to_string(c.integer("port")),
             c.integer("etcd.lease.ttl.s"));
         etcd_store = new etcd::etcd_snapshot_store(*leadership);
         s.at_exit([leadership, etcd_store] {
@@ -323,7 +325,7 @@ int run_controller(const std::vector<std::string>& args) {
       RILL_INFO("controller", "controller ready on %s:%u, store in %s (metadata epoch %lld)",
                 c.text("listen.host").c_str(), server->port(), c.text("data.dir").c_str(),
                 static_cast<long long>(service->metadata_epoch()));
-    }(s, c, failed));
+    }(s, c, failed, etcd_endpoint));
   });
   std::thread waiter([&] {
     int sig = 0;

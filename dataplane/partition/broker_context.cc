@@ -11,10 +11,8 @@
 
 namespace rill::partition {
 namespace {
-const runtime::shard_id k_metadata_shard(0);
-}  // namespace
 
-namespace {
+const runtime::shard_id k_metadata_shard(0);
 
 // The controller candidates, resolved to socket addresses.
 bool parse_controller_list(const std::string& text, std::vector<net::socket_address>* out) {
