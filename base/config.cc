@@ -16,7 +16,9 @@ std::string trim(const std::string& s) {
   return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
 }
 
-bool parse_int(const std::string& v, int64_t* out) {
+}  // namespace
+
+bool parse_integer(const std::string& v, int64_t* out) {
   if (v.empty()) return false;
   errno = 0;
   char* end = nullptr;
@@ -30,8 +32,6 @@ bool parse_int(const std::string& v, int64_t* out) {
   *out = n * scale;
   return true;
 }
-
-}  // namespace
 
 config::config(std::vector<setting> schema) : schema_(std::move(schema)) {
   for (const setting& s : schema_) {
@@ -56,7 +56,7 @@ std::optional<std::string> config::set(const std::string& key, const std::string
   switch (s->kind) {
     case setting_kind::integer: {
       int64_t n = 0;
-      if (!parse_int(value, &n)) return bad + "not an integer";
+      if (!parse_integer(value, &n)) return bad + "not an integer";
       if (n < s->min || n > s->max) {
         return bad + "must be in [" + std::to_string(s->min) + ", " + std::to_string(s->max) + "]";
       }
@@ -112,7 +112,7 @@ int64_t config::integer(const std::string& key) const {
               key.c_str());
   auto it = values_.find(key);
   int64_t n = 0;
-  RILL_ASSERT(parse_int(it == values_.end() ? s->default_value : it->second, &n));
+  RILL_ASSERT(parse_integer(it == values_.end() ? s->default_value : it->second, &n));
   return n;
 }
 

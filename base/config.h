@@ -14,6 +14,10 @@ namespace rill {
 
 enum class setting_kind : uint8_t { integer, boolean, text, choice };
 
+// An integer as settings take it: decimal, optionally with a k/K/KiB,
+// m/M/MiB or g/G/GiB suffix (powers of 1024); false when it does not parse.
+bool parse_integer(const std::string& text, int64_t* out);
+
 struct setting {
   std::string key;
   setting_kind kind;

@@ -6,8 +6,10 @@
 //      percentiles vs fio's write + fdatasync at 16 KiB;
 //   3. CRC-32C throughput per core, hardware and portable.
 // usage: storage_bench [--dir=DIR] [--mb=N] [--rounds=N] [--preallocate-kb=N]
-//          [--preallocate=zero|fallocate|adaptive] [--flush-interval-ms=N] [--idle-poll-us=N]
-//          [--only=uring1|uring16|uringsync|posix1|posix16|posixsync] [--cpu=N|auto]
+//          [--preallocate=auto|zero|fallocate|adaptive] [--flush-interval-ms=N]
+//          [--idle-poll-us=N] [--only=uring1|uring16|uringsync|posix1|posix16|posixsync]
+//          [--cpu=auto|-1|N]
+// A bad option or value prints the usage and exits 2.
 // The shard and fio run on the same CPU: by default (auto) the one that
 // services the data directory's disk interrupts (see disk_interrupts.h).
 #include <unistd.h>
@@ -21,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/config.h"
 #include "base/log.h"
 #include "bench/bench_support.h"
 #include "bench/disk_interrupts.h"
@@ -258,7 +261,8 @@ double crc_gb_per_s(storage::crc32c_impl impl) {
 // (perf record, strace): NAME is uring|posix, then 1|16|sync.
 int run_one_case(const std::string& name, const std::string& dir, size_t total) {
   bool posix = name.rfind("posix", 0) == 0;
-  std::string depth = name.substr(5);
+  bool uring = name.rfind("uring", 0) == 0;
+  std::string depth = posix || uring ? name.substr(5) : "";
   backend b = posix ? backend::posix : backend::uring;
   append_result r;
   if (depth == "sync") {
@@ -266,7 +270,9 @@ int run_one_case(const std::string& name, const std::string& dir, size_t total) 
   } else if (depth == "1" || depth == "16") {
     r = measure(b, dir + "/one", storage::durability::sync_interval, total, std::stoi(depth));
   } else {
-    fprintf(stderr, "unknown case '%s' (uring1, uring16, uringsync, posix1, posix16, posixsync)\n",
+    fprintf(stderr,
+            "storage_bench: unknown case '%s' (uring1, uring16, uringsync, posix1, posix16, "
+            "posixsync)\n",
             name.c_str());
     return 2;
   }
@@ -291,33 +297,37 @@ int main(int argc, char** argv) {
       size_t n = strlen(key);
       return strncmp(a, key, n) == 0 ? a + n : nullptr;
     };
+    // A number option's value, at least `min`; -1 when it is not one.
+    auto number = [](const char* v, int64_t min) -> int64_t {
+      int64_t n = 0;
+      return rill::parse_integer(v, &n) && n >= min && n <= UINT32_MAX ? n : -1;
+    };
+    int64_t n = 0;
     if (const char* v = value("--cpu=")) {
       cpu = v;
     } else if (const char* v = value("--dir=")) {
       dir = v;
     } else if (const char* v = value("--only=")) {
       only = v;
-    } else if (const char* v = value("--mb=")) {
-      mb = static_cast<size_t>(atol(v));
-    } else if (const char* v = value("--rounds=")) {
-      round_count = std::max(1, atoi(v));
-    } else if (const char* v = value("--preallocate-kb=")) {
-      preallocate_bytes() = static_cast<uint64_t>(atol(v)) << 10;
-    } else if (strcmp(a, "--preallocate=zero") == 0) {
-      preallocate_method() = rill::storage::preallocation::zero_fill;
-    } else if (strcmp(a, "--preallocate=fallocate") == 0) {
-      preallocate_method() = rill::storage::preallocation::fallocate;
-    } else if (strcmp(a, "--preallocate=adaptive") == 0) {
-      preallocate_method() = rill::storage::preallocation::adaptive;
-    } else if (const char* v = value("--flush-interval-ms=")) {
-      flush_interval_ms() = static_cast<uint32_t>(atol(v));
-    } else if (const char* v = value("--idle-poll-us=")) {
-      idle_poll_us() = static_cast<uint32_t>(atol(v));
+    } else if (const char* v = value("--mb="); v != nullptr && (n = number(v, 1)) >= 0) {
+      mb = static_cast<size_t>(n);
+    } else if (const char* v = value("--rounds="); v != nullptr && (n = number(v, 1)) >= 0) {
+      round_count = static_cast<int>(n);
+    } else if (const char* v = value("--preallocate-kb=");
+               v != nullptr && (n = number(v, 0)) >= 0) {
+      preallocate_bytes() = static_cast<uint64_t>(n) << 10;
+    } else if (const char* v = value("--preallocate=");
+               v != nullptr && rill::storage::parse_preallocation(v, &preallocate_method())) {
+    } else if (const char* v = value("--flush-interval-ms=");
+               v != nullptr && (n = number(v, 1)) >= 0) {
+      flush_interval_ms() = static_cast<uint32_t>(n);
+    } else if (const char* v = value("--idle-poll-us="); v != nullptr && (n = number(v, 0)) >= 0) {
+      idle_poll_us() = static_cast<uint32_t>(n);
     } else {
       fprintf(stderr,
-              "storage_bench: unknown option %s\n"
-              "usage: storage_bench [--dir=DIR] [--mb=N] [--rounds=N] [--preallocate-kb=N]\n"
-              "         [--preallocate=zero|fallocate|adaptive] [--flush-interval-ms=N]\n"
+              "storage_bench: bad option %s\n"
+              "usage: storage_bench [--dir=DIR] [--mb=N>0] [--rounds=N>0] [--preallocate-kb=N]\n"
+              "         [--preallocate=auto|zero|fallocate|adaptive] [--flush-interval-ms=N>0]\n"
               "         [--idle-poll-us=N] [--cpu=auto|-1|N] [--only=uring1|uring16|...]\n",
               a);
       return 2;

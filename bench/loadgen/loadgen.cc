@@ -12,9 +12,9 @@
 // not counted. At a fixed rate a producer sleeps --pace-us=U (50) between
 // checks for records due: each record is sent (and its latency measured)
 // at most about U late; a longer pace means fewer wake-ups of the load
-// generator and burstier arrivals. Live progress every second on stderr (records/s and that
-// second's latency); the summary (records/s, MB/s, p50/p90/p99/p99.9/
-// p99.99/max) on stdout, as JSON with --json.
+// generator and burstier arrivals. Live progress every second on stderr
+// (records/s and that second's latency); the summary (records/s, MB/s,
+// p50/p90/p99/p99.9/p99.99/max) on stdout, as JSON with --json.
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
@@ -265,13 +265,14 @@ void consumer_thread(const options& o, shared_stats* stats, std::atomic<bool>* s
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
     if (m == nullptr) continue;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      bool stamped = e2e && m->len >= sizeof(int64_t);
       int64_t sent = 0;
-      if (e2e && m->len >= sizeof(int64_t)) std::memcpy(&sent, m->payload, sizeof(sent));
+      if (stamped) std::memcpy(&sent, m->payload, sizeof(sent));
       if ((e2e ? sent : now_ns()) < stats->measure_from_ns.load()) {
         rd_kafka_message_destroy(m);
         continue;
       }
-      if (e2e && m->len >= sizeof(int64_t)) stats->record_latency(wall_ns() - sent);
+      if (stamped) stats->record_latency(wall_ns() - sent);
       stats->records++;
       stats->bytes += m->len;
     } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -323,8 +324,8 @@ int main(int argc, char** argv) {
   } catch (const std::exception&) {
     fprintf(stderr, "rill-bench: an option's value is not a number\n");
   }
-  if (parsed && (o.warmup_s < 0 || o.duration_s <= 0)) {
-    fprintf(stderr, "rill-bench: --duration-s must be > 0 and --warmup-s >= 0\n");
+  if (parsed && (o.warmup_s < 0 || o.duration_s <= 0 || o.pace_us < 0)) {
+    fprintf(stderr, "rill-bench: --duration-s must be > 0, --warmup-s and --pace-us >= 0\n");
     parsed = false;
   }
   if (!parsed) {
@@ -332,7 +333,7 @@ int main(int argc, char** argv) {
         stderr,
         "usage: rill-bench produce|consume|e2e --bootstrap=H:P --topic=T [--partitions=N] "
         "[--replication-factor=N] [--record-bytes=B] [--rate=R] [--acks=0|1|all] [--linger-ms=MS] "
-        "[--batch-bytes=B] [--producers=N] [--duration-s=S] [--warmup-s=S] "
+        "[--batch-bytes=B] [--producers=N] [--duration-s=S] [--warmup-s=S] [--pace-us=U] "
         "[--keys=none|random|sequential] "
         "[--compression=C] [--idempotent] [--json] [--label=L]\n");
     return 2;
