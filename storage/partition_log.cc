@@ -85,6 +85,15 @@ partition_log::staging partition_log::fresh_staging(uint64_t file_position,
 
 task<result<append_result, log_errc>> partition_log::append(batch_bytes batch,
                                                             int32_t leader_epoch) {
+  auto staged = co_await stage_append(std::move(batch), leader_epoch);
+  if (!staged.ok()) co_return staged.error();
+  log_errc e = co_await wait_written(staged.value());
+  if (e != log_errc::ok) co_return e;
+  co_return staged.value().offsets;
+}
+
+task<result<staged_append, log_errc>> partition_log::stage_append(batch_bytes batch,
+                                                                  int32_t leader_epoch) {
   RILL_ASSERT(batch != nullptr);
   size_t size = 0;
   batch_errc e = validate_batch(*batch, options_.batch_bytes_max, count_check::exact, &size);
@@ -96,6 +105,7 @@ task<result<append_result, log_errc>> partition_log::append(batch_bytes batch,
               e == batch_errc::ok ? "trailing bytes after the batch" : batch_errc_name(e));
     co_return log_errc::corrupt_batch;
   }
+  turn_queue::turn turn = co_await append_turns_.enter();
   log_errc ready = co_await maybe_roll(size);
   if (ready != log_errc::ok) co_return ready;
   // No suspension from here to staging: offsets are assigned in order.
@@ -105,7 +115,7 @@ task<result<append_result, log_errc>> partition_log::append(batch_bytes batch,
     append_time = now_ms();
     stamp_log_append_time(batch->data(), batch->size(), append_time);
   }
-  co_return co_await stage_and_wait(std::move(batch), append_time);
+  co_return stage_now(std::move(batch), append_time);
 }
 
 task<result<append_result, log_errc>> partition_log::append_replicated(batch_bytes batch) {
@@ -117,10 +127,15 @@ task<result<append_result, log_errc>> partition_log::append_replicated(batch_byt
               batch_errc_name(e));
     co_return log_errc::corrupt_batch;
   }
+  turn_queue::turn turn = co_await append_turns_.enter();
   log_errc ready = co_await maybe_roll(size);
   if (ready != log_errc::ok) co_return ready;
   if (batch_view(batch->data()).base_offset() != next_offset_) co_return log_errc::not_contiguous;
-  co_return co_await stage_and_wait(std::move(batch), -1);
+  staged_append staged = stage_now(std::move(batch), -1);
+  turn.release();
+  log_errc written = co_await wait_written(staged);
+  if (written != log_errc::ok) co_return written;
+  co_return staged.offsets;
 }
 
 void partition_log::stage(const batch_bytes& batch) {
@@ -156,16 +171,16 @@ void partition_log::stage(const batch_bytes& batch) {
   counters_.appends++;
 }
 
-task<result<append_result, log_errc>> partition_log::stage_and_wait(batch_bytes batch,
-                                                                    int64_t log_append_ms) {
+staged_append partition_log::stage_now(batch_bytes batch, int64_t log_append_ms) {
   batch_view v(batch->data());
-  append_result r{v.base_offset(), v.last_offset(), log_append_ms};
+  staged_append staged{{v.base_offset(), v.last_offset(), log_append_ms}, failure_generation_};
   stage(batch);
-  uint64_t generation = failure_generation_;
   start_flusher();
-  log_errc e = co_await wait_until_written(r.last_offset + 1, generation);
-  if (e != log_errc::ok) co_return e;
-  co_return r;
+  return staged;
+}
+
+task<log_errc> partition_log::wait_written(const staged_append& staged) {
+  co_return co_await wait_until_written(staged.offsets.last_offset + 1, staged.failure_generation);
 }
 
 task<log_errc> partition_log::wait_until_written(int64_t end_offset, uint64_t generation) {

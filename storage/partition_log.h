@@ -37,6 +37,7 @@
 
 #include "base/result.h"
 #include "base/task.h"
+#include "base/turn_queue.h"
 #include "base/waiter_list.h"
 #include "storage/aligned_buffer.h"
 #include "storage/file_io.h"
@@ -106,6 +107,13 @@ struct append_result {
   int64_t log_append_time_ms;  // -1 unless the topic uses LogAppendTime
 };
 
+// An append that has its offsets and is on its way to the file; await
+// partition_log::wait_written() for its fate.
+struct staged_append {
+  append_result offsets;
+  uint64_t failure_generation;  // a failure after staging fails this append
+};
+
 struct log_counters {
   uint64_t writes = 0;
   uint64_t syncs = 0;
@@ -123,9 +131,21 @@ class partition_log {
   partition_log(const partition_log&) = delete;
   partition_log& operator=(const partition_log&) = delete;
 
+  // Appends are given offsets in the order they are called, whatever waits
+  // (staging space, a segment roll) any of them meets: the first caller to
+  // reach a wait is the first to leave it.
+  //
   // Leader path: validates the batch, assigns offsets from the log end and
-  // the leader epoch. REQUIRES: batch holds exactly one batch.
+  // the leader epoch, and returns once the append is written (durable under
+  // sync_each). REQUIRES: batch holds exactly one batch.
   task<result<append_result, log_errc>> append(batch_bytes batch, int32_t leader_epoch);
+  // The first half of append(): returns as soon as the batch has its
+  // offsets, so a caller can stage several batches back to back and then
+  // wait for all of them (wait_written).
+  task<result<staged_append, log_errc>> stage_append(batch_bytes batch, int32_t leader_epoch);
+  // The second half: ok once the staged append is written (durable under
+  // sync_each); the failure that dropped it otherwise.
+  task<log_errc> wait_written(const staged_append& staged);
   // Follower path: the batch keeps its offsets and epoch; it must start at
   // the log end.
   task<result<append_result, log_errc>> append_replicated(batch_bytes batch);
@@ -196,7 +216,8 @@ class partition_log {
   task<log_errc> persist_log_start();
 
   // Write path (partition_log.cc).
-  task<result<append_result, log_errc>> stage_and_wait(batch_bytes batch, int64_t log_append_ms);
+  // REQUIRES: the caller holds an append turn and the batch fits.
+  staged_append stage_now(batch_bytes batch, int64_t log_append_ms);
   void stage(const batch_bytes& batch);
   task<log_errc> wait_until_written(int64_t end_offset, uint64_t failure_generation);
   void start_flusher();
@@ -259,7 +280,8 @@ class partition_log {
   bool closing_ = false;
   uint64_t failure_generation_ = 0;
   log_errc last_failure_ = log_errc::ok;
-  waiter_list progress_;  // woken on every write, sync, failure, roll
+  waiter_list progress_;     // woken on every write, sync, failure, roll
+  turn_queue append_turns_;  // appends take offsets in call order
   log_counters counters_;
 };
 

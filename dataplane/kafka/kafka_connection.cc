@@ -112,8 +112,11 @@ class session {
   task<void> run_handler(request_header h, std::shared_ptr<std::vector<uint8_t>> frame,
                          size_t body_at, std::shared_ptr<response_slot> slot) {
     runtime::work_guard guard(shard_);
-    handler_result r =
-        co_await handle_request(h, std::span<const uint8_t>(*frame).subspan(body_at), context_);
+    // The ticket is taken before anything suspends, so in read order.
+    turn_queue::turn order = co_await order_.enter();
+    handler_result r = co_await handle_request(h, std::span<const uint8_t>(*frame).subspan(body_at),
+                                               context_, order);
+    order.release();
     if (r.malformed) {
       RILL_WARN("kafka", "closing connection from %s: %s", context_.peer.c_str(), r.reason.c_str());
       slot->close_after = true;
@@ -176,6 +179,7 @@ class session {
   runtime::shard& shard_;
   request_context context_;
   std::deque<std::shared_ptr<response_slot>> slots_;
+  turn_queue order_;  // requests take effect in the order they were read
   runtime::wait_queue changed_;
   int32_t in_flight_ = 0;
   bool reading_done_ = false;

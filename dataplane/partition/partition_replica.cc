@@ -4,6 +4,7 @@
 #include <chrono>
 #include <vector>
 
+#include "base/assert.h"
 #include "base/log.h"
 #include "dataplane/runtime/clock.h"
 #include "storage/record_batch.h"
@@ -201,11 +202,17 @@ partition_errc partition_replica::check_leadership(int32_t current_leader_epoch)
 
 task<produce_outcome> partition_replica::produce(storage::batch_bytes records, int16_t acks,
                                                  int32_t timeout_ms) {
+  // The turn is taken before anything can suspend: produce requests are
+  // appended in the order they reach this replica, which is the order one
+  // connection sent them (see kafka_connection), whatever waits for memory,
+  // disk or a segment roll any of them meets on the way.
+  turn_queue::turn turn = co_await produce_turns_.enter();
   if (role_ != replica_role::leader) co_return produce_outcome{partition_errc::not_leader};
   if (options_.lease != nullptr && !options_.lease->valid(runtime::monotonic_ns()))
     co_return produce_outcome{partition_errc::not_leader};
   if (records == nullptr || records->empty())
     co_return produce_outcome{partition_errc::corrupt_batch};
+  RILL_ASSERT(tracker_ != nullptr, "%s-%d leads without an ISR tracker", topic_.c_str(), index_);
   if (acks == -1 && static_cast<int32_t>(tracker_->isr_size()) < options_.min_insync_replicas) {
     co_return produce_outcome{partition_errc::not_enough_replicas};
   }
@@ -214,21 +221,35 @@ task<produce_outcome> partition_replica::produce(storage::batch_bytes records, i
   int32_t epoch = leader_epoch_;
   std::vector<std::pair<size_t, size_t>> spans;
   if (!split_batches(*records, &spans)) co_return produce_outcome{partition_errc::corrupt_batch};
-  produce_outcome first;
-  produce_outcome last;
-  for (size_t i = 0; i < spans.size(); ++i) {
+  // Stage every batch of the request back to back, then let the next
+  // request in, then wait for the writes: requests queue only for staging,
+  // and concurrent ones still share a write and an fsync.
+  std::vector<pending_append> pending;
+  pending.reserve(spans.size());
+  produce_outcome failed;
+  for (const auto& [at, size] : spans) {
     storage::batch_bytes one = records;
     if (spans.size() > 1) {
       one = std::make_shared<std::vector<uint8_t>>(
-          records->begin() + static_cast<std::ptrdiff_t>(spans[i].first),
-          records->begin() + static_cast<std::ptrdiff_t>(spans[i].first + spans[i].second));
+          records->begin() + static_cast<std::ptrdiff_t>(at),
+          records->begin() + static_cast<std::ptrdiff_t>(at + size));
     }
-    last = co_await append_one(std::move(one));
-    if (last.error != partition_errc::ok) co_return last;
-    if (i == 0) first = last;
+    if (role_ != replica_role::leader || leader_epoch_ != epoch) {
+      failed = produce_outcome{partition_errc::not_leader};
+      break;
+    }
+    failed = co_await stage_one(std::move(one), &pending);
+    if (failed.error != partition_errc::ok) break;
   }
+  turn.release();
+  produce_outcome first = co_await finish_appends(pending);
+  if (failed.error != partition_errc::ok) co_return failed;
+  if (first.error != partition_errc::ok) co_return first;
+  RILL_ASSERT(pending.size() == spans.size(), "%s-%d: %zu of %zu batches appended", topic_.c_str(),
+              index_, pending.size(), spans.size());
+  first.last_offset = pending.back().offsets().last_offset;
   if (acks == -1) {
-    partition_errc e = co_await wait_for_commit(last.last_offset + 1, epoch, deadline);
+    partition_errc e = co_await wait_for_commit(first.last_offset + 1, epoch, deadline);
     if (e != partition_errc::ok) co_return produce_outcome{e};
   }
   first.log_start_offset = log_->log_start_offset();
@@ -249,7 +270,8 @@ task<partition_errc> partition_replica::wait_for_commit(int64_t end_offset, int3
   }
 }
 
-task<produce_outcome> partition_replica::append_one(storage::batch_bytes batch) {
+task<produce_outcome> partition_replica::stage_one(storage::batch_bytes batch,
+                                                   std::vector<pending_append>* pending) {
   storage::batch_view v(batch->data());
   batch_identity id{v.producer_id(), v.producer_epoch(), v.base_sequence(),
                     v.base_sequence() + v.last_offset_delta()};
@@ -260,8 +282,9 @@ task<produce_outcome> partition_replica::append_one(storage::batch_bytes batch) 
       case sequence_check::accept:
         break;
       case sequence_check::duplicate:
-        co_return produce_outcome{partition_errc::ok, original, original + v.last_offset_delta(),
-                                  -1, log_->log_start_offset()};
+        pending->push_back(
+            pending_append::duplicate({original, original + v.last_offset_delta(), -1}));
+        co_return produce_outcome{};
       case sequence_check::in_flight:
         co_return produce_outcome{partition_errc::request_timed_out};
       case sequence_check::out_of_order:
@@ -276,16 +299,42 @@ task<produce_outcome> partition_replica::append_one(storage::batch_bytes batch) 
         co_return produce_outcome{partition_errc::fenced_producer_epoch};
     }
   }
-  auto r = co_await log_->append(batch, leader_epoch_);
+  auto r = co_await log_->stage_append(batch, leader_epoch_);
   if (!r.ok()) {
     if (idempotent) producers_.append_failed(id);
     co_return produce_outcome{from_log(r.error())};
   }
-  if (idempotent) producers_.appended(id, r.value().base_offset);
-  notify_waiters();  // followers long-polling for new data
-  advance_high_watermark();
-  co_return produce_outcome{partition_errc::ok, r.value().base_offset, r.value().last_offset,
-                            r.value().log_append_time_ms, log_->log_start_offset()};
+  pending->push_back(pending_append::staged(r.value(), id));
+  co_return produce_outcome{};
+}
+
+task<produce_outcome> partition_replica::finish_appends(std::vector<pending_append>& pending) {
+  produce_outcome first;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    pending_append& p = pending[i];
+    partition_errc e = partition_errc::ok;
+    if (p.needs_write) {
+      e = from_log(co_await log_->wait_written(p.append));
+      if (p.id.producer_id >= 0) {
+        if (e == partition_errc::ok) {
+          producers_.appended(p.id, p.append.offsets.base_offset);
+        } else {
+          producers_.append_failed(p.id);
+        }
+      }
+    }
+    if (e != partition_errc::ok && first.error == partition_errc::ok) first.error = e;
+    if (i == 0) {
+      first.base_offset = p.offsets().base_offset;
+      first.last_offset = p.offsets().last_offset;
+      first.log_append_time_ms = p.offsets().log_append_time_ms;
+    }
+  }
+  if (!pending.empty()) {
+    notify_waiters();  // followers long-polling for new data
+    advance_high_watermark();
+  }
+  co_return first;
 }
 
 task<fetch_outcome> partition_replica::fetch(int64_t offset, int32_t max_bytes,

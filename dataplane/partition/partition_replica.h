@@ -19,6 +19,7 @@
 #include <string>
 
 #include "base/task.h"
+#include "base/turn_queue.h"
 #include "control/controller_rpc.h"
 #include "control/metadata_model.h"
 #include "dataplane/partition/leadership_lease.h"
@@ -115,7 +116,25 @@ class partition_replica {
   // not_leader unless this replica leads; then the epoch check of KIP-320
   // (a negative current_leader_epoch skips it).
   partition_errc check_leadership(int32_t current_leader_epoch) const;
-  task<produce_outcome> append_one(storage::batch_bytes batch);
+  // One batch of a produce, staged in the log (or recognised as a
+  // duplicate of an idempotent producer's earlier batch).
+  struct pending_append {
+    storage::staged_append append{};
+    batch_identity id{-1, -1, -1, -1};
+    bool needs_write = true;
+    static pending_append staged(storage::staged_append a, batch_identity id) {
+      return {a, id, true};
+    }
+    static pending_append duplicate(storage::append_result original) {
+      return {{original, 0}, {-1, -1, -1, -1}, false};
+    }
+    const storage::append_result& offsets() const { return append.offsets; }
+  };
+  // REQUIRES: the caller holds a produce turn.
+  task<produce_outcome> stage_one(storage::batch_bytes batch, std::vector<pending_append>* pending);
+  // Waits for the staged appends; the offsets of the first, or the first
+  // failure.
+  task<produce_outcome> finish_appends(std::vector<pending_append>& pending);
   task<partition_errc> wait_for_commit(int64_t end_offset, int32_t epoch, uint64_t deadline_ns);
   void advance_high_watermark();
   void notify_waiters();
@@ -135,6 +154,7 @@ class partition_replica {
   int64_t high_watermark_ = 0;
   std::unique_ptr<replication::isr_tracker> tracker_;  // while leading
   producer_state producers_;
+  turn_queue produce_turns_;  // produce requests stage in arrival order
   runtime::wait_queue data_arrived_;
 };
 

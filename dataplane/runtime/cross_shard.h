@@ -8,8 +8,15 @@
 // runs there to completion. When a mailbox is full the sender yields and
 // retries, so a slow shard back-pressures its callers instead of growing a
 // queue. The message lives in the caller's coroutine frame.
+//
+// post_to() splits a call in two: it returns once the call is in the
+// target's mailbox, and the result is awaited later. A shard's mailbox to
+// another is FIFO and the target starts calls in the order they arrive (a
+// task runs until its first suspension at once), so calls posted one after
+// another start in that order; the Kafka produce path relies on it.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -64,10 +71,14 @@ class call_message final : public mailbox_message {
     }
   }
 
-  void complete_on_source(shard& /*source*/) override { waiter_.resume(); }
+  void complete_on_source(shard& /*source*/) override {
+    done_ = true;
+    if (waiter_) std::exchange(waiter_, {}).resume();
+  }
 
-  bool await_ready() const noexcept { return false; }
+  bool await_ready() const noexcept { return done_; }
   void await_suspend(std::coroutine_handle<> h) { waiter_ = h; }
+  void await_resume() const noexcept {}
   stored_type take() { return std::move(*value_); }
 
  private:
@@ -83,12 +94,17 @@ class call_message final : public mailbox_message {
 
   void send_reply(shard& target) {
     is_reply = true;
+    if (source == target.id()) {  // a local call (post_to on its own shard)
+      complete_on_source(target);
+      return;
+    }
     if (!target.try_post(source, this)) spawn(post_with_backpressure(target, source, this));
   }
 
   F fn_;
   std::optional<stored_type> value_;
   std::coroutine_handle<> waiter_{};
+  bool done_ = false;
 };
 
 }  // namespace detail
@@ -129,6 +145,51 @@ auto submit_to(shard_id target, F fn) -> task<typename detail::call_message<F>::
       co_return m.take();
     }
   }
+}
+
+// A call started by post_to(); result() awaits its value on the caller's
+// shard. Owned by the caller, which must await result() before dropping it.
+template <typename F>
+class posted_call {
+ public:
+  using message = detail::call_message<F>;
+  using value_type = typename message::value_type;
+
+  explicit posted_call(std::unique_ptr<message> m) : m_(std::move(m)) {}
+  posted_call(posted_call&&) noexcept = default;
+  posted_call& operator=(posted_call&&) noexcept = default;
+
+  task<value_type> result() {
+    RILL_ASSERT(m_ != nullptr, "result() of a call awaited already");
+    std::unique_ptr<message> m = std::move(m_);
+    co_await *m;  // ready at once when the reply came first
+    if constexpr (message::returns_void) {
+      co_return;
+    } else {
+      co_return m->take();
+    }
+  }
+
+ private:
+  std::unique_ptr<message> m_;
+};
+
+// Starts fn on target and returns once it is queued there (on the caller's
+// own shard: once it ran to its first suspension).
+template <typename F>
+task<posted_call<F>> post_to(shard_id target, F fn) {
+  using message = detail::call_message<F>;
+  shard* here = shard::current();
+  RILL_ASSERT(here != nullptr, "post_to called off-shard");
+  auto m = std::make_unique<message>(std::move(fn));
+  m->source = here->id();
+  m->target = target;
+  if (target == here->id()) {
+    m->run_on_target(*here);
+  } else {
+    co_await post_with_backpressure(*here, target, m.get());
+  }
+  co_return posted_call<F>(std::move(m));
 }
 
 }  // namespace rill::runtime

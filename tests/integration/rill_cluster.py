@@ -3,17 +3,32 @@
 Every broker listens on loopback on a free port (or, given a
 tests/fault/netns.py Network, on its own namespace's address), keeps its
 data in a temporary directory of its own, and is stopped (SIGTERM, then
-SIGKILL after a bound) by the test that started it, by pid.
+SIGKILL after a bound) by the test that started it, by pid. Temporary
+directories are removed when the test is done, passed or failed, unless
+RILL_KEEP_TEST_DATA=1 (then their paths are printed).
 """
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
 RILL = os.environ.get("RILL_BINARY", os.path.join(os.path.dirname(__file__), "../../build/rill"))
+
+
+def keep_test_data():
+    return os.environ.get("RILL_KEEP_TEST_DATA", "") not in ("", "0")
+
+
+def remove_test_dir(path):
+    """Removes a test's temporary directory unless RILL_KEEP_TEST_DATA asks to keep it."""
+    if keep_test_data():
+        print(f"kept test data in {path}", file=sys.stderr)
+        return
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def free_port():
@@ -88,10 +103,13 @@ class Broker:
     def __enter__(self):
         return self.start()
 
+    def cleanup(self):
+        if self.own_dir:
+            remove_test_dir(self.data_dir)
+
     def __exit__(self, *exc):
         self.stop()
-        if self.own_dir and exc[0] is None:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
+        self.cleanup()
 
 
 class Controller(Broker):
@@ -167,7 +185,9 @@ class Cluster:
     def __enter__(self):
         return self.start()
 
+    def cleanup(self):
+        remove_test_dir(self.root)
+
     def __exit__(self, *exc):
         self.stop()
-        if exc[0] is None:
-            shutil.rmtree(self.root, ignore_errors=True)
+        self.cleanup()

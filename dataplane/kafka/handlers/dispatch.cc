@@ -1,3 +1,4 @@
+#include "base/assert.h"
 #include "base/log.h"
 #include "control/topic_config.h"
 #include "dataplane/kafka/handlers/handler.h"
@@ -19,16 +20,38 @@ response_buffer start_response(const request_header& h) {
   return rb;
 }
 
+namespace {
+
+// APIs that only read: their effects need no place in the connection's order.
+bool reads_only(api_key key) {
+  switch (key) {
+    case api_key::api_versions:
+    case api_key::metadata:
+    case api_key::fetch:
+    case api_key::list_offsets:
+    case api_key::describe_configs:
+    case api_key::find_coordinator:
+    case api_key::offset_for_leader_epoch:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 task<handler_result> handle_request(request_header h, std::span<const uint8_t> body,
-                                    request_context& ctx) {
+                                    request_context& ctx, turn_queue::turn& order) {
+  RILL_ASSERT(order.held(), "%s handled without its turn", api_name(h.key));
   wire_reader in(body);
+  if (reads_only(static_cast<api_key>(h.key))) order.release();
   switch (static_cast<api_key>(h.key)) {
     case api_key::api_versions:
       co_return co_await handle_api_versions(h, in);
     case api_key::metadata:
       co_return co_await handle_metadata(h, in, ctx);
     case api_key::produce:
-      co_return co_await handle_produce(h, in, ctx);
+      co_return co_await handle_produce(h, in, ctx, order);
     case api_key::fetch:
       co_return co_await handle_fetch(h, in, ctx);
     case api_key::list_offsets:

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/task.h"
+#include "base/turn_queue.h"
 #include "base/wire.h"
 #include "dataplane/kafka/request_header.h"
 #include "dataplane/kafka/response_buffer.h"
@@ -38,13 +39,20 @@ handler_result respond(const request_header& h, Encode&& encode) {
   return r;
 }
 
+// A connection's requests take effect in the order they arrived: a request
+// starts once the one before it released its turn. Reads release it as they
+// start (a long-polling Fetch must not hold up the produces behind it);
+// Produce once its batches are queued on their partitions (they wait for
+// the disk and the replicas outside the turn); every other request when it
+// is done.
 task<handler_result> handle_request(request_header h, std::span<const uint8_t> body,
-                                    request_context& ctx);
+                                    request_context& ctx, turn_queue::turn& order);
 
 task<handler_result> handle_api_versions(const request_header& h, wire_reader& in);
 task<handler_result> handle_metadata(const request_header& h, wire_reader& in,
                                      request_context& ctx);
-task<handler_result> handle_produce(const request_header& h, wire_reader& in, request_context& ctx);
+task<handler_result> handle_produce(const request_header& h, wire_reader& in, request_context& ctx,
+                                    turn_queue::turn& order);
 task<handler_result> handle_fetch(const request_header& h, wire_reader& in, request_context& ctx);
 task<handler_result> handle_list_offsets(const request_header& h, wire_reader& in,
                                          request_context& ctx);
