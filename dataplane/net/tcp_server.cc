@@ -25,7 +25,7 @@ net_errc tcp_server::start() {
     }
     spawn(serve(fd));
   });
-  shard_->on_stop([this] { spawn(stop()); });
+  if (options_.stop_with_shard) shard_->on_stop([this] { spawn(stop()); });
   RILL_DEBUG("net", "listening on %s:%u", options_.listen.host.c_str(), port());
   return net_errc::ok;
 }

@@ -2,9 +2,9 @@
 // its provided-buffer ring and the connections it accepted.
 //
 // Each accepted connection is served by one coroutine running the handler
-// on this shard. On a runtime stop the server stops accepting and shuts the
-// read side of every connection: handlers finish the requests they already
-// read, answer them, and return; the shard's drain waits for that.
+// on this shard. On a runtime stop (or on stop(), see stop_with_shard) the
+// server stops accepting and shuts the read side of every connection: handlers finish the requests
+// they already read, answer them, and return; the shard's drain waits for that.
 //
 // Owned by per-shard application state on the shard's thread; destroy it
 // only after stop() completed (the runtime's at_exit hooks are the place).
@@ -28,6 +28,9 @@ struct tcp_server_options {
   buffer_ring_options buffers;
   connection_options connection;
   uint32_t connections_max = 10000;
+  // off: the owner calls stop() itself, at the point of its own stop
+  // sequence where clients should stop being served.
+  bool stop_with_shard = true;
 };
 
 class tcp_server {

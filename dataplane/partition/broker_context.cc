@@ -70,9 +70,11 @@ task<bool> broker_context::start_metadata(storage::file_io& io) {
 }
 
 task<void> broker_context::stop_metadata() {
-  if (!link_) co_return;
-  co_await link_->controlled_shutdown(settings_->controlled_shutdown_timeout_ms);
-  co_await link_->stop();
+  if (link_) {
+    co_await link_->controlled_shutdown(settings_->controlled_shutdown_timeout_ms);
+    co_await link_->stop();
+  }
+  metadata_stopped_.store(true, std::memory_order_release);
 }
 
 namespace {

@@ -6,6 +6,7 @@
 // Created by the broker before the runtime starts; outlives every shard.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,9 @@ class broker_context {
   const leadership_lease& lease() const { return lease_; }
   // Shard 0: controlled shutdown and closing the controller connections.
   task<void> stop_metadata();
+  // Any shard: whether stop_metadata() finished (shards close their
+  // partitions only after leadership moved away).
+  bool metadata_stopped() const { return metadata_stopped_.load(std::memory_order_acquire); }
 
  private:
   task<void> broadcast(control::snapshot_ptr snapshot);
@@ -71,6 +75,7 @@ class broker_context {
   std::unique_ptr<controller_link> link_;                // with a controller: shard 0 only
   int64_t next_producer_id_ = 0;
   leadership_lease lease_;  // with a controller: held only while it answers
+  std::atomic<bool> metadata_stopped_{false};
 };
 
 }  // namespace rill::partition

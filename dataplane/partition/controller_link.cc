@@ -244,8 +244,13 @@ task<std::optional<rpc::elect_preferred_response>> controller_link::elect_prefer
 }
 
 task<void> controller_link::controlled_shutdown(int64_t timeout_ms) {
+  // A controller that does not answer several calls in a row is gone (or
+  // stopping with us): the broker stops without its help rather than
+  // waiting out the whole timeout; the controller fences it by session.
+  constexpr int k_unanswered_max = 3;
   uint64_t deadline =
       runtime::monotonic_ns() + static_cast<uint64_t>(timeout_ms) * runtime::k_ns_per_ms;
+  int unanswered = 0;
   while (broker_epoch_ >= 0 && runtime::monotonic_ns() < deadline) {
     auto resp = decoded<rpc::heartbeat_response>(
         co_await call(rpc_, rpc::api::heartbeat,
@@ -255,7 +260,19 @@ task<void> controller_link::controlled_shutdown(int64_t timeout_ms) {
       RILL_INFO("broker", "controlled shutdown accepted by the controller");
       co_return;
     }
+    unanswered = resp ? 0 : unanswered + 1;
+    if (unanswered == k_unanswered_max) {
+      RILL_WARN("broker",
+                "controlled shutdown: the controller did not answer %d calls; stopping "
+                "without it",
+                k_unanswered_max);
+      co_return;
+    }
     co_await runtime::sleep_for(*shard_, 200 * runtime::k_ns_per_ms);
+  }
+  if (broker_epoch_ >= 0) {
+    RILL_WARN("broker", "controlled shutdown not accepted within %lld ms; stopping anyway",
+              static_cast<long long>(timeout_ms));
   }
 }
 

@@ -83,6 +83,7 @@ storage::log_options shard_state::log_options_for(const control::topic_info& top
 }
 
 task<void> shard_state::apply(control::snapshot_ptr next) {
+  if (stopping_) co_return;  // a stopping broker keeps the partitions it has
   if (applying_) {
     // One apply at a time; the newest pending snapshot wins.
     if (!pending_ || pending_->epoch < next->epoch) pending_ = next;
@@ -91,7 +92,7 @@ task<void> shard_state::apply(control::snapshot_ptr next) {
   }
   applying_ = true;
   co_await apply_one(std::move(next));
-  while (pending_) {
+  while (pending_ && !stopping_) {
     control::snapshot_ptr more = std::move(pending_);
     pending_ = nullptr;
     co_await apply_one(std::move(more));
@@ -228,6 +229,7 @@ task<void> shard_state::background_loop() {
     std::vector<key> keys;
     for (const auto& [k, p] : partitions_) keys.push_back(k);
     for (const key& k : keys) {
+      if (stopping_) break;
       // Hold the partition across the awaits: apply() may remove it meanwhile.
       std::shared_ptr<partition_replica> p = find_shared(k.first, k.second);
       if (p == nullptr) continue;
@@ -243,12 +245,22 @@ task<void> shard_state::background_loop() {
   }
 }
 
-task<void> shard_state::shutdown() {
+task<void> shard_state::stop_replication() {
   stopping_ = true;
-  for (auto& [leader, f] : fetchers_) co_await f->stop();
+  while (applying_) co_await applied_.wait(*shard_);
+  pending_ = nullptr;
+  // Out of the map first: nothing may find a fetcher that is stopping.
+  std::map<int32_t, std::unique_ptr<replication::replica_fetcher>> stopping = std::move(fetchers_);
   fetchers_.clear();
-  for (auto& [k, p] : partitions_) co_await p->close();
+  for (auto& [leader, f] : stopping) co_await f->stop();
+  RILL_ASSERT(fetchers_.empty(), "a fetcher was started during the stop");
+}
+
+task<void> shard_state::close_partitions() {
+  RILL_ASSERT(stopping_ && fetchers_.empty(), "close_partitions() before stop_replication()");
+  std::map<key, std::shared_ptr<partition_replica>> closing = std::move(partitions_);
   partitions_.clear();
+  for (auto& [k, p] : closing) co_await p->close();
 }
 
 }  // namespace rill::partition

@@ -44,7 +44,13 @@ class shard_state {
   // it is not newer than the current snapshot). Returns when done.
   task<void> apply(control::snapshot_ptr next);
   void start_background();
-  task<void> shutdown();
+  // The two steps of a stop. stop_replication(): no more metadata applies
+  // (one in progress finishes first), every fetcher stopped. Then
+  // close_partitions(): every replica goes offline (produces and fetches
+  // waiting on it answer NOT_LEADER at once) and its log is flushed and
+  // closed.
+  task<void> stop_replication();
+  task<void> close_partitions();
   // Where leaders send ISR changes (the controller); unset when standalone.
   void set_isr_change_sender(isr_change_sender sender) { isr_change_sender_ = std::move(sender); }
   void set_leadership_lease(const leadership_lease* lease) { lease_ = lease; }
