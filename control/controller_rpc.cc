@@ -35,6 +35,31 @@ bool get_ints(wire_reader& r, std::vector<int32_t>* v) {
 
 }  // namespace
 
+void encode(wire_writer& w, const report_replica_state_request& m) {
+  w.i32(m.broker_id);
+  w.i64(m.broker_epoch);
+  w.string(m.topic, false);
+  w.i32(m.partition);
+  w.boolean(m.offline);
+}
+bool decode(wire_reader& r, report_replica_state_request* m) {
+  m->broker_id = r.i32();
+  m->broker_epoch = r.i64();
+  m->topic = r.string(false);
+  m->partition = r.i32();
+  m->offline = r.boolean();
+  return r.ok();
+}
+void encode(wire_writer& w, const report_replica_state_response& m) {
+  w.i16(m.error);
+  w.i64(m.metadata_epoch);
+}
+bool decode(wire_reader& r, report_replica_state_response* m) {
+  m->error = r.i16();
+  m->metadata_epoch = r.i64();
+  return r.ok();
+}
+
 void encode(wire_writer& w, const register_request& m) {
   w.i32(m.broker_id);
   w.string(m.host, false);

@@ -22,6 +22,7 @@ enum class api : int16_t {
   alter_partition = 1005,
   elect_preferred = 1006,
   alter_topic_config = 1007,
+  report_replica_state = 1008,
 };
 
 // Errors on the wire: the values of control::topic_errc, then these.
@@ -105,6 +106,19 @@ struct alter_partition_response {
   std::vector<int32_t> isr;
 };
 
+// A broker's replica whose log failed (offline) or works again.
+struct report_replica_state_request {
+  int32_t broker_id = -1;
+  int64_t broker_epoch = -1;
+  std::string topic;
+  int32_t partition = 0;
+  bool offline = true;
+};
+struct report_replica_state_response {
+  int16_t error = 0;
+  int64_t metadata_epoch = -1;
+};
+
 struct elect_preferred_response {
   int16_t error = 0;
   int32_t moved = 0;
@@ -135,6 +149,10 @@ void encode(wire_writer& w, const alter_partition_request& m);
 bool decode(wire_reader& r, alter_partition_request* m);
 void encode(wire_writer& w, const alter_partition_response& m);
 bool decode(wire_reader& r, alter_partition_response* m);
+void encode(wire_writer& w, const report_replica_state_request& m);
+bool decode(wire_reader& r, report_replica_state_request* m);
+void encode(wire_writer& w, const report_replica_state_response& m);
+bool decode(wire_reader& r, report_replica_state_response* m);
 void encode(wire_writer& w, const elect_preferred_response& m);
 bool decode(wire_reader& r, elect_preferred_response* m);
 

@@ -43,6 +43,8 @@ task<rpc::register_response> controller_service::register_broker(const rpc::regi
     b.port = req.port;
     b.rack = req.rack;
     changes = unfence_broker(s, req.broker_id);
+    std::vector<leader_change> healthy = clear_offline_replicas(s, req.broker_id);
+    changes.insert(changes.end(), healthy.begin(), healthy.end());
     return true;
   });
   if (e != topic_errc::ok) co_return rpc::register_response{static_cast<int16_t>(e), -1};
@@ -151,6 +153,30 @@ task<rpc::alter_partition_response> controller_service::alter_partition(
               req.topic.c_str(), req.partition, req.broker_id, resp.partition_epoch);
   }
   co_return resp;
+}
+
+task<rpc::report_replica_state_response> controller_service::report_replica_state(
+    const rpc::report_replica_state_request& req) {
+  auto it = sessions_.find(req.broker_id);
+  if (it == sessions_.end() || it->second.broker_epoch != req.broker_epoch) {
+    co_return rpc::report_replica_state_response{rpc::k_error_stale_broker_epoch, metadata_epoch()};
+  }
+  replica_state_change change;
+  topic_errc e = co_await publish([&](cluster_snapshot& s) {
+    change = req.offline ? set_replica_offline(s, req.broker_id, req.topic, req.partition)
+                         : set_replica_online(s, req.broker_id, req.topic, req.partition);
+    return change.changed;
+  });
+  if (!change.known) {
+    co_return rpc::report_replica_state_response{static_cast<int16_t>(topic_errc::unknown_topic),
+                                                 metadata_epoch()};
+  }
+  if (change.changed) {
+    RILL_WARN("controller", "%s-%d: broker %d reports its replica %s", req.topic.c_str(),
+              req.partition, req.broker_id, req.offline ? "offline (log failed)" : "healthy again");
+    log_changes(change.leaders, req.offline ? "replica log offline" : "replica log back");
+  }
+  co_return rpc::report_replica_state_response{static_cast<int16_t>(e), metadata_epoch()};
 }
 
 task<rpc::elect_preferred_response> controller_service::elect_preferred() {

@@ -38,6 +38,10 @@ class controller_service {
   task<rpc::topics_response> alter_topic_config(const rpc::alter_topic_config_request& req);
   task<rpc::alter_partition_response> alter_partition(const rpc::alter_partition_request& req);
   task<rpc::elect_preferred_response> elect_preferred();
+  // A broker's replica log went offline (leadership and ISR membership move
+  // away at once) or works again (it may rejoin as a follower).
+  task<rpc::report_replica_state_response> report_replica_state(
+      const rpc::report_replica_state_request& req);
   // The connection a broker registered on closed (its process died): fence
   // it now instead of after the session timeout.
   task<void> connection_closed(int32_t broker, int64_t broker_epoch);

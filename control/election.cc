@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/assert.h"
 #include "base/log.h"
 
 namespace rill::control {
@@ -32,19 +33,49 @@ void set_leader(topic_info& t, partition_info& p, int32_t leader, bool unclean,
   out->push_back({t.name, p.index, old, leader, p.leader_epoch, unclean});
 }
 
-// The first live ISR member in replica order, or -1.
+// A replica that may lead or join the ISR: its broker is alive and its log
+// is not offline.
+bool replica_usable(const cluster_snapshot& s, const partition_info& p, int32_t r) {
+  return broker_alive(s, r) && !contains(p.offline_replicas, r);
+}
+
+// The first usable ISR member in replica order, or -1.
 int32_t clean_candidate(const cluster_snapshot& s, const partition_info& p) {
   for (int32_t r : p.replicas) {
-    if (contains(p.isr, r) && broker_alive(s, r)) return r;
+    if (contains(p.isr, r) && replica_usable(s, p, r)) return r;
   }
   return -1;
 }
 
 int32_t unclean_candidate(const cluster_snapshot& s, const partition_info& p) {
   for (int32_t r : p.replicas) {
-    if (broker_alive(s, r)) return r;
+    if (replica_usable(s, p, r)) return r;
   }
   return -1;
+}
+
+// Elects where the partition has no leader or its leader became unusable:
+// clean first, unclean only when the topic allows it.
+void reelect(const cluster_snapshot& s, topic_info& t, partition_info& p,
+             std::vector<leader_change>* out) {
+  int32_t next = clean_candidate(s, p);
+  bool unclean = false;
+  if (next < 0 && unclean_allowed(t)) {
+    next = unclean_candidate(s, p);
+    unclean = next >= 0;
+  }
+  if (next != p.leader) set_leader(t, p, next, unclean, out);
+}
+
+partition_info* find_mutable(cluster_snapshot& s, const std::string& topic, int32_t partition,
+                             topic_info** t_out) {
+  auto t = s.topics.find(topic);
+  if (t == s.topics.end() || partition < 0 ||
+      partition >= static_cast<int32_t>(t->second.partitions.size())) {
+    return nullptr;
+  }
+  *t_out = &t->second;
+  return &t->second.partitions[static_cast<size_t>(partition)];
 }
 
 }  // namespace
@@ -85,13 +116,7 @@ std::vector<leader_change> fence_broker(cluster_snapshot& s, int32_t broker) {
         p.partition_epoch++;
       }
       if (p.leader != broker) continue;
-      int32_t next = clean_candidate(s, p);
-      bool unclean = false;
-      if (next < 0 && unclean_allowed(t)) {
-        next = unclean_candidate(s, p);
-        unclean = next >= 0;
-      }
-      set_leader(t, p, next, unclean, &out);
+      reelect(s, t, p, &out);  // the fenced broker is no candidate: never keeps it
     }
   }
   return out;
@@ -123,7 +148,7 @@ std::vector<leader_change> elect_preferred_leaders(cluster_snapshot& s) {
     for (partition_info& p : t.partitions) {
       if (p.replicas.empty()) continue;
       int32_t preferred = p.replicas.front();
-      if (p.leader == preferred || !broker_alive(s, preferred) || !contains(p.isr, preferred))
+      if (p.leader == preferred || !replica_usable(s, p, preferred) || !contains(p.isr, preferred))
         continue;
       set_leader(t, p, preferred, false, &out);
     }
@@ -137,7 +162,7 @@ std::vector<leader_change> move_leadership_off(cluster_snapshot& s, int32_t brok
     for (partition_info& p : t.partitions) {
       if (p.leader != broker) continue;
       for (int32_t r : p.replicas) {
-        if (r != broker && contains(p.isr, r) && broker_alive(s, r)) {
+        if (r != broker && contains(p.isr, r) && replica_usable(s, p, r)) {
           set_leader(t, p, r, false, &out);
           break;
         }
@@ -162,11 +187,63 @@ isr_change_errc change_isr(cluster_snapshot& s, const std::string& topic, int32_
   if (!contains(new_isr, leader)) return isr_change_errc::invalid_isr;
   for (int32_t r : new_isr) {
     if (!contains(p.replicas, r)) return isr_change_errc::invalid_isr;
-    if (!contains(p.isr, r) && !broker_alive(s, r)) return isr_change_errc::invalid_isr;
+    if (!contains(p.isr, r) && !replica_usable(s, p, r)) return isr_change_errc::invalid_isr;
   }
   p.isr = new_isr;
   p.partition_epoch++;
   return isr_change_errc::ok;
+}
+
+replica_state_change set_replica_offline(cluster_snapshot& s, int32_t broker,
+                                         const std::string& topic, int32_t partition) {
+  replica_state_change out;
+  topic_info* t = nullptr;
+  partition_info* p = find_mutable(s, topic, partition, &t);
+  if (p == nullptr || !contains(p->replicas, broker)) return out;
+  out.known = true;
+  if (contains(p->offline_replicas, broker)) return out;
+  p->offline_replicas.push_back(broker);
+  p->partition_epoch++;
+  out.changed = true;
+  // As for a fenced broker: out of the ISR unless it is the last member, so
+  // that the partition waits for it rather than for a replica missing data.
+  if (contains(p->isr, broker) && p->isr.size() > 1) {
+    p->isr.erase(std::remove(p->isr.begin(), p->isr.end(), broker), p->isr.end());
+  }
+  if (p->leader == broker) {
+    reelect(s, *t, *p, &out.leaders);
+  }
+  RILL_ASSERT(p->leader != broker, "%s-%d still led by offline replica %d", topic.c_str(),
+              partition, broker);
+  return out;
+}
+
+replica_state_change set_replica_online(cluster_snapshot& s, int32_t broker,
+                                        const std::string& topic, int32_t partition) {
+  replica_state_change out;
+  topic_info* t = nullptr;
+  partition_info* p = find_mutable(s, topic, partition, &t);
+  if (p == nullptr || !contains(p->replicas, broker)) return out;
+  out.known = true;
+  if (!contains(p->offline_replicas, broker)) return out;
+  std::erase(p->offline_replicas, broker);
+  p->partition_epoch++;
+  out.changed = true;
+  if (p->leader < 0) reelect(s, *t, *p, &out.leaders);
+  return out;
+}
+
+std::vector<leader_change> clear_offline_replicas(cluster_snapshot& s, int32_t broker) {
+  std::vector<leader_change> out;
+  for (auto& [name, t] : s.topics) {
+    for (partition_info& p : t.partitions) {
+      if (!contains(p.offline_replicas, broker)) continue;
+      std::erase(p.offline_replicas, broker);
+      p.partition_epoch++;
+      if (p.leader < 0) reelect(s, t, p, &out);
+    }
+  }
+  return out;
 }
 
 }  // namespace rill::control

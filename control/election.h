@@ -14,7 +14,11 @@
 //     allows unclean election: then the first live replica leads and the
 //     ISR restarts with it alone (possible loss, logged loudly);
 //   - the preferred replica (the first) takes leadership back when it is
-//     alive and in the ISR.
+//     alive and in the ISR;
+//   - a replica whose broker reported its log offline (disk error, full
+//     disk) is treated as its broker would be if fenced: it leaves the ISR
+//     (unless it is the last member), loses leadership to the next ISR
+//     member, and is never elected nor added to the ISR while offline.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +48,20 @@ std::vector<leader_change> elect_preferred_leaders(cluster_snapshot& s);
 // Moves leadership off `broker` where another live ISR member exists
 // (controlled shutdown). Returns the changes; leaves the rest alone.
 std::vector<leader_change> move_leadership_off(cluster_snapshot& s, int32_t broker);
+
+struct replica_state_change {
+  bool known = false;    // the partition exists and the broker holds a replica
+  bool changed = false;  // the snapshot changed
+  std::vector<leader_change> leaders;
+};
+// A broker reports one of its replicas' logs offline, or healthy again.
+replica_state_change set_replica_offline(cluster_snapshot& s, int32_t broker,
+                                         const std::string& topic, int32_t partition);
+replica_state_change set_replica_online(cluster_snapshot& s, int32_t broker,
+                                        const std::string& topic, int32_t partition);
+// A broker that registers anew starts with every replica healthy; it reports
+// again whatever is still offline.
+std::vector<leader_change> clear_offline_replicas(cluster_snapshot& s, int32_t broker);
 
 enum class isr_change_errc : uint8_t {
   ok = 0,

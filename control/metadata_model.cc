@@ -77,8 +77,9 @@ std::string serialize_snapshot(const cluster_snapshot& s) {
     for (const auto& [k, v] : t.configs) out << "config " << name << " " << k << " " << v << "\n";
     for (const partition_info& p : t.partitions) {
       out << "partition " << name << " " << p.index << " " << p.leader << " " << p.leader_epoch
-          << " " << p.partition_epoch << " " << join_ints(p.replicas) << " " << join_ints(p.isr)
-          << "\n";
+          << " " << p.partition_epoch << " " << join_ints(p.replicas) << " " << join_ints(p.isr);
+      if (!p.offline_replicas.empty()) out << " " << join_ints(p.offline_replicas);
+      out << "\n";
     }
   }
   return out.str();
@@ -121,6 +122,13 @@ bool parse_snapshot(const std::string& text, cluster_snapshot* out) {
       std::string topic, replicas, isr;
       partition_info p;
       f >> topic >> p.index >> p.leader >> p.leader_epoch >> p.partition_epoch >> replicas >> isr;
+      if (f.fail()) return false;
+      std::string offline;  // optional: absent when no replica is offline
+      if (f >> offline) {
+        if (!parse_ints(offline, &p.offline_replicas)) return false;
+      } else {
+        f.clear();  // end of line: none offline
+      }
       auto it = s.topics.find(topic);
       if (it == s.topics.end() || p.index < 0 ||
           p.index >= static_cast<int32_t>(it->second.partitions.size()) ||

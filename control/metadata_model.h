@@ -36,6 +36,10 @@ struct partition_info {
   int32_t partition_epoch = 0;
   std::vector<int32_t> replicas;  // the first is the preferred leader
   std::vector<int32_t> isr;
+  // Replicas whose log failed on their broker (a disk error or a full
+  // disk): never elected, never added to the ISR, until their broker
+  // reports them healthy or registers again (Kafka's offline replicas).
+  std::vector<int32_t> offline_replicas;
 };
 
 struct topic_info {

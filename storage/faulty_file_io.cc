@@ -8,9 +8,16 @@ void faulty_file_io::stop_faults() {
   for (auto& f : next_failure_) f.reset();
   tear_bytes_.reset();
   one_in_ = 0;
+  mutation_failure_ = io_errc::ok;
 }
 
 io_errc faulty_file_io::take_fault(io_op op, bool random_eligible) {
+  bool mutation =
+      op == io_op::write || op == io_op::sync || op == io_op::allocate || op == io_op::truncate;
+  if (mutation && mutation_failure_ != io_errc::ok) {
+    ++faults_injected_;
+    return mutation_failure_;
+  }
   auto& slot = next_failure_[static_cast<int>(op)];
   if (slot.has_value()) {
     io_errc e = *slot;

@@ -6,6 +6,9 @@
 //     bytes and then fails with io_error.
 //   - random_faults(seed, one_in): every write and sync fails with EIO with
 //     probability 1/one_in, from a seeded generator so a run replays.
+//   - fail_mutations(errc): until fail_mutations(io_errc::ok), every write,
+//     sync, allocation and truncation fails with errc: a failed device
+//     (EIO) or a full one (ENOSPC); reads still work.
 // Everything else passes through; writes are counted (counts()). Single-
 // threaded; does not own `inner`.
 #pragma once
@@ -36,6 +39,8 @@ class faulty_file_io final : public file_io {
     rng_.seed(seed);
     one_in_ = one_in;
   }
+  void fail_mutations(io_errc error) { mutation_failure_ = error; }
+  io_errc mutation_failure() const { return mutation_failure_; }
   void stop_faults();
   uint64_t faults_injected() const { return faults_injected_; }
   const write_counts& counts() const { return counts_; }
@@ -68,6 +73,7 @@ class faulty_file_io final : public file_io {
   file_io* inner_;
   std::optional<io_errc> next_failure_[6];
   std::optional<size_t> tear_bytes_;
+  io_errc mutation_failure_ = io_errc::ok;
   std::mt19937_64 rng_;
   uint32_t one_in_ = 0;
   uint64_t faults_injected_ = 0;

@@ -147,6 +147,11 @@ task<std::vector<uint8_t>> controller_server::dispatch(int16_t key, wire_reader&
     }
     case rpc::api::elect_preferred:
       co_return encoded(co_await service_.elect_preferred());
+    case rpc::api::report_replica_state: {
+      rpc::report_replica_state_request req;
+      if (!(*ok = rpc::decode(in, &req))) co_return {};
+      co_return encoded(co_await service_.report_replica_state(req));
+    }
   }
   *ok = false;
   co_return {};

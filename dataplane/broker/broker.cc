@@ -57,6 +57,10 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
       return context.alter_partition(std::move(req));
     });
     state->set_leadership_lease(&context.lease());
+    state->set_replica_state_reporter(
+        [&context](std::string topic, int32_t partition, bool offline) {
+          return context.report_replica_state(std::move(topic), partition, offline);
+        });
   }
   net::tcp_server_options options{
       .listen = {.host = settings.listen_host, .port = static_cast<uint16_t>(settings.port)},

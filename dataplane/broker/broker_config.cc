@@ -45,6 +45,9 @@ config make_broker_config() {
        "response segments at least this large are sent with SEND_ZC (0: never)", 0, 1LL << 30},
       {"test.replication.faults", setting_kind::text, "",
        "tests only: SEED:DROP_PER_MILLE:DELAY_MS_MAX faults on replication fetches"},
+      {"test.disk.fault.file", setting_kind::text, "",
+       "tests only: while this file exists and holds 'eio' or 'enospc', partition log writes, "
+       "fsyncs and allocations fail with that error"},
       {"fetch.max.wait.ms", setting_kind::integer, "30000", "upper bound on Fetch max_wait_ms", 0,
        600000},
       {"log.segment.bytes", setting_kind::integer, "1073741824", "segment size", 1 << 20,
@@ -141,6 +144,7 @@ std::optional<std::string> load_broker_settings(const std::vector<std::string>& 
     s->replication_drop_per_mille = drop;
     s->replication_delay_ms_max = delay;
   }
+  s->disk_fault_file = c.text("test.disk.fault.file");
   s->cluster_id = c.text("cluster.id");
   s->controller = c.text("controller");
   s->heartbeat_interval_ms = c.integer("heartbeat.interval.ms");

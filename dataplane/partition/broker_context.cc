@@ -51,6 +51,7 @@ task<bool> broker_context::start_metadata(storage::file_io& io) {
     link_ = std::make_unique<controller_link>(
         *runtime::shard::current(), *settings_, std::move(addresses),
         [this](control::snapshot_ptr s) { return broadcast(std::move(s)); }, lease_);
+    link_->on_registered([this] { spawn(report_offline_replicas_again()); });
     link_->start();
     co_return true;
   }
@@ -203,6 +204,27 @@ task<std::optional<control::rpc::alter_partition_response>> broker_context::alte
     control::rpc::alter_partition_request req) {
   if (!link_) co_return std::nullopt;
   co_return co_await link_->alter_partition(std::move(req));
+}
+
+task<bool> broker_context::report_replica_state(std::string topic, int32_t partition,
+                                                bool offline) {
+  co_return co_await runtime::submit_to(k_metadata_shard, [this, &topic, partition, offline] {
+    return report_replica_state_here(std::move(topic), partition, offline);
+  });
+}
+
+task<bool> broker_context::report_replica_state_here(std::string topic, int32_t partition,
+                                                     bool offline) {
+  if (!link_) co_return false;  // standalone: nobody else could lead
+  co_return co_await link_->report_replica_state(std::move(topic), partition, offline);
+}
+
+task<void> broker_context::report_offline_replicas_again() {
+  runtime::work_guard guard(*runtime::shard::current());
+  for (uint32_t i = 0; i < runtime_->shard_count(); ++i) {
+    co_await runtime::submit_to(runtime::shard_id(i),
+                                [] { shard_state::local().report_offline_replicas(); });
+  }
 }
 
 task<int32_t> broker_context::elect_preferred() {

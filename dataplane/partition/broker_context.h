@@ -40,6 +40,9 @@ class broker_context {
   // Forwards a partition leader's ISR change to the controller (shard 0).
   task<std::optional<control::rpc::alter_partition_response>> alter_partition(
       control::rpc::alter_partition_request req);
+  // Any shard: tells the controller that a replica's log went offline (or
+  // works again). False when it could not be told; the caller retries.
+  task<bool> report_replica_state(std::string topic, int32_t partition, bool offline);
 
   const broker_settings& settings() const { return *settings_; }
   bool has_controller() const { return !settings_->controller.empty(); }
@@ -70,6 +73,9 @@ class broker_context {
   task<int32_t> elect_preferred_here();
   task<std::optional<control::rpc::alter_partition_response>> alter_partition_here(
       control::rpc::alter_partition_request req);
+  task<bool> report_replica_state_here(std::string topic, int32_t partition, bool offline);
+  // After a registration: every shard reports its offline replicas again.
+  task<void> report_offline_replicas_again();
 
   std::unique_ptr<control::metadata_service> metadata_;  // standalone: used on shard 0 only
   std::unique_ptr<controller_link> link_;                // with a controller: shard 0 only

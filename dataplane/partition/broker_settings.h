@@ -36,6 +36,9 @@ struct broker_settings {
   uint64_t replication_fault_seed = 0;
   uint32_t replication_drop_per_mille = 0;
   uint32_t replication_delay_ms_max = 0;
+  // Tests only: while this file exists and says "eio" or "enospc", every
+  // write, fsync, allocation and truncation of a partition log fails so.
+  std::string disk_fault_file;
   // Log defaults; topics override them with their own configs.
   storage::log_options log_defaults;
   int64_t log_flush_check_ms = 100;

@@ -138,6 +138,7 @@ task<bool> controller_link::register_once() {
   note_lease(true, sent);
   RILL_INFO("broker", "registered with the controller at %s (broker epoch %lld)",
             controller().to_string().c_str(), static_cast<long long>(broker_epoch_));
+  if (on_registered_) on_registered_();
   co_return true;
 }
 
@@ -241,6 +242,16 @@ task<std::optional<rpc::alter_partition_response>> controller_link::alter_partit
 task<std::optional<rpc::elect_preferred_response>> controller_link::elect_preferred() {
   co_return decoded<rpc::elect_preferred_response>(
       co_await call(rpc_, rpc::api::elect_preferred, {}, k_call_timeout_ns));
+}
+
+task<bool> controller_link::report_replica_state(std::string topic, int32_t partition,
+                                                 bool offline) {
+  if (broker_epoch_ < 0) co_return false;  // registering: reported after it (on_registered)
+  rpc::report_replica_state_request req{settings_->broker_id, broker_epoch_, std::move(topic),
+                                        partition, offline};
+  auto resp = decoded<rpc::report_replica_state_response>(
+      co_await call(rpc_, rpc::api::report_replica_state, encoded(req), k_call_timeout_ns));
+  co_return resp && resp->error == 0;
 }
 
 task<void> controller_link::controlled_shutdown(int64_t timeout_ms) {

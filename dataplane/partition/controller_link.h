@@ -46,6 +46,12 @@ class controller_link {
   task<std::optional<control::rpc::alter_partition_response>> alter_partition(
       control::rpc::alter_partition_request req);
   task<std::optional<control::rpc::elect_preferred_response>> elect_preferred();
+  // A replica's log went offline, or works again (false: not delivered).
+  task<bool> report_replica_state(std::string topic, int32_t partition, bool offline);
+  // Runs after every successful registration: the controller then believes
+  // every replica of this broker healthy, so the broker reports again what
+  // is not.
+  void on_registered(std::function<void()> fn) { on_registered_ = std::move(fn); }
   // Asks the controller to move leaderships away; returns when it did or
   // timeout_ms passed.
   task<void> controlled_shutdown(int64_t timeout_ms);
@@ -75,6 +81,7 @@ class controller_link {
 
   runtime::shard* shard_;
   const broker_settings* settings_;
+  std::function<void()> on_registered_;
   // Candidates (etcd store: one active, standbys not listening); the link
   // moves to the next one when a connection cannot be made.
   std::vector<net::socket_address> controllers_;

@@ -106,6 +106,8 @@ partition_replica::partition_replica(runtime::shard& s, std::string topic, int32
 
 namespace {
 constexpr uint64_t k_producer_state_scan_bytes = 64ULL << 20;
+// A replica stopped by a full disk serves again once this much is free.
+constexpr uint64_t k_disk_free_to_resume_bytes = 64ULL << 20;
 }  // namespace
 
 task<void> partition_replica::restore_producer_state() {
@@ -148,6 +150,11 @@ void partition_replica::update(const control::partition_info& info) {
   replica_role role = info.leader == me                                 ? replica_role::leader
                       : info.leader >= 0 && contains(info.replicas, me) ? replica_role::follower
                                                                         : replica_role::offline;
+  // A replica whose log failed neither leads nor follows, whatever a
+  // snapshot from before the controller heard of it says.
+  if (health_ != log_health::healthy || contains(info.offline_replicas, me)) {
+    role = replica_role::offline;
+  }
   bool new_leadership = role == replica_role::leader &&
                         (role_ != replica_role::leader || info.leader_epoch != leader_epoch_);
   replicas_ = info.replicas;
@@ -302,6 +309,7 @@ task<produce_outcome> partition_replica::stage_one(storage::batch_bytes batch,
   auto r = co_await log_->stage_append(batch, leader_epoch_);
   if (!r.ok()) {
     if (idempotent) producers_.append_failed(id);
+    note_log_result(r.error());
     co_return produce_outcome{from_log(r.error())};
   }
   pending->push_back(pending_append::staged(r.value(), id));
@@ -314,7 +322,9 @@ task<produce_outcome> partition_replica::finish_appends(std::vector<pending_appe
     pending_append& p = pending[i];
     partition_errc e = partition_errc::ok;
     if (p.needs_write) {
-      e = from_log(co_await log_->wait_written(p.append));
+      storage::log_errc written = co_await log_->wait_written(p.append);
+      note_log_result(written);
+      e = from_log(written);
       if (p.id.producer_id >= 0) {
         if (e == partition_errc::ok) {
           producers_.appended(p.id, p.append.offsets.base_offset);
@@ -353,6 +363,7 @@ task<fetch_outcome> partition_replica::fetch(int64_t offset, int32_t max_bytes,
   auto r =
       co_await log_->read(offset, static_cast<size_t>(std::max(max_bytes, 1)), high_watermark_);
   if (!r.ok()) {
+    note_log_result(r.error());
     out.error = from_log(r.error());
     co_return out;
   }
@@ -390,6 +401,7 @@ task<fetch_outcome> partition_replica::replica_fetch(int32_t replica, int64_t of
   if (offset == leo) co_return out;
   auto r = co_await log_->read(offset, static_cast<size_t>(std::max(max_bytes, 1)), leo);
   if (!r.ok()) {
+    note_log_result(r.error());
     out.error = from_log(r.error());
     co_return out;
   }
@@ -417,6 +429,19 @@ task<offset_lookup> partition_replica::list_offset(int64_t timestamp,
     out.timestamp = out.offset >= 0 ? timestamp : -1;
   }
   co_return out;
+}
+
+task<void> partition_replica::flush_if_due() {
+  storage::log_errc e = co_await log_->flush_if_due();
+  if (e != storage::log_errc::ok) {
+    RILL_ERROR("partition", "%s-%d: interval flush failed: %s", topic_.c_str(), index_,
+               storage::log_errc_name(e));
+  }
+  note_log_result(e);
+}
+
+task<void> partition_replica::apply_retention() {
+  note_log_result(co_await log_->apply_retention());
 }
 
 void partition_replica::maybe_change_isr() {
@@ -465,7 +490,10 @@ task<partition_errc> partition_replica::append_from_leader(std::span<const uint8
                       v.base_sequence() + v.last_offset_delta()};
     int64_t base = v.base_offset();
     auto r = co_await log_->append_replicated(std::move(batch));
-    if (!r.ok()) co_return from_log(r.error());
+    if (!r.ok()) {
+      note_log_result(r.error());
+      co_return from_log(r.error());
+    }
     if (id.producer_id >= 0) producers_.observe(id, base);
   }
   high_watermark_ = std::max(high_watermark_, std::min(leader_high_watermark, log_end_offset()));
@@ -494,7 +522,55 @@ task<partition_errc> partition_replica::reset_to(int64_t offset) {
   co_return from_log(e);
 }
 
+void partition_replica::note_log_result(storage::log_errc e) {
+  bool storage_failure = e == storage::log_errc::storage_error ||
+                         e == storage::log_errc::no_space || e == storage::log_errc::log_offline;
+  if (!storage_failure || health_ == log_health::failed) return;
+  log_health next = e == storage::log_errc::no_space && !log_->offline() ? log_health::disk_full
+                                                                         : log_health::failed;
+  if (next == health_) return;
+  RILL_ERROR(
+      "partition",
+      "%s-%d: log %s (%s): this replica stops %s; the controller moves leadership and "
+      "ISR membership to the other replicas%s",
+      topic_.c_str(), index_, next == log_health::failed ? "failed" : "on a full disk",
+      storage::log_errc_name(e), role_ == replica_role::leader ? "leading" : "serving",
+      next == log_health::failed ? " until the broker restarts" : " until the disk has room again");
+  health_ = next;
+  health_reported_ = false;
+  role_ = replica_role::offline;
+  tracker_.reset();
+  notify_waiters();  // acks=all produces and long polls answer now
+  spawn(report_health());
+}
+
+task<void> partition_replica::report_health() {
+  if (health_report_running_ || !options_.report_state) co_return;
+  runtime::work_guard guard(*shard_);
+  health_report_running_ = true;
+  while (!health_reported_ && !closed_) {
+    log_health reporting = health_;
+    bool heard = co_await options_.report_state(topic_, index_, reporting != log_health::healthy);
+    if (heard && reporting == health_) health_reported_ = true;
+    if (!heard) break;  // check_health() retries from the background loop
+  }
+  health_report_running_ = false;
+}
+
+void partition_replica::check_health(uint64_t free_bytes) {
+  if (health_ == log_health::disk_full && free_bytes >= k_disk_free_to_resume_bytes) {
+    RILL_INFO("partition",
+              "%s-%d: the disk has room again (%llu MiB free): rejoining as a "
+              "follower",
+              topic_.c_str(), index_, static_cast<unsigned long long>(free_bytes >> 20));
+    health_ = log_health::healthy;
+    health_reported_ = false;
+  }
+  if (!health_reported_) spawn(report_health());
+}
+
 task<void> partition_replica::close() {
+  closed_ = true;
   role_ = replica_role::offline;
   tracker_.reset();
   notify_waiters();

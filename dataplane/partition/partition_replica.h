@@ -60,12 +60,25 @@ enum class replica_role : uint8_t { offline, leader, follower };
 
 using isr_change_sender = std::function<task<std::optional<control::rpc::alter_partition_response>>(
     control::rpc::alter_partition_request)>;
+// Tells the controller a replica's log is offline (true) or works again;
+// returns whether the controller heard it.
+using replica_state_reporter =
+    std::function<task<bool>(std::string topic, int32_t partition, bool offline)>;
+
+// The state of a replica's log as this broker sees it. A failed log (a
+// failed write or fsync: what is on disk is uncertain) stays failed until
+// the broker restarts and recovers it; a full disk recovers once space is
+// free again. Either way the replica stops leading and following at once
+// and the controller moves leadership and ISR membership to the others, as
+// Kafka does when a log directory fails.
+enum class log_health : uint8_t { healthy, disk_full, failed };
 
 struct replica_options {
   int32_t broker_id = 1;
   int32_t min_insync_replicas = 1;
   int64_t replica_lag_time_max_ms = 30000;
-  isr_change_sender send_isr_change;  // null: no controller (standalone)
+  isr_change_sender send_isr_change;    // null: no controller (standalone)
+  replica_state_reporter report_state;  // null: no controller (standalone)
   // Notified with data_arrived(): lets one waiter watch many partitions.
   runtime::wait_queue* shard_activity = nullptr;
   // Null: standalone, leader whenever elected.
@@ -94,11 +107,23 @@ class partition_replica {
 
   // Leader: asks the controller for an ISR change when one is due.
   void maybe_change_isr();
+  // Background: the interval policy's sync and retention (a failure takes
+  // the replica out of service like a failed append).
+  task<void> flush_if_due();
+  task<void> apply_retention();
   // Follower: what the fetcher brought.
   task<partition_errc> append_from_leader(std::span<const uint8_t> records,
                                           int64_t leader_high_watermark);
   task<partition_errc> truncate_diverged(int64_t end_offset);
   task<partition_errc> reset_to(int64_t offset);
+
+  log_health health() const { return health_; }
+  // Background (shard_state): reports an unhealthy log until the controller
+  // heard it, and brings a full disk's replica back once free_bytes allows.
+  void check_health(uint64_t free_bytes);
+  // The broker registered anew: the controller believes this replica
+  // healthy; report it again if it is not.
+  void report_health_again() { health_reported_ = false; }
 
   replica_role role() const { return role_; }
   bool is_leader() const { return role_ == replica_role::leader; }
@@ -139,6 +164,10 @@ class partition_replica {
   void advance_high_watermark();
   void notify_waiters();
   task<void> send_isr_change(replication::isr_change change);
+  // A log operation failed with e: a storage failure takes the replica out
+  // of service (see log_health); other errors are the request's own.
+  void note_log_result(storage::log_errc e);
+  task<void> report_health();
 
   runtime::shard* shard_;
   std::string topic_;
@@ -155,6 +184,10 @@ class partition_replica {
   std::unique_ptr<replication::isr_tracker> tracker_;  // while leading
   producer_state producers_;
   turn_queue produce_turns_;  // produce requests stage in arrival order
+  log_health health_ = log_health::healthy;
+  bool health_reported_ = true;  // the controller knows health_
+  bool health_report_running_ = false;
+  bool closed_ = false;
   runtime::wait_queue data_arrived_;
 };
 

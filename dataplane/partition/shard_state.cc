@@ -1,6 +1,9 @@
 #include "dataplane/partition/shard_state.h"
 
+#include <sys/statvfs.h>
+
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <set>
 #include <vector>
@@ -31,6 +34,48 @@ shard_state::shard_state(runtime::shard& s, const broker_settings& settings)
       snapshot_(std::make_shared<control::cluster_snapshot>()) {
   RILL_ASSERT(t_local == nullptr, "two shard_states on one thread");
   t_local = this;
+}
+
+storage::file_io& shard_state::log_io() {
+  if (settings_->disk_fault_file.empty()) return io_;
+  if (!fault_io_) fault_io_ = std::make_unique<storage::faulty_file_io>(&io_);
+  return *fault_io_;
+}
+
+void shard_state::apply_disk_fault_file() {
+  if (settings_->disk_fault_file.empty()) return;
+  storage::faulty_file_io& faults = static_cast<storage::faulty_file_io&>(log_io());
+  std::string word;
+  if (std::ifstream in(settings_->disk_fault_file); in) in >> word;
+  storage::io_errc wanted = word == "eio"      ? storage::io_errc::io_error
+                            : word == "enospc" ? storage::io_errc::no_space
+                                               : storage::io_errc::ok;
+  if (wanted != faults.mutation_failure()) {
+    RILL_WARN("partition", "test.disk.fault.file: log writes now %s",
+              wanted == storage::io_errc::ok ? "succeed" : storage::io_errc_name(wanted));
+    faults.fail_mutations(wanted);
+  }
+}
+
+void shard_state::check_health() {
+  struct statvfs fs {};
+  uint64_t free_bytes = 0;
+  if (statvfs(settings_->data_dir.c_str(), &fs) == 0) {
+    free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  }
+  if (fault_io_ && fault_io_->mutation_failure() == storage::io_errc::no_space) free_bytes = 0;
+  for (const auto& [k, p] : partitions_) {
+    if (p->health() != log_health::healthy) p->check_health(free_bytes);
+  }
+}
+
+void shard_state::report_offline_replicas() {
+  for (const auto& [k, p] : partitions_) {
+    if (p->health() != log_health::healthy) {
+      p->report_health_again();
+      p->check_health(0);
+    }
+  }
 }
 
 shard_state& shard_state::local() {
@@ -192,7 +237,7 @@ task<void> shard_state::reconcile_fetchers() {
 task<void> shard_state::open_partition(const control::topic_info& topic,
                                        const control::partition_info& p) {
   storage::log_options options = log_options_for(topic, p.index);
-  auto opened = co_await storage::partition_log::open(io_, options);
+  auto opened = co_await storage::partition_log::open(log_io(), options);
   if (!opened.ok()) {
     RILL_ERROR("partition", "cannot open %s-%d in %s: %s", topic.name.c_str(), p.index,
                options.dir.c_str(), storage::log_errc_name(opened.error()));
@@ -204,6 +249,7 @@ task<void> shard_state::open_partition(const control::topic_info& topic,
                           .min_insync_replicas = min_isr,
                           .replica_lag_time_max_ms = settings_->replica_lag_time_max_ms,
                           .send_isr_change = isr_change_sender_,
+                          .report_state = state_reporter_,
                           .shard_activity = &activity_,
                           .lease = lease_};
   auto created = std::make_shared<partition_replica>(*shard_, topic.name, p.index,
@@ -233,14 +279,12 @@ task<void> shard_state::background_loop() {
       // Hold the partition across the awaits: apply() may remove it meanwhile.
       std::shared_ptr<partition_replica> p = find_shared(k.first, k.second);
       if (p == nullptr) continue;
-      storage::log_errc e = co_await p->log().flush_if_due();
-      if (e != storage::log_errc::ok) {
-        RILL_ERROR("partition", "%s-%d: interval flush failed: %s", k.first.c_str(), k.second,
-                   storage::log_errc_name(e));
-      }
-      if (retention_due) (void)co_await p->log().apply_retention();
+      co_await p->flush_if_due();
+      if (retention_due) co_await p->apply_retention();
       p->maybe_change_isr();
     }
+    apply_disk_fault_file();
+    check_health();
     if (retention_due) last_retention = runtime::monotonic_ns();
   }
 }

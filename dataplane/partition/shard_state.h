@@ -20,6 +20,7 @@
 #include "dataplane/runtime/shard.h"
 #include "dataplane/runtime/uring_file_io.h"
 #include "dataplane/runtime/wait_queue.h"
+#include "storage/faulty_file_io.h"
 
 namespace rill::partition {
 
@@ -31,6 +32,9 @@ class shard_state {
   runtime::shard& shard() { return *shard_; }
   const broker_settings& settings() const { return *settings_; }
   storage::file_io& io() { return io_; }
+  // What partition logs use: io() itself, or io() behind the fault layer
+  // of test.disk.fault.file.
+  storage::file_io& log_io();
   control::snapshot_ptr snapshot() const { return snapshot_; }
 
   // The shard that owns a partition on every broker of this build.
@@ -54,6 +58,10 @@ class shard_state {
   // Where leaders send ISR changes (the controller); unset when standalone.
   void set_isr_change_sender(isr_change_sender sender) { isr_change_sender_ = std::move(sender); }
   void set_leadership_lease(const leadership_lease* lease) { lease_ = lease; }
+  // Where replicas report their logs offline or healthy; unset when standalone.
+  void set_replica_state_reporter(replica_state_reporter r) { state_reporter_ = std::move(r); }
+  // After the broker registered anew: unhealthy replicas report again.
+  void report_offline_replicas();
   size_t partition_count() const { return partitions_.size(); }
   // Woken whenever any partition of this shard gets data or a new high
   // watermark (long-polling fetches watch several partitions at once).
@@ -65,6 +73,8 @@ class shard_state {
   task<void> open_partition(const control::topic_info& topic, const control::partition_info& p);
   storage::log_options log_options_for(const control::topic_info& topic, int32_t index) const;
   task<void> background_loop();
+  void check_health();
+  void apply_disk_fault_file();
   task<void> reconcile_fetchers();
 
   runtime::shard* shard_;
@@ -78,7 +88,9 @@ class shard_state {
   runtime::wait_queue activity_;
   bool stopping_ = false;
   isr_change_sender isr_change_sender_;
-  const leadership_lease* lease_ = nullptr;  // null: always leader when elected
+  replica_state_reporter state_reporter_;
+  std::unique_ptr<storage::faulty_file_io> fault_io_;  // test.disk.fault.file only
+  const leadership_lease* lease_ = nullptr;            // null: always leader when elected
   std::unique_ptr<net::provided_buffer_ring> fetch_buffers_;
   std::map<int32_t, std::unique_ptr<replication::replica_fetcher>> fetchers_;  // by leader broker
 };
