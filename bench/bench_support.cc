@@ -98,7 +98,9 @@ void add_ratio(const std::string& name, const std::string& baseline, const std::
 int run_benchmarks(int argc, char** argv, const char* title) {
   printf("%s\nmachine: %s\n\n", title, machine_description().c_str());
   benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  // Google Benchmark reads its own --benchmark_* flags; anything else is a
+  // mistake (it names the flag), as in every other Rill program: exit 2.
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   ratio_reporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/command_line.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "bench/bench_support.h"
@@ -291,48 +292,45 @@ int main(int argc, char** argv) {
   int round_count = 3;
   std::string only;
   std::string cpu = "auto";
-  for (int i = 1; i < argc; ++i) {
-    const char* a = argv[i];
-    auto value = [a](const char* key) -> const char* {
-      size_t n = strlen(key);
-      return strncmp(a, key, n) == 0 ? a + n : nullptr;
-    };
-    // A number option's value, at least `min`; -1 when it is not one.
-    auto number = [](const char* v, int64_t min) -> int64_t {
-      int64_t n = 0;
-      return rill::parse_integer(v, &n) && n >= min && n <= UINT32_MAX ? n : -1;
-    };
-    int64_t n = 0;
-    if (const char* v = value("--cpu=")) {
-      cpu = v;
-    } else if (const char* v = value("--dir=")) {
-      dir = v;
-    } else if (const char* v = value("--only=")) {
-      only = v;
-    } else if (const char* v = value("--mb="); v != nullptr && (n = number(v, 1)) >= 0) {
-      mb = static_cast<size_t>(n);
-    } else if (const char* v = value("--rounds="); v != nullptr && (n = number(v, 1)) >= 0) {
-      round_count = static_cast<int>(n);
-    } else if (const char* v = value("--preallocate-kb=");
-               v != nullptr && (n = number(v, 0)) >= 0) {
-      preallocate_bytes() = static_cast<uint64_t>(n) << 10;
-    } else if (const char* v = value("--preallocate=");
-               v != nullptr && rill::storage::parse_preallocation(v, &preallocate_method())) {
-    } else if (const char* v = value("--flush-interval-ms=");
-               v != nullptr && (n = number(v, 1)) >= 0) {
-      flush_interval_ms() = static_cast<uint32_t>(n);
-    } else if (const char* v = value("--idle-poll-us="); v != nullptr && (n = number(v, 0)) >= 0) {
-      idle_poll_us() = static_cast<uint32_t>(n);
-    } else {
-      fprintf(stderr,
-              "storage_bench: bad option %s\n"
-              "usage: storage_bench [--dir=DIR] [--mb=N>0] [--rounds=N>0] [--preallocate-kb=N]\n"
-              "         [--preallocate=auto|zero|fallocate|adaptive] [--flush-interval-ms=N>0]\n"
-              "         [--idle-poll-us=N] [--cpu=auto|-1|N] [--only=uring1|uring16|...]\n",
-              a);
-      return 2;
-    }
-  }
+  int64_t mb_option = static_cast<int64_t>(mb);
+  int64_t rounds_option = round_count;
+  int64_t preallocate_kb = static_cast<int64_t>(preallocate_bytes() >> 10);
+  int64_t flush_ms = flush_interval_ms();
+  int64_t idle_us = idle_poll_us();
+  std::string method = rill::storage::preallocation_name(preallocate_method());
+  CLI::App app(
+      "storage_bench: partition log appends against fio, io_uring against POSIX, "
+      "fsync latency, CRC-32C.",
+      "storage_bench");
+  app.add_option("--dir", dir, "data directory (removed at the end)")->capture_default_str();
+  rill::add_integer_option(app, "--mb", &mb_option, "MiB per throughput run", 1, 1 << 20)
+      ->capture_default_str();
+  rill::add_integer_option(app, "--rounds", &rounds_option, "rounds (the median is reported)", 1,
+                           1000)
+      ->capture_default_str();
+  rill::add_integer_option(app, "--preallocate-kb", &preallocate_kb, "preallocation ahead", 0,
+                           1 << 30)
+      ->capture_default_str();
+  app.add_option("--preallocate", method, "preallocation method")
+      ->check(CLI::IsMember({"auto", "zero", "fallocate", "adaptive"}))
+      ->capture_default_str();
+  rill::add_integer_option(app, "--flush-interval-ms", &flush_ms, "interval policy's sync", 1,
+                           3600000)
+      ->capture_default_str();
+  rill::add_integer_option(app, "--idle-poll-us", &idle_us, "runtime idle poll", 0, 1000000)
+      ->capture_default_str();
+  app.add_option("--cpu", cpu, "auto (the disk's interrupt CPU), -1 (fio unpinned) or a CPU")
+      ->capture_default_str();
+  app.add_option("--only", only,
+                 "one case alone: uring1|uring16|uringsync|posix1|posix16|posixsync")
+      ->check(CLI::IsMember({"uring1", "uring16", "uringsync", "posix1", "posix16", "posixsync"}));
+  if (auto code = rill::parse_command_line(app, argc, argv)) return *code;
+  mb = static_cast<size_t>(mb_option);
+  round_count = static_cast<int>(rounds_option);
+  preallocate_bytes() = static_cast<uint64_t>(preallocate_kb) << 10;
+  rill::storage::parse_preallocation(method, &preallocate_method());
+  flush_interval_ms() = static_cast<uint32_t>(flush_ms);
+  idle_poll_us() = static_cast<uint32_t>(idle_us);
   rill::set_log_level(rill::log_level::warn);
   std::filesystem::create_directories(dir);
   size_t total = mb << 20;

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "base/byte_order.h"
+#include "base/command_line.h"
 #include "base/host_port.h"
 #include "base/wire.h"
 
@@ -31,36 +32,32 @@ struct admin_options {
   bool preferred = false;
 };
 
-bool parse(const std::vector<std::string>& args, size_t from, admin_options* o) {
-  for (size_t i = from; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](const char* key) -> std::optional<std::string> {
-      std::string prefix = std::string("--") + key + "=";
-      if (a.rfind(prefix, 0) == 0) return a.substr(prefix.size());
-      return std::nullopt;
-    };
-    if (auto v = value("bootstrap"))
-      o->bootstrap = *v;
-    else if (auto v = value("topic"))
-      o->topic = *v;
-    else if (auto v = value("partitions"))
-      o->partitions = std::stoi(*v);
-    else if (auto v = value("replication-factor"))
-      o->replication_factor = std::stoi(*v);
-    else if (auto v = value("config")) {
-      size_t eq = v->find('=');
-      if (eq == std::string::npos) return false;
-      o->configs.emplace_back(v->substr(0, eq), v->substr(eq + 1));
-    } else if (a == "--json")
-      o->json = true;
-    else if (a == "--preferred")
-      o->preferred = true;
-    else {
-      fprintf(stderr, "rill: unknown option %s\n", a.c_str());
-      return false;
-    }
-  }
-  return true;
+// The options every admin command shares; Kafka's tools spell the
+// address --bootstrap-server, which works too.
+void add_common(CLI::App& cmd, admin_options* o) {
+  cmd.add_option("--bootstrap,--bootstrap-server", o->bootstrap, "a broker, HOST:PORT")
+      ->capture_default_str();
+}
+
+CLI::Option* add_topic(CLI::App& cmd, admin_options* o) {
+  return cmd.add_option("--topic", o->topic, "topic name");
+}
+
+CLI::Option* add_configs(CLI::App& cmd, admin_options* o, const char* help) {
+  return cmd
+      .add_option_function<std::vector<std::string>>(
+          "--config",
+          [o](const std::vector<std::string>& pairs) {
+            for (const std::string& kv : pairs) {
+              size_t eq = kv.find('=');
+              if (eq == std::string::npos || eq == 0) {
+                throw CLI::ValidationError("--config", "'" + kv + "' is not key=value");
+              }
+              o->configs.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+            }
+          },
+          help)
+      ->type_name("KEY=VALUE");
 }
 
 using client_ptr = std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)>;
@@ -241,35 +238,42 @@ int describe_topics(const admin_options& o) {
 
 int topics_main(const std::vector<std::string>& args) {
   admin_options o;
-  if (args.empty() || !parse(args, 1, &o)) {
-    fprintf(stderr,
-            "usage: rill topics create --topic=T [--partitions=N] [--replication-factor=R] "
-            "[--config=k=v ...]\n"
-            "       rill topics describe [--topic=T] [--json]\n"
-            "       rill topics delete --topic=T\n"
-            "       rill topics alter-config --topic=T --config=k=v [...]\n"
-            "       (all take --bootstrap=HOST:PORT, default 127.0.0.1:9092)\n");
-    return 2;
-  }
-  const std::string& verb = args[0];
-  if (verb != "describe" && o.topic.empty()) {
-    fprintf(stderr, "rill topics %s: --topic is required\n", verb.c_str());
-    return 2;
-  }
-  if (verb == "create") return create_topic(o);
-  if (verb == "describe") return describe_topics(o);
-  if (verb == "delete") return delete_topic(o);
-  if (verb == "alter-config") return alter_config(o);
-  fprintf(stderr, "rill topics: unknown command %s\n", verb.c_str());
-  return 2;
+  CLI::App app("Creates, describes, deletes and reconfigures topics.", "rill topics");
+  app.require_subcommand(1);
+  CLI::App* create = app.add_subcommand("create", "create a topic");
+  add_topic(*create, &o)->required();
+  create->add_option("--partitions", o.partitions, "partitions (default: the broker's)")
+      ->transform(integer_in(1, 1 << 20));
+  create
+      ->add_option("--replication-factor", o.replication_factor,
+                   "replicas of each partition (default: the broker's)")
+      ->transform(integer_in(1, 64));
+  add_configs(*create, &o, "a topic config, repeatable");
+  CLI::App* describe = app.add_subcommand("describe", "leader, replicas and ISR per partition");
+  add_topic(*describe, &o);
+  describe->add_flag("--json", o.json, "JSON output");
+  CLI::App* remove = app.add_subcommand("delete", "delete a topic");
+  add_topic(*remove, &o)->required();
+  CLI::App* alter = app.add_subcommand("alter-config", "change topic configs");
+  add_topic(*alter, &o)->required();
+  add_configs(*alter, &o, "a topic config, repeatable")->required();
+  for (CLI::App* cmd : {create, describe, remove, alter}) add_common(*cmd, &o);
+  if (auto code = parse_command_line(app, args)) return *code;
+  if (create->parsed()) return create_topic(o);
+  if (describe->parsed()) return describe_topics(o);
+  if (remove->parsed()) return delete_topic(o);
+  return alter_config(o);
 }
 
 int cluster_main(const std::vector<std::string>& args) {
   admin_options o;
-  if (args.empty() || args[0] != "describe" || !parse(args, 1, &o)) {
-    fprintf(stderr, "usage: rill cluster describe [--bootstrap=HOST:PORT] [--json]\n");
-    return 2;
-  }
+  CLI::App app("Describes the cluster.", "rill cluster");
+  app.require_subcommand(1);
+  CLI::App* describe =
+      app.add_subcommand("describe", "brokers, under-replicated and offline partitions");
+  add_common(*describe, &o);
+  describe->add_flag("--json", o.json, "JSON output");
+  if (auto code = parse_command_line(app, args)) return *code;
   client_ptr rk = connect_admin(o);
   const rd_kafka_metadata_t* md = fetch_metadata(rk.get(), "");
   if (md == nullptr) return 1;
@@ -314,10 +318,10 @@ int cluster_main(const std::vector<std::string>& args) {
 
 int elect_leaders_main(const std::vector<std::string>& args) {
   admin_options o;
-  if (!parse(args, 0, &o) || !o.preferred) {
-    fprintf(stderr, "usage: rill elect-leaders --preferred [--bootstrap=HOST:PORT]\n");
-    return 2;
-  }
+  CLI::App app("Moves leadership back to the preferred replicas.", "rill elect-leaders");
+  add_common(app, &o);
+  app.add_flag("--preferred", o.preferred, "preferred election (the only kind served)")->required();
+  if (auto code = parse_command_line(app, args)) return *code;
   host_port bootstrap;
   addrinfo* ai = nullptr;
   addrinfo hints{};

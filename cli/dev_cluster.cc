@@ -1,5 +1,6 @@
 #include "cli/dev_cluster.h"
 
+#include "base/command_line.h"
 #include "dataplane/net/tcp_listener.h"
 
 #include <arpa/inet.h>
@@ -44,51 +45,25 @@ std::string state_path(const dev_options& o) {
   return o.dir + "/dev-cluster.state";
 }
 
-int dev_usage() {
-  fprintf(stderr,
-          "usage: rill dev run|start|status|stop [options]\n"
-          "  run              start the cluster in the foreground; Ctrl-C stops it\n"
-          "  start            start it detached (logs in DIR/*.log)\n"
-          "  status [--json]  list every process: role, id, pid, ports, data directory\n"
-          "  stop             SIGTERM every process, SIGKILL after 15 s\n"
-          "options: --dir=DIR (./data/dev) --brokers=N (3) --base-port=P (9092) "
-          "--controller-port=P (9190)\n"
-          "         --shards=N (1)\n"
-          "         --broker-arg=--key=value (repeatable: passed to every broker)\n");
-  return 2;
-}
-
-bool parse_options(const std::vector<std::string>& args, dev_options* o) {
-  for (const std::string& a : args) {
-    auto value = [&](const char* prefix) -> const char* {
-      size_t n = strlen(prefix);
-      return a.compare(0, n, prefix) == 0 ? a.c_str() + n : nullptr;
-    };
-    if (const char* v = value("--dir=")) {
-      o->dir = v;
-    } else if (const char* v = value("--brokers=")) {
-      o->brokers = atoi(v);
-    } else if (const char* v = value("--base-port=")) {
-      o->base_port = atoi(v);
-    } else if (const char* v = value("--controller-port=")) {
-      o->controller_port = atoi(v);
-    } else if (const char* v = value("--shards=")) {
-      o->shards = atoi(v);
-    } else if (const char* v = value("--broker-arg=")) {
-      o->broker_args.push_back(v);
-    } else if (a == "--json") {
-      o->json = true;
-    } else {
-      fprintf(stderr, "rill dev: unknown option %s\n", a.c_str());
-      return false;
-    }
-  }
-  if (o->brokers < 1 || o->brokers > 16 || o->base_port < 1 || o->base_port > 65000 ||
-      o->shards < 1) {
-    fprintf(stderr, "rill dev: --brokers must be 1..16, --base-port 1..65000, --shards >= 1\n");
-    return false;
-  }
-  return true;
+// The options every dev command takes.
+void add_dev_options(CLI::App& cmd, dev_options* o) {
+  cmd.add_option("--dir", o->dir, "data and logs of the cluster")->capture_default_str();
+  cmd.add_option("--brokers", o->brokers, "brokers")
+      ->transform(integer_in(1, 16))
+      ->capture_default_str();
+  cmd.add_option("--base-port", o->base_port, "Kafka port of broker 1 (then +1 each)")
+      ->transform(integer_in(1, 65000))
+      ->capture_default_str();
+  cmd.add_option("--controller-port", o->controller_port, "controller port")
+      ->transform(integer_in(1, 65535))
+      ->capture_default_str();
+  cmd.add_option("--shards", o->shards, "shards per broker")
+      ->transform(integer_in(1, 256))
+      ->capture_default_str();
+  cmd.add_option("--broker-arg", o->broker_args,
+                 "a setting passed to every broker, e.g. --broker-arg=--log.flush.policy=interval "
+                 "(repeatable)")
+      ->allow_extra_args(false);
 }
 
 std::vector<process_entry> read_state(const dev_options& o) {
@@ -320,19 +295,24 @@ int run_foreground(const char* self, const dev_options& o) {
 }  // namespace
 
 int dev_main(const char* self, const std::vector<std::string>& args) {
-  if (args.empty()) return dev_usage();
   dev_options o;
-  std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (!parse_options(rest, &o)) return 2;
-  const std::string& verb = args[0];
-  if (verb == "run") return run_foreground(self, o);
-  if (verb == "start") return start(self, o, true);
-  if (verb == "status") {
+  CLI::App app("A local cluster on loopback: a controller and brokers, each its own process.",
+               "rill dev");
+  app.require_subcommand(1);
+  CLI::App* run = app.add_subcommand("run", "start the cluster in the foreground; Ctrl-C stops it");
+  CLI::App* start_cmd = app.add_subcommand("start", "start it detached (logs in DIR/*.log)");
+  CLI::App* status = app.add_subcommand("status", "every process: role, id, pid, ports, data");
+  status->add_flag("--json", o.json, "JSON output");
+  CLI::App* stop = app.add_subcommand("stop", "SIGTERM every process, SIGKILL after 15 s");
+  for (CLI::App* cmd : {run, start_cmd, status, stop}) add_dev_options(*cmd, &o);
+  if (auto code = parse_command_line(app, args)) return *code;
+  if (run->parsed()) return run_foreground(self, o);
+  if (start_cmd->parsed()) return start(self, o, true);
+  if (status->parsed()) {
     print_status(o, read_state(o));
     return 0;
   }
-  if (verb == "stop") return stop_all(o);
-  return dev_usage();
+  return stop_all(o);
 }
 
 }  // namespace rill::cli

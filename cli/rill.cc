@@ -14,8 +14,8 @@
 
 namespace {
 
-int usage() {
-  fprintf(stderr,
+int usage(FILE* out, int code) {
+  fprintf(out,
           "usage:\n"
           "  rill broker [--config FILE] [--key=value ...]   run a broker (--help lists settings)\n"
           "  rill controller [--key=value ...]               run the controller (--help lists "
@@ -25,30 +25,23 @@ int usage() {
           "  rill cluster describe [--json]                  brokers, under-replicated and offline "
           "partitions\n"
           "  rill elect-leaders --preferred                  move leaders back to preferred "
-          "replicas\n");
-  return 2;
+          "replicas\n"
+          "Each command takes --help; options are --key=value or --key value.\n");
+  return code;
 }
 
 int broker_main(const std::vector<std::string>& args) {
-  for (const std::string& a : args) {
-    if (a == "--help" || a == "-h") {
-      fputs(rill::broker::broker_config_help().c_str(), stdout);
-      return 0;
-    }
-  }
   rill::partition::broker_settings settings;
-  if (auto error = rill::broker::load_broker_settings(args, &settings)) {
-    fprintf(stderr, "rill broker: %s\n", error->c_str());
-    return 2;
-  }
+  if (auto code = rill::broker::load_broker_settings(args, &settings)) return *code;
   return rill::broker::run_broker(settings);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return usage();
+  if (argc < 2) return usage(stderr, 2);
   std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") return usage(stdout, 0);
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "broker") return broker_main(args);
   if (command == "dev") return rill::cli::dev_main(argv[0], args);
@@ -56,5 +49,6 @@ int main(int argc, char** argv) {
   if (command == "topics") return rill::cli::topics_main(args);
   if (command == "cluster") return rill::cli::cluster_main(args);
   if (command == "elect-leaders") return rill::cli::elect_leaders_main(args);
-  return usage();
+  fprintf(stderr, "rill: unknown command '%s'\n", command.c_str());
+  return usage(stderr, 2);
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git clang clang-format clang-tidy
   liburing-dev libmimalloc-dev libdpdk-dev libgtest-dev libgmock-dev libbenchmark-dev
-  librdkafka-dev kcat python3-confluent-kafka etcd-server fio iperf3
+  librdkafka-dev kcat python3-confluent-kafka etcd-server fio iperf3 libcli11-dev
   nodejs npm iproute2 procps python3-matplotlib python3-crc32c python3-kafka
 )
 

@@ -24,9 +24,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "base/command_line.h"
 
 namespace {
 
@@ -127,39 +130,31 @@ summary summarize(const run_result& r, int steps) {
           residual_quantile(r.gaps, total_ns, 1 - 0.01 / steps) / 1e3};
 }
 
-bool parse(int argc, char** argv, options* o) {
-  for (int i = 1; i < argc; ++i) {
-    const char* a = argv[i];
-    char* end = nullptr;
-    if (strncmp(a, "--seconds=", 10) == 0) {
-      o->seconds = strtod(a + 10, &end);
-      if (*end != '\0' || o->seconds <= 0) return false;
-    } else if (strncmp(a, "--threshold-us=", 15) == 0) {
-      long us = strtol(a + 15, &end, 10);
-      if (*end != '\0' || us <= 0) return false;
-      o->threshold_ns = us * 1000;
-    } else if (strncmp(a, "--steps=", 8) == 0) {
-      o->steps = static_cast<int>(strtol(a + 8, &end, 10));
-      if (*end != '\0' || o->steps < 1) return false;
-    } else if (strcmp(a, "--json") == 0) {
-      o->json = true;
-    } else {
-      return false;
-    }
-  }
-  return true;
+// Reads the command line into o; the exit code when the program should not run.
+std::optional<int> parse(int argc, char** argv, options* o) {
+  CLI::App app("probe_cpu_stalls: how often and how long the machine takes a busy CPU away.",
+               "probe_cpu_stalls");
+  int64_t threshold_us = o->threshold_ns / 1000;
+  app.add_option("--seconds", o->seconds, "seconds per run")
+      ->check(rill::number_in(0.001))
+      ->capture_default_str();
+  rill::add_integer_option(app, "--threshold-us", &threshold_us,
+                           "a gap at least this long is a stall", 1, 10'000'000)
+      ->capture_default_str();
+  app.add_option("--steps", o->steps, "the K of the K-step p99")
+      ->transform(rill::integer_in(1, 1000))
+      ->capture_default_str();
+  app.add_flag("--json", o->json, "JSON output");
+  std::optional<int> code = rill::parse_command_line(app, argc, argv);
+  o->threshold_ns = threshold_us * 1000;
+  return code;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   options o;
-  if (!parse(argc, argv, &o)) {
-    fprintf(
-        stderr,
-        "usage: probe_cpu_stalls [--seconds=S>0] [--threshold-us=U>0] [--steps=K>0] [--json]\n");
-    return 2;
-  }
+  if (auto code = parse(argc, argv, &o)) return *code;
   int cpus = static_cast<int>(std::thread::hardware_concurrency());
   summary one = summarize(run(1, o), o.steps);
   summary all = summarize(run(cpus, o), o.steps);

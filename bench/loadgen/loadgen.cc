@@ -17,6 +17,8 @@
 // p50/p90/p99/p99.9/p99.99/max) on stdout, as JSON with --json.
 #include <librdkafka/rdkafka.h>
 
+#include <optional>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -29,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/command_line.h"
 #include "bench/latency_histogram.h"
 
 namespace {
@@ -69,57 +72,58 @@ int64_t wall_ns() {
       .count();
 }
 
-bool parse(int argc, char** argv, options* o) {
-  if (argc < 2) return false;
-  o->mode = argv[1];
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    size_t eq = a.find('=');
-    if (a.rfind("--", 0) != 0) return false;
-    std::string k = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    std::string v = eq == std::string::npos ? "true" : a.substr(eq + 1);
-    if (k == "bootstrap")
-      o->bootstrap = v;
-    else if (k == "topic")
-      o->topic = v;
-    else if (k == "partitions")
-      o->partitions = std::stoi(v);
-    else if (k == "replication-factor")
-      o->replication_factor = std::stoi(v);
-    else if (k == "record-bytes")
-      o->record_bytes = std::stoul(v);
-    else if (k == "rate")
-      o->rate = std::stod(v);
-    else if (k == "acks")
-      o->acks = v;
-    else if (k == "linger-ms")
-      o->linger_ms = std::stoi(v);
-    else if (k == "batch-bytes")
-      o->batch_bytes = std::stoi(v);
-    else if (k == "producers")
-      o->producers = std::stoi(v);
-    else if (k == "duration-s")
-      o->duration_s = std::stod(v);
-    else if (k == "warmup-s")
-      o->warmup_s = std::stod(v);
-    else if (k == "pace-us")
-      o->pace_us = std::stoi(v);
-    else if (k == "keys")
-      o->keys = v;
-    else if (k == "compression")
-      o->compression = v;
-    else if (k == "idempotent")
-      o->idempotent = v == "true";
-    else if (k == "json")
-      o->json = v == "true";
-    else if (k == "label")
-      o->label = v;
-    else {
-      fprintf(stderr, "rill-bench: unknown option --%s\n", k.c_str());
-      return false;
-    }
-  }
-  return o->mode == "produce" || o->mode == "consume" || o->mode == "e2e";
+// Reads the command line into o; the exit code when the program should not run.
+std::optional<int> parse(int argc, char** argv, options* o) {
+  CLI::App app("rill-bench: the end-to-end load generator (librdkafka).", "rill-bench");
+  app.add_option("mode", o->mode, "produce, consume or e2e (producer-to-consumer latency)")
+      ->required()
+      ->check(CLI::IsMember({"produce", "consume", "e2e"}));
+  app.add_option("--bootstrap,--bootstrap-server", o->bootstrap, "a broker, HOST:PORT")
+      ->capture_default_str();
+  app.add_option("--topic", o->topic, "topic (created when missing)")->capture_default_str();
+  app.add_option("--partitions", o->partitions, "partitions")
+      ->transform(rill::integer_in(1, 1 << 20))
+      ->capture_default_str();
+  app.add_option("--replication-factor", o->replication_factor, "replicas, for a new topic")
+      ->transform(rill::integer_in(1, 64))
+      ->capture_default_str();
+  app.add_option("--record-bytes", o->record_bytes, "value size")
+      ->transform(rill::integer_in(1, int64_t{64} << 20))
+      ->capture_default_str();
+  app.add_option("--rate", o->rate, "records/s over all producers (0: unthrottled)")
+      ->check(rill::number_in(0))
+      ->capture_default_str();
+  app.add_option("--acks", o->acks, "0, 1 or all")
+      ->check(CLI::IsMember({"0", "1", "-1", "all"}))
+      ->capture_default_str();
+  app.add_option("--linger-ms", o->linger_ms, "producer linger.ms")
+      ->transform(rill::integer_in(0, 900000))
+      ->capture_default_str();
+  app.add_option("--batch-bytes", o->batch_bytes, "producer batch.size")
+      ->transform(rill::integer_in(1, 1 << 30))
+      ->capture_default_str();
+  app.add_option("--producers", o->producers, "producer threads")
+      ->transform(rill::integer_in(1, 1024))
+      ->capture_default_str();
+  app.add_option("--duration-s", o->duration_s, "measured seconds")
+      ->check(rill::number_in(0.001))
+      ->capture_default_str();
+  app.add_option("--warmup-s", o->warmup_s, "seconds before measuring")
+      ->check(rill::number_in(0))
+      ->capture_default_str();
+  app.add_option("--pace-us", o->pace_us, "fixed rate: sleep between checks for records due")
+      ->transform(rill::integer_in(0, 1000000))
+      ->capture_default_str();
+  app.add_option("--keys", o->keys, "record keys")
+      ->check(CLI::IsMember({"none", "random", "sequential"}))
+      ->capture_default_str();
+  app.add_option("--compression", o->compression, "producer compression.type")
+      ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}))
+      ->capture_default_str();
+  app.add_flag("--idempotent", o->idempotent, "enable.idempotence");
+  app.add_flag("--json", o->json, "the summary as JSON");
+  app.add_option("--label", o->label, "a name for the summary");
+  return rill::parse_command_line(app, argc, argv);
 }
 
 rd_kafka_conf_t* base_conf(const options& o) {
@@ -318,26 +322,7 @@ void print_summary(const options& o, const shared_stats& s, double seconds) {
 
 int main(int argc, char** argv) {
   options o;
-  bool parsed = false;
-  try {
-    parsed = parse(argc, argv, &o);
-  } catch (const std::exception&) {
-    fprintf(stderr, "rill-bench: an option's value is not a number\n");
-  }
-  if (parsed && (o.warmup_s < 0 || o.duration_s <= 0 || o.pace_us < 0)) {
-    fprintf(stderr, "rill-bench: --duration-s must be > 0, --warmup-s and --pace-us >= 0\n");
-    parsed = false;
-  }
-  if (!parsed) {
-    fprintf(
-        stderr,
-        "usage: rill-bench produce|consume|e2e --bootstrap=H:P --topic=T [--partitions=N] "
-        "[--replication-factor=N] [--record-bytes=B] [--rate=R] [--acks=0|1|all] [--linger-ms=MS] "
-        "[--batch-bytes=B] [--producers=N] [--duration-s=S] [--warmup-s=S] [--pace-us=U] "
-        "[--keys=none|random|sequential] "
-        "[--compression=C] [--idempotent] [--json] [--label=L]\n");
-    return 2;
-  }
+  if (auto code = parse(argc, argv, &o)) return *code;
   if (o.mode != "consume") ensure_topic(o);
   shared_stats stats;
   if (o.warmup_s > 0) stats.measure_from_ns = INT64_MAX;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/byte_order.h"
+#include "base/command_line.h"
 #include "base/config.h"
 #include "base/host_port.h"
 #include "base/log.h"
@@ -228,19 +229,10 @@ task<void> stop_when_deposed(runtime::shard& s, etcd::etcd_leadership& leadershi
 
 int run_controller(const std::vector<std::string>& args) {
   config c = make_controller_config();
-  for (const std::string& a : args) {
-    if (a == "--help" || a == "-h") {
-      printf("usage: rill controller [--key=value ...]\n\nsettings:\n");
-      for (const setting& s : c.schema())
-        printf("  %s (default %s)\n      %s\n", s.key.c_str(), s.default_value.c_str(),
-               s.help.c_str());
-      return 0;
-    }
-    if (auto e = c.apply_override(a)) {
-      fprintf(stderr, "rill controller: %s\n", e->c_str());
-      return 2;
-    }
-  }
+  CLI::App app("Runs the Rill controller. Every setting is an option (--key=value or --key value).",
+               "rill controller");
+  add_config_options(app, c);
+  if (auto code = parse_command_line(app, args)) return *code;
   // Empty: the embedded store.
   std::optional<etcd::endpoint> etcd_endpoint;
   if (c.text("metadata.store") == "etcd" &&

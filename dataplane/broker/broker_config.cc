@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <sstream>
 
+#include "base/command_line.h"
 #include "base/host_port.h"
 #include "base/log.h"
 
@@ -93,22 +95,11 @@ config make_broker_config() {
   });
 }
 
-std::optional<std::string> load_broker_settings(const std::vector<std::string>& args,
-                                                partition::broker_settings* s) {
-  config c = make_broker_config();
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config") {
-      if (i + 1 >= args.size()) return "--config needs a file";
-      if (auto e = c.load_file(args[++i])) return e;
-    }
-  }
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config") {
-      ++i;
-      continue;
-    }
-    if (auto e = c.apply_override(args[i])) return e;
-  }
+namespace {
+
+// The settings' values into broker_settings, with the checks that involve
+// several settings; an error message, or nullopt.
+std::optional<std::string> settings_from_config(const config& c, partition::broker_settings* s) {
   s->broker_id = static_cast<int32_t>(c.integer("broker.id"));
   s->listen_host = c.text("listen.host");
   s->port = static_cast<int32_t>(c.integer("port"));
@@ -179,15 +170,22 @@ std::optional<std::string> load_broker_settings(const std::vector<std::string>& 
   return std::nullopt;
 }
 
-std::string broker_config_help() {
-  std::ostringstream out;
-  out << "usage: rill broker [--config FILE] [--key=value ...]\n\nsettings:\n";
+}  // namespace
+
+std::optional<int> load_broker_settings(const std::vector<std::string>& args,
+                                        partition::broker_settings* settings) {
   config c = make_broker_config();
-  for (const setting& s : c.schema()) {
-    out << "  " << s.key << " (default " << (s.default_value.empty() ? "\"\"" : s.default_value)
-        << ")\n      " << s.help << "\n";
+  CLI::App app(
+      "Runs one Rill broker. Every setting is an option (--key=value or --key value);\n"
+      "a file given with --config holds key=value lines, and options win over it.",
+      "rill broker");
+  add_config_options(app, c);
+  if (auto code = parse_command_line(app, args)) return code;
+  if (auto error = settings_from_config(c, settings)) {
+    fprintf(stderr, "rill broker: %s\n", error->c_str());
+    return 2;
   }
-  return out.str();
+  return std::nullopt;
 }
 
 }  // namespace rill::broker

@@ -1,5 +1,5 @@
 // The broker's configuration schema and its translation into
-// broker_settings. `rill broker --help` prints the schema.
+// broker_settings. `rill broker --help` prints every setting.
 #pragma once
 
 #include <optional>
@@ -12,10 +12,12 @@
 namespace rill::broker {
 
 config make_broker_config();
-// Loads an optional file and --key=value overrides; returns an error
-// message naming the bad key and value, or fills settings.
-std::optional<std::string> load_broker_settings(const std::vector<std::string>& args,
-                                                partition::broker_settings* settings);
-std::string broker_config_help();
+// Reads the broker's command line: every setting as --key=value or
+// --key value, and --config FILE (a key=value file the options override).
+// Returns the code to exit with when the program should not run (--help: 0
+// after the usage; a bad option or value: 2 after one message naming
+// both), or fills settings.
+std::optional<int> load_broker_settings(const std::vector<std::string>& args,
+                                        partition::broker_settings* settings);
 
 }  // namespace rill::broker

@@ -56,6 +56,18 @@ from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
 PARTITIONS = 4
 PRODUCERS = 2
+# Plain producers: no idempotence, librdkafka's many requests in flight,
+# records of mixed sizes (10 B to 64 KiB), retries off so that a request the
+# cluster failed is reported rather than resent (a resend may duplicate or
+# reorder, by Kafka's contract); what they got acknowledged must be there,
+# once, in the order sent.
+PLAIN_PRODUCERS = 2
+
+
+def padded(payload, rng):
+    """The payload, then '|' and filler to a log-uniform size of 10 B to 64 KiB."""
+    size = int(10 * (2 ** (rng.random() * 12.7)))
+    return payload + "|" + "x" * max(0, size - len(payload) - 1)
 
 
 def known_client_bug(reason):
@@ -86,7 +98,7 @@ class FatalReasonHandler(logging.Handler):
 
 
 class Workload:
-    """Idempotent acks=all producers; remembers every acknowledgement."""
+    """Idempotent acks=all producers and plain ones; remembers every acknowledgement."""
 
     def __init__(self, cluster, topic):
         self.cluster = cluster
@@ -101,6 +113,8 @@ class Workload:
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True) for i in range(PRODUCERS)]
+        self.threads += [threading.Thread(target=self.run_plain, args=(i,), daemon=True)
+                         for i in range(PLAIN_PRODUCERS)]
 
     def on_delivery(self, err, msg):
         now = time.time()
@@ -111,7 +125,7 @@ class Workload:
             p = msg.partition()
             self.longest_outage[p] = max(self.longest_outage[p], now - self.last_ack[p])
             self.last_ack[p] = now
-            self.acked[msg.value().decode()] = (p, msg.offset())
+            self.acked[msg.value().decode().split("|")[0]] = (p, msg.offset())
 
     def run(self, index):
         generation = 0
@@ -129,6 +143,14 @@ class Workload:
                         self.fatal.append(f"p{index}g{generation}: {reason}")
                         return
             generation += 1
+
+    def run_plain(self, index):
+        p = Producer({"bootstrap.servers": self.cluster.all_bootstrap, "acks": "all", "linger.ms": 5,
+                      "enable.idempotence": False, "retries": 0, "message.timeout.ms": 60000,
+                      "socket.timeout.ms": 5000, "topic.metadata.refresh.interval.ms": 1000,
+                      "log_level": 0})
+        rng = random.Random(index)
+        self.produce_until_stopped(p, f"plain{index}", rng)
 
     def produce(self, name, fatal):
         def on_error(err):
@@ -153,13 +175,14 @@ class Workload:
                 pass
             raise
 
-    def produce_until_stopped(self, p, name):
+    def produce_until_stopped(self, p, name, rng=None):
         seq = 0
         while not self.stop.is_set():
             for part in range(PARTITIONS):
                 payload = f"{name}-{part}-{seq:09d}"
+                value = padded(payload, rng) if rng else payload
                 try:
-                    p.produce(self.topic, value=payload.encode(), partition=part, on_delivery=self.on_delivery)
+                    p.produce(self.topic, value=value.encode(), partition=part, on_delivery=self.on_delivery)
                     with self.lock:
                         self.sent += 1
                 except BufferError:
@@ -193,7 +216,7 @@ def read_all(bootstrap, topic):
             if m.error().code() == KafkaError._PARTITION_EOF:
                 eof.add(m.partition())
             continue
-        out[m.partition()].append((m.offset(), m.value().decode()))
+        out[m.partition()].append((m.offset(), m.value().decode().split("|")[0]))
     c.close()
     return out
 
@@ -205,18 +228,30 @@ def check(workload, first, second):
     present = {}
     duplicated = 0
     reordered = 0
+    per_producer = {}  # the producer's name without its generation -> counts
     for p, records in first.items():
         last_seq = {}
         for offset, payload in records:
+            producer, _, seq = payload.split("-")
+            counts = per_producer.setdefault(producer.split("g")[0], {"stored": 0, "acked": 0, "lost": 0,
+                                                                      "duplicated": 0, "reordered": 0})
+            counts["stored"] += 1
             if payload in present:
                 duplicated += 1
+                counts["duplicated"] += 1
             present[payload] = (p, offset)
-            producer, _, seq = payload.split("-")
             seq = int(seq)
             if seq < last_seq.get(producer, -1):
                 reordered += 1
+                counts["reordered"] += 1
             last_seq[producer] = seq
     lost = [k for k, v in workload.acked.items() if present.get(k) != v and k not in present]
+    for k in workload.acked:
+        counts = per_producer.setdefault(k.split("-")[0].split("g")[0], {"stored": 0, "acked": 0, "lost": 0,
+                                                                         "duplicated": 0, "reordered": 0})
+        counts["acked"] += 1
+    for k in lost:
+        per_producer[k.split("-")[0].split("g")[0]]["lost"] += 1
     # librdkafka acknowledges some records without an offset (messages it
     # counts as delivered because a later batch of theirs was): only their
     # presence can be checked.
@@ -234,6 +269,7 @@ def check(workload, first, second):
                                            for k in moved_acked[:10]],
         "moved": moved,
         "longest_outage_s": round(max(workload.longest_outage.values()), 2),
+        "per_producer": per_producer,
     })
     report["ok"] = (report["lost"] == 0 and duplicated == 0 and reordered == 0 and moved == 0
                     and report["acked_at_other_offset"] == 0 and not workload.fatal)
@@ -402,10 +438,11 @@ def main():
         if network is not None:
             network.remove()
     print(json.dumps(report) if args.json else json.dumps(report, indent=2))
-    if not report["ok"]:
-        print(f"FAILED: seed {seed}; logs kept in {cluster.root}", file=sys.stderr)
-        return 1
-    return 0
+    ok = report is not None and report["ok"]
+    if not ok:
+        print(f"FAILED: seed {seed}; the end of each process's log:\n{cluster.logs()}", file=sys.stderr)
+    cluster.cleanup()  # RILL_KEEP_TEST_DATA=1 keeps it
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

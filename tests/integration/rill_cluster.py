@@ -4,9 +4,12 @@ Every broker listens on loopback on a free port (or, given a
 tests/fault/netns.py Network, on its own namespace's address), keeps its
 data in a temporary directory of its own, and is stopped (SIGTERM, then
 SIGKILL after a bound) by the test that started it, by pid. Temporary
-directories are removed when the test is done, passed or failed, unless
-RILL_KEEP_TEST_DATA=1 (then their paths are printed).
+directories are removed when the test is done, passed or failed (at the
+latest when the interpreter exits, which also kills any process a failed
+test left running), unless RILL_KEEP_TEST_DATA=1 (then their paths are
+printed).
 """
+import atexit
 import os
 import shutil
 import signal
@@ -17,6 +20,28 @@ import tempfile
 import time
 
 RILL = os.environ.get("RILL_BINARY", os.path.join(os.path.dirname(__file__), "../../build/rill"))
+
+
+_test_dirs = []  # every temporary directory made here, removed at exit
+_processes = []  # every process started here, stopped at exit if still running
+
+
+def make_test_dir(prefix):
+    path = tempfile.mkdtemp(prefix=prefix)
+    _test_dirs.append(path)
+    return path
+
+
+@atexit.register
+def _clean_up_at_exit():
+    """Whatever a test left (it failed, or forgot): stop its processes, remove its data."""
+    for proc in _processes:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for path in _test_dirs:
+        if os.path.exists(path):
+            remove_test_dir(path)
 
 
 def keep_test_data():
@@ -58,7 +83,7 @@ class Broker:
         self.host = host
         self.wrapper = list(wrapper)  # e.g. ["ip", "netns", "exec", NS]; it execs, the pid stays
         self.own_dir = data_dir is None
-        self.data_dir = data_dir or tempfile.mkdtemp(prefix="rill-it-")
+        self.data_dir = data_dir or make_test_dir("rill-it-")
         self.port = port or free_port()
         self.shards = shards
         self.extra = list(extra) + [f"--broker.id={broker_id}"]
@@ -78,6 +103,7 @@ class Broker:
                                "--pin.shards=false"] + self.extra
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        _processes.append(self.proc)
         wait_for_port(self.port, self.proc, host=self.host)
         return self
 
@@ -126,6 +152,7 @@ class Controller(Broker):
                                f"--data.dir={self.data_dir}/meta"] + self.extra
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        _processes.append(self.proc)
         if wait:
             wait_for_port(self.port, self.proc, host=self.host)
         return self
@@ -140,7 +167,7 @@ class Cluster:
         return ["controller"] + [f"broker-{i}" for i in range(1, brokers + 1)]
 
     def __init__(self, brokers=3, controller_extra=(), broker_extra=(), network=None):
-        self.root = tempfile.mkdtemp(prefix="rill-cluster-")
+        self.root = make_test_dir("rill-cluster-")
         self.network = network
 
         def placement(node):

@@ -11,14 +11,13 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
-from rill_cluster import Broker, Controller, free_port, wait_for_port  # noqa: E402
+from rill_cluster import Broker, Controller, free_port, make_test_dir, remove_test_dir, wait_for_port  # noqa: E402
 from test_cluster import leaders, wait_until  # noqa: E402
 from test_kafka_clients import produce_all  # noqa: E402
 
@@ -70,7 +69,7 @@ class Etcd:
 @unittest.skipUnless(os.path.exists(ETCD), "etcd-server is not installed")
 class EtcdControllersTest(unittest.TestCase):
     def setUp(self):
-        self.root = tempfile.mkdtemp(prefix="rill-etcd-")
+        self.root = make_test_dir("rill-etcd-")
         self.etcd = Etcd(self.root).start()
         extra = ["--metadata.store=etcd", f"--etcd.endpoint=127.0.0.1:{self.etcd.port}",
                  "--etcd.lease.ttl.s=2", "--session.timeout.ms=3000",
@@ -100,8 +99,7 @@ class EtcdControllersTest(unittest.TestCase):
         for p in self.brokers + self.candidates:
             p.stop()
         self.etcd.stop()
-        if sys.exc_info()[0] is None:
-            shutil.rmtree(self.root, ignore_errors=True)
+        remove_test_dir(self.root)
 
     def create(self, topic):
         admin = AdminClient({"bootstrap.servers": self.bootstrap})

@@ -1,0 +1,97 @@
+"""Bad input never crashes a tool: every program of the build refuses a bad
+option or value with one message naming it and exit code 2, takes
+--key=value and --key value alike, and the admin commands take Kafka's own
+spelling (--bootstrap-server, --topic X)."""
+import os
+import subprocess
+import sys
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(__file__))
+from rill_cluster import RILL, Broker  # noqa: E402
+
+BUILD = os.path.dirname(os.path.abspath(RILL))
+RILL_BENCH = os.path.join(BUILD, "rill-bench")
+STORAGE_BENCH = os.path.join(BUILD, "bench", "storage_bench")
+CODEC_BENCH = os.path.join(BUILD, "bench", "codec_bench")
+PROBE = os.path.join(BUILD, "tuning", "probe_cpu_stalls")
+CRASH_SIGNS = ("terminate called", "Aborted", "assertion", "Segmentation", "what():")
+
+# (command line, what the message must name)
+BAD = [
+    ([RILL, "topics", "create", "--topic=x", "--partitions=abc"], "--partitions"),
+    ([RILL, "topics", "create", "--topic", "x", "--replication-factor", "0"], "--replication-factor"),
+    ([RILL, "topics", "create", "--partitions=3"], "--topic"),
+    ([RILL, "topics", "create", "--topic=x", "--config=novalue"], "--config"),
+    ([RILL, "topics", "frobnicate"], "frobnicate"),
+    ([RILL, "cluster", "describe", "--jsonn"], "--jsonn"),
+    ([RILL, "elect-leaders"], "--preferred"),
+    ([RILL, "broker", "--port=abc"], "port"),
+    ([RILL, "broker", "--port", "99999"], "port"),
+    ([RILL, "broker", "--log.flush.policy=sometimes"], "log.flush.policy"),
+    ([RILL, "broker", "--no.such.setting=1"], "no.such.setting"),
+    ([RILL, "broker", "--config", "/nonexistent/broker.properties"], "broker.properties"),
+    ([RILL, "broker", "--controller=nohostport"], "controller"),
+    ([RILL, "controller", "--session.timeout.ms=soon"], "session.timeout.ms"),
+    ([RILL, "controller", "--metadata.store=floppy"], "metadata.store"),
+    ([RILL, "dev", "start", "--brokers=0"], "--brokers"),
+    ([RILL, "dev", "status", "--shards", "many"], "--shards"),
+    ([RILL, "dev", "launch"], "launch"),
+    ([RILL, "nonsense"], "nonsense"),
+    ([RILL_BENCH, "produce", "--rate=-1"], "--rate"),
+    ([RILL_BENCH, "produce", "--duration-s=0"], "--duration-s"),
+    ([RILL_BENCH, "produce", "--record-bytes=lots"], "--record-bytes"),
+    ([RILL_BENCH, "produce", "--acks=2"], "--acks"),
+    ([RILL_BENCH, "fly"], "fly"),
+    ([STORAGE_BENCH, "--mb=abc"], "--mb"),
+    ([STORAGE_BENCH, "--rounds", "0"], "--rounds"),
+    ([STORAGE_BENCH, "--only=everything"], "--only"),
+    ([STORAGE_BENCH, "--preallocate=lots"], "--preallocate"),
+    ([CODEC_BENCH, "--nope"], "--nope"),
+    ([PROBE, "--seconds=0"], "--seconds"),
+    ([PROBE, "--threshold-us", "x"], "--threshold-us"),
+]
+
+
+class CommandLineTest(unittest.TestCase):
+    def run_tool(self, args, timeout=20):
+        return subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+
+    def test_bad_options_and_values_get_one_clear_message_and_exit_2(self):
+        for args, named in BAD:
+            with self.subTest(args=" ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(args))):
+                r = self.run_tool(args)
+                out = r.stdout + r.stderr
+                self.assertEqual(r.returncode, 2, out)
+                self.assertIn(named, r.stderr)
+                for sign in CRASH_SIGNS:
+                    self.assertNotIn(sign, out)
+
+    def test_help_exits_0_everywhere(self):
+        for args in ([RILL, "--help"], [RILL, "broker", "--help"], [RILL, "controller", "--help"],
+                     [RILL, "topics", "--help"], [RILL, "topics", "create", "--help"],
+                     [RILL, "dev", "start", "--help"], [RILL_BENCH, "--help"], [STORAGE_BENCH, "--help"],
+                     [PROBE, "--help"]):
+            with self.subTest(args=args[1:]):
+                r = self.run_tool(args)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn("--", r.stdout)
+
+    def test_admin_commands_take_kafkas_spelling_and_both_option_forms(self):
+        with Broker() as b:
+            topic = f"spelled-{uuid.uuid4().hex[:6]}"
+            r = self.run_tool([RILL, "topics", "create", "--topic", topic, "--partitions", "3",
+                               "--replication-factor", "1", "--bootstrap-server", b.bootstrap])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = self.run_tool([RILL, "topics", "describe", f"--topic={topic}", f"--bootstrap={b.bootstrap}",
+                               "--json"])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.count('"partition"'), 3, r.stdout)
+            r = self.run_tool([RILL, "topics", "alter-config", "--topic", topic, "--config", "retention.ms=60000",
+                               "--bootstrap-server", b.bootstrap])
+            self.assertEqual(r.returncode, 0, r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
