@@ -114,6 +114,7 @@ void add_config_options(CLI::App& app, config& c) {
                throw CLI::ValidationError("--" + key, *e);
            },
            help)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)  // the last one wins
         ->type_name(s.kind == setting_kind::integer   ? "INTEGER"
                     : s.kind == setting_kind::boolean ? "BOOL"
                                                       : "TEXT");

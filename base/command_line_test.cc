@@ -46,8 +46,8 @@ TEST(command_line, config_options_go_through_the_schema_and_win_over_the_file) {
             {"name", setting_kind::text, "a", "name"}});
   CLI::App app("test", "test");
   add_config_options(app, c);
-  EXPECT_FALSE(parse_command_line(app, {"--port", "9093", "--name=b"}).has_value());
-  EXPECT_EQ(c.integer("port"), 9093);
+  EXPECT_FALSE(parse_command_line(app, {"--port", "9093", "--name=b", "--port=9094"}).has_value());
+  EXPECT_EQ(c.integer("port"), 9094) << "a setting given twice: the last one wins";
   EXPECT_EQ(c.text("name"), "b");
   config d({{"port", setting_kind::integer, "9092", "port", 1, 65535}});
   CLI::App bad("test", "test");

@@ -11,15 +11,21 @@
 
 namespace rill::storage {
 
+// zeros: every byte zero (what is written must never be stale memory);
+// none: left as allocated, for buffers whose users write every byte they
+// use (staging buffers: only the touched pages become resident).
+enum class buffer_fill : uint8_t { zeros, none };
+
 class aligned_buffer {
  public:
   aligned_buffer() = default;
-  aligned_buffer(size_t capacity, size_t alignment) : capacity_(capacity) {
+  aligned_buffer(size_t capacity, size_t alignment, buffer_fill fill = buffer_fill::zeros)
+      : capacity_(capacity) {
     RILL_ASSERT(capacity % alignment == 0, "capacity %zu not a multiple of %zu", capacity,
                 alignment);
     data_ = static_cast<uint8_t*>(std::aligned_alloc(alignment, capacity));
     RILL_ASSERT(data_ != nullptr, "aligned_alloc of %zu bytes failed", capacity);
-    std::memset(data_, 0, capacity);
+    if (fill == buffer_fill::zeros) std::memset(data_, 0, capacity);
   }
   aligned_buffer(aligned_buffer&& o) noexcept
       : data_(std::exchange(o.data_, nullptr)), capacity_(std::exchange(o.capacity_, 0)) {}

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
+#include <utility>
 
 #include "base/assert.h"
 #include "base/log.h"
@@ -47,11 +49,28 @@ partition_log::partition_log(file_io& io, log_options options)
               options_.batch_bytes_max);
   options_.staging_bytes_max = round_up_page(
       std::max(options_.staging_bytes_max, 2 * options_.batch_bytes_max + 2 * k_page));
+  if (options_.staging == nullptr) {
+    own_staging_pool_ = std::make_unique<staging_pool>(0, options_.staging_bytes_max);
+  }
+  if (options_.hot_tails == nullptr) own_hot_tails_ = std::make_unique<hot_tail_cache>(0);
+  pool_ = options_.staging != nullptr ? options_.staging : own_staging_pool_.get();
+  hot_tails_ = options_.hot_tails != nullptr ? options_.hot_tails : own_hot_tails_.get();
+  hot_member_.log = this;
+  hot_tails_->join(&hot_member_);
+  window_bytes_ = std::min(options_.preallocate_bytes, options_.preallocate_initial_bytes);
+  window_reserved_ms_ = now_ms();
+  if (options_.reservations != nullptr && !options_.reservations->resize(0, window_bytes_)) {
+    window_bytes_ = 0;  // the shard's total is used up: space as the writes need it
+  }
 }
 
 partition_log::~partition_log() {
   RILL_ASSERT(!flusher_running_ && !zero_filler_running_ && progress_.empty(),
               "log destroyed with work in flight");
+  pool_->give_back(std::move(staging_.buffer));
+  hot_clear();
+  hot_tails_->leave(&hot_member_);
+  if (options_.reservations != nullptr) options_.reservations->resize(window_bytes_, 0);
 }
 
 int64_t partition_log::now_ms() const {
@@ -68,19 +87,47 @@ uint64_t partition_log::size_bytes() const {
 }
 
 partition_log::staging partition_log::fresh_staging(uint64_t file_position,
-                                                    std::span<const uint8_t> carried_tail) {
+                                                    std::span<const uint8_t> carried_tail,
+                                                    size_t capacity_hint) {
   RILL_ASSERT(file_position % k_page == 0 && carried_tail.size() < k_page);
   staging s;
-  if (spare_buffer_.capacity() == options_.staging_bytes_max) {
-    s.buffer = std::move(spare_buffer_);
-  } else {
-    s.buffer = aligned_buffer(options_.staging_bytes_max, k_page);
+  size_t wanted = staging_pool::size_class(std::max(capacity_hint, carried_tail.size()),
+                                           options_.staging_bytes_max);
+  if (wanted > k_page) {
+    if (std::optional<aligned_buffer> b = pool_->try_take(wanted)) s.buffer = std::move(*b);
   }
+  if (s.buffer.capacity() == 0) s.buffer = pool_->take(k_page);
   s.file_position = file_position;
   if (!carried_tail.empty()) std::memcpy(s.buffer.data(), carried_tail.data(), carried_tail.size());
   s.fill = s.carried = carried_tail.size();
   s.end_offset = next_offset_;
   return s;
+}
+
+void partition_log::replace_staging(staging next) {
+  // The pool wakes waiters inline (appends of this log among them): the
+  // log must be consistent before the old buffer goes back.
+  aligned_buffer old = std::exchange(staging_.buffer, {});
+  staging_ = std::move(next);
+  pool_->give_back(std::move(old));
+}
+
+bool partition_log::grow_staging(size_t incoming_bytes) {
+  size_t needed = staging_.fill + incoming_bytes;
+  if (needed > options_.staging_bytes_max) return false;  // the flusher must drain it first
+  std::optional<aligned_buffer> bigger =
+      pool_->try_take(staging_pool::size_class(needed, options_.staging_bytes_max));
+  if (!bigger) return false;
+  std::memcpy(bigger->data(), staging_.buffer.data(), staging_.fill);
+  pool_->give_back(std::exchange(staging_.buffer, std::move(*bigger)));
+  return true;
+}
+
+void partition_log::shrink_idle_staging() {
+  if (staging_.fill != staging_.carried || staging_.buffer.capacity() <= k_page) return;
+  staging idle = fresh_staging(staging_.file_position, {staging_.buffer.data(), staging_.carried});
+  idle.end_offset = staging_.end_offset;
+  replace_staging(std::move(idle));
 }
 
 task<result<append_result, log_errc>> partition_log::append(batch_bytes batch,
@@ -165,9 +212,7 @@ void partition_log::stage(const batch_bytes& batch) {
       }
     }(this));
   }
-  hot_tail_.push_back({v.base_offset(), v.last_offset(), batch});
-  hot_tail_bytes_ += batch->size();
-  trim_hot_tail();
+  hot_push({v.base_offset(), v.last_offset(), batch});
   counters_.appends++;
 }
 
@@ -204,8 +249,10 @@ task<void> partition_log::flush_loop() {
     bool sync = options_.sync_policy == durability::sync_each;
     staging in_flight = std::move(staging_);
     size_t full_pages = in_flight.fill / k_page * k_page;
+    // A busy log keeps a buffer of the size it has been using.
     staging_ = fresh_staging(in_flight.file_position + full_pages,
-                             {in_flight.buffer.data() + full_pages, in_flight.fill - full_pages});
+                             {in_flight.buffer.data() + full_pages, in_flight.fill - full_pages},
+                             in_flight.buffer.capacity());
     staging_.end_offset = in_flight.end_offset;
     log_errc e = co_await write_staged(in_flight, sync);
     if (e == log_errc::ok) {
@@ -214,13 +261,14 @@ task<void> partition_log::flush_loop() {
         durable_offset_ = written_offset_;
         last_sync_ms_ = now_ms();
       }
-      spare_buffer_ = std::move(in_flight.buffer);
     } else {
       fail_staged(e, in_flight);
     }
+    pool_->give_back(std::move(in_flight.buffer));
     progress_.notify_all();
   }
   flusher_running_ = false;
+  shrink_idle_staging();
   progress_.notify_all();
 }
 
@@ -279,11 +327,8 @@ void partition_log::fail_staged(log_errc reason, const staging& failed) {
   s.timestamps.truncate_to_offset(static_cast<uint32_t>(written_offset_ - s.base_offset));
   s.max_timestamp = s.timestamps.max_timestamp();
   epochs_.truncate_from_end(written_offset_);
-  while (!hot_tail_.empty() && hot_tail_.back().base_offset >= written_offset_) {
-    hot_tail_bytes_ -= hot_tail_.back().bytes->size();
-    hot_tail_.pop_back();
-  }
-  staging_ = fresh_staging(failed.file_position, {failed.buffer.data(), failed.carried});
+  while (!hot_tail_.empty() && hot_tail_.back().base_offset >= written_offset_) hot_pop_back();
+  replace_staging(fresh_staging(failed.file_position, {failed.buffer.data(), failed.carried}));
 }
 
 }  // namespace rill::storage

@@ -41,10 +41,13 @@
 #include "base/waiter_list.h"
 #include "storage/aligned_buffer.h"
 #include "storage/file_io.h"
+#include "storage/hot_tail_cache.h"
 #include "storage/leader_epoch_cache.h"
 #include "storage/log_errc.h"
 #include "storage/record_batch.h"
 #include "storage/segment.h"
+#include "storage/space_reservations.h"
+#include "storage/staging_pool.h"
 
 namespace rill::storage {
 
@@ -82,8 +85,17 @@ struct log_options {
   int64_t retention_ms = 7LL * 24 * 3600 * 1000;
   timestamp_type timestamps = timestamp_type::create_time;
   size_t batch_bytes_max = (1 << 20) + 1024;
-  size_t hot_tail_bytes_max = 8 << 20;
-  size_t staging_bytes_max = 4 << 20;
+  size_t hot_tail_bytes_max = 8 << 20;  // this log's own cap
+  size_t staging_bytes_max = 4 << 20;   // the largest staging buffer
+  // The shard's memory for staging and hot tails, shared by its logs under
+  // its budgets; null: the log has its own, unbounded.
+  staging_pool* staging = nullptr;
+  hot_tail_cache* hot_tails = nullptr;
+  // The shard's total of preallocation windows; null: unbounded.
+  space_reservations* reservations = nullptr;
+  // The first preallocation window (it then follows the write rate, up to
+  // preallocate_bytes).
+  uint64_t preallocate_initial_bytes = 1ULL << 20;
   direct_io direct = direct_io::on;
   std::function<int64_t()> now_ms;  // wall clock; defaults to the system clock
 };
@@ -224,7 +236,17 @@ class partition_log {
   task<void> flush_loop();
   task<log_errc> write_staged(staging& in_flight, bool sync);
   void fail_staged(log_errc reason, const staging& failed);
-  staging fresh_staging(uint64_t file_position, std::span<const uint8_t> carried_tail);
+  // A staging buffer at file_position holding the carried tail page, of
+  // capacity for about capacity_hint bytes when the pool has room (one page
+  // otherwise). replace_staging() gives the current buffer back first.
+  staging fresh_staging(uint64_t file_position, std::span<const uint8_t> carried_tail,
+                        size_t capacity_hint = 0);
+  void replace_staging(staging next);
+  // Makes room for incoming bytes in the staging buffer: grows it from the
+  // pool (false: the pool is at its budget, or the buffer at its largest).
+  bool grow_staging(size_t incoming_bytes);
+  // The idle log's staging goes back to one page.
+  void shrink_idle_staging();
   task<log_errc> maybe_roll(size_t incoming_bytes);
   task<log_errc> roll();
   task<void> wait_idle();
@@ -241,16 +263,30 @@ class partition_log {
   task<void> stop_zero_filler_behind(segment& s, uint64_t write_end);
   void zero_ahead_of(segment& s, uint64_t write_end);
   void note_write_size(size_t new_bytes);
+  // The space to keep prepared ahead of the writes (space_reservations.h);
+  // adapt_window() resizes it when a write passes the reserved end.
+  uint64_t window() const { return window_bytes_; }
+  void adapt_window();
   // After a failed fdatasync: refuses further appends and wakes waiters.
   void take_offline(const char* what, io_errc e);
   void start_zero_filler(segment& s);
   task<void> zero_fill_loop(segment& s);
   task<log_errc> finalize_segment(segment& s);
 
-  // Read path (partition_log_read.cc).
+  // Read path (partition_log_read.cc). A segment's read descriptor is
+  // opened when a read needs it (the hot tail serves most reads), so an
+  // opened log holds one descriptor: thousands of partitions fit the limit.
+  task<result<int, log_errc>> read_fd_of(segment& s);
+  task<void> close_read_fds();
   read_result read_hot(int64_t offset, size_t max_bytes, int64_t bound);
   task<result<read_result, log_errc>> read_cold(int64_t offset, size_t max_bytes, int64_t bound);
   void trim_hot_tail();
+  // Every change of the hot tail goes through these (bytes and the cache).
+  void hot_push(hot_batch b);
+  void hot_pop_front();
+  void hot_pop_back();
+  void hot_clear();
+  size_t evict_hot(size_t bytes);
 
   // Truncation and retention (partition_log_truncate.cc).
   task<log_errc> delete_segment(int64_t base_offset);
@@ -265,8 +301,19 @@ class partition_log {
   int64_t written_offset_ = 0;  // end of what the file holds
   int64_t durable_offset_ = 0;  // end of what was fdatasync'd
   int64_t last_sync_ms_ = 0;
+  // The log's memory: the shard's (log_options) or its own.
+  struct hot_tail_member final : hot_tail_cache::member {
+    partition_log* log = nullptr;
+    size_t evict_hot_tail(size_t bytes) override { return log->evict_hot(bytes); }
+  };
+  std::unique_ptr<staging_pool> own_staging_pool_;
+  std::unique_ptr<hot_tail_cache> own_hot_tails_;
+  staging_pool* pool_ = nullptr;
+  hot_tail_cache* hot_tails_ = nullptr;
+  hot_tail_member hot_member_;
+  uint64_t window_bytes_ = 0;       // the preallocation window (see adapt_window)
+  int64_t window_reserved_ms_ = 0;  // when the window was last reserved
   staging staging_;
-  aligned_buffer spare_buffer_;  // the last written staging buffer, reused
   std::deque<hot_batch> hot_tail_;
   size_t hot_tail_bytes_ = 0;
   bool flusher_running_ = false;

@@ -82,6 +82,7 @@ task<log_errc> partition_log::recover() {
   log_start_offset_ = std::max(log_start_offset_, segments_.begin()->first);
   epochs_.truncate_from_end(next_offset_);
   epochs_.truncate_from_start(log_start_offset_);
+  co_await close_read_fds();  // reopened when a read needs one
   RILL_INFO("storage", "%s: opened %zu segments, offsets [%lld, %lld), %llu bytes",
             options_.dir.c_str(), segments_.size(), static_cast<long long>(log_start_offset_),
             static_cast<long long>(next_offset_), static_cast<unsigned long long>(size_bytes()));
@@ -196,10 +197,12 @@ task<log_errc> partition_log::reload_staging_tail() {
   uint64_t page_start = round_down_page(s.size_bytes);
   std::vector<uint8_t> tail(s.size_bytes - page_start);
   if (!tail.empty()) {
-    auto n = co_await io_.read_at(s.read_fd, page_start, tail);
+    auto fd = co_await read_fd_of(s);
+    if (!fd.ok()) co_return fd.error();
+    auto n = co_await io_.read_at(fd.value(), page_start, tail);
     if (!n.ok() || n.value() != tail.size()) co_return log_errc::storage_error;
   }
-  staging_ = fresh_staging(page_start, tail);
+  replace_staging(fresh_staging(page_start, tail));
   co_return log_errc::ok;
 }
 

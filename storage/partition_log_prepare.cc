@@ -56,22 +56,38 @@ void partition_log::note_write_size(size_t new_bytes) {
 
 // Called by the flusher before it writes [.., write_end) of the active
 // segment: returns once that range may be written.
+void partition_log::adapt_window() {
+  constexpr int64_t k_fast_ms = 10'000;  // a window used up faster: the log is busy
+  constexpr int64_t k_slow_ms = 60'000;  // slower: it is not
+  int64_t now = now_ms();
+  int64_t took = now - window_reserved_ms_;
+  window_reserved_ms_ = now;
+  uint64_t floor = std::min(options_.preallocate_bytes, options_.preallocate_initial_bytes);
+  uint64_t next = window_bytes_;
+  if (took < k_fast_ms) next = std::min(options_.preallocate_bytes, std::max(floor, next * 2));
+  if (took > k_slow_ms) next = std::max(floor, next / 2);
+  if (next == window_bytes_) return;
+  if (options_.reservations == nullptr || options_.reservations->resize(window_bytes_, next)) {
+    window_bytes_ = next;
+  }
+}
+
 task<log_errc> partition_log::prepare_space(segment& s, uint64_t write_end) {
   if (options_.preallocate_bytes == 0) co_return log_errc::ok;
   preallocation method = effective_preallocation();
   if (method != preallocation::zero_fill) {
     // adaptive reserves half a window early, so the zeros ahead never wait
     // for a write to pass the reserved end.
-    uint64_t reserve_end =
-        method == preallocation::adaptive ? write_end + options_.preallocate_bytes / 2 : write_end;
+    uint64_t reserve_end = method == preallocation::adaptive ? write_end + window() / 2 : write_end;
     log_errc e = co_await fallocate_ahead(s, reserve_end);
     if (e != log_errc::ok || method == preallocation::fallocate) co_return e;
     co_await stop_zero_filler_behind(s, write_end);
     co_return log_errc::ok;
   }
   // Keep the filler half a window ahead, so appends rarely wait for it.
-  if (write_end + options_.preallocate_bytes / 2 > s.initialized_bytes) {
-    zero_fill_target_ = std::max(zero_fill_target_, write_end + options_.preallocate_bytes);
+  if (write_end + window() / 2 > s.initialized_bytes) {
+    if (write_end > s.initialized_bytes) adapt_window();
+    zero_fill_target_ = std::max(zero_fill_target_, write_end + window());
     if (quiescing_ > 0) zero_fill_target_ = std::max(write_end, s.initialized_bytes);
     start_zero_filler(s);
   }
@@ -105,17 +121,17 @@ task<void> partition_log::stop_zero_filler_behind(segment& s, uint64_t write_end
 
 void partition_log::zero_ahead_of(segment& s, uint64_t write_end) {
   if (effective_preallocation() != preallocation::adaptive || options_.preallocate_bytes == 0 ||
-      !zeroing_ahead() || quiescing_ > 0 ||
-      write_end + options_.preallocate_bytes / 2 <= s.initialized_bytes)
+      !zeroing_ahead() || quiescing_ > 0 || write_end + window() / 2 <= s.initialized_bytes)
     return;
-  zero_fill_target_ = std::max(zero_fill_target_,
-                               std::min(write_end + options_.preallocate_bytes, s.allocated_bytes));
+  zero_fill_target_ =
+      std::max(zero_fill_target_, std::min(write_end + window(), s.allocated_bytes));
   start_zero_filler(s);
 }
 
 task<log_errc> partition_log::fallocate_ahead(segment& s, uint64_t write_end) {
   if (write_end <= s.allocated_bytes) co_return log_errc::ok;
-  uint64_t target = round_up_page(write_end + options_.preallocate_bytes);
+  adapt_window();
+  uint64_t target = round_up_page(write_end + window());
   io_errc e = co_await io_.allocate(s.write_fd, s.allocated_bytes, target - s.allocated_bytes);
   if (e != io_errc::ok) {
     RILL_ERROR("storage", "%s: preallocating to %llu bytes failed: %s", options_.dir.c_str(),

@@ -1,8 +1,10 @@
 // partition_log: the read path (hot tail, disk, timestamps).
 #include <algorithm>
+#include <utility>
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "storage/index_format.h"
 #include "storage/log_scanner.h"
 #include "storage/partition_log.h"
 
@@ -32,11 +34,65 @@ int64_t partition_log::offset_bytes_before_end(uint64_t bytes_back) const {
   return log_start_offset_;
 }
 
-void partition_log::trim_hot_tail() {
-  while (hot_tail_bytes_ > options_.hot_tail_bytes_max && hot_tail_.size() > 1) {
-    hot_tail_bytes_ -= hot_tail_.front().bytes->size();
-    hot_tail_.pop_front();
+task<result<int, log_errc>> partition_log::read_fd_of(segment& s) {
+  if (s.read_fd >= 0) co_return s.read_fd;
+  auto fd = co_await io_.open(segment_path(options_.dir, s.base_offset, index_format::log_suffix),
+                              open_mode::read_only, direct_io::off);
+  if (!fd.ok()) {
+    RILL_ERROR("storage", "%s: opening segment %lld for reading failed: %s", options_.dir.c_str(),
+               static_cast<long long>(s.base_offset), io_errc_name(fd.error()));
+    co_return log_errc_from_io(fd.error());
   }
+  s.read_fd = fd.value();
+  co_return s.read_fd;
+}
+
+task<void> partition_log::close_read_fds() {
+  for (auto& [base, s] : segments_) {
+    if (s->read_fd >= 0) (void)co_await io_.close(std::exchange(s->read_fd, -1));
+  }
+}
+
+void partition_log::trim_hot_tail() {
+  while (hot_tail_bytes_ > options_.hot_tail_bytes_max && hot_tail_.size() > 1) hot_pop_front();
+}
+
+void partition_log::hot_push(hot_batch b) {
+  size_t size = b.bytes->size();
+  hot_tail_.push_back(std::move(b));
+  hot_tail_bytes_ += size;
+  trim_hot_tail();
+  hot_tails_->grew(&hot_member_, size);
+}
+
+void partition_log::hot_pop_front() {
+  RILL_ASSERT(!hot_tail_.empty());
+  size_t size = hot_tail_.front().bytes->size();
+  hot_tail_.pop_front();
+  hot_tail_bytes_ -= size;
+  hot_tails_->shrank(&hot_member_, size);
+}
+
+void partition_log::hot_pop_back() {
+  RILL_ASSERT(!hot_tail_.empty());
+  size_t size = hot_tail_.back().bytes->size();
+  hot_tail_.pop_back();
+  hot_tail_bytes_ -= size;
+  hot_tails_->shrank(&hot_member_, size);
+}
+
+void partition_log::hot_clear() {
+  while (!hot_tail_.empty()) hot_pop_back();
+}
+
+size_t partition_log::evict_hot(size_t bytes) {
+  // Only what the file already holds: a read of it can go to the disk.
+  size_t freed = 0;
+  while (freed < bytes && !hot_tail_.empty() && hot_tail_.front().last_offset < written_offset_) {
+    freed += hot_tail_.front().bytes->size();
+    hot_pop_front();
+  }
+  return freed;
 }
 
 task<result<read_result, log_errc>> partition_log::read(int64_t offset, size_t max_bytes,
@@ -45,6 +101,7 @@ task<result<read_result, log_errc>> partition_log::read(int64_t offset, size_t m
     co_return log_errc::offset_out_of_range;
   bound = std::min(bound, written_offset_);
   if (offset >= bound) co_return read_result{};
+  hot_tails_->read(&hot_member_);
   if (!hot_tail_.empty() && offset >= hot_tail_.front().base_offset) {
     co_return read_hot(offset, max_bytes, bound);
   }
@@ -67,13 +124,16 @@ read_result partition_log::read_hot(int64_t offset, size_t max_bytes, int64_t bo
 
 task<result<read_result, log_errc>> partition_log::read_cold(int64_t offset, size_t max_bytes,
                                                              int64_t bound) {
-  const segment* s = segment_for(offset);
-  if (s == nullptr) co_return log_errc::offset_out_of_range;
+  const segment* found = segment_for(offset);
+  if (found == nullptr) co_return log_errc::offset_out_of_range;
+  segment* s = segments_.at(found->base_offset).get();
   if (offset >= s->next_offset) {
     auto next = segments_.upper_bound(s->base_offset);
     if (next == segments_.end()) co_return read_result{};
     s = next->second.get();
   }
+  auto fd = co_await read_fd_of(*s);
+  if (!fd.ok()) co_return fd.error();
   auto owner = std::make_shared<std::vector<uint8_t>>();
   scan_options options{.start_position = s->index.lookup(
                            static_cast<uint32_t>(std::max<int64_t>(0, offset - s->base_offset))),
@@ -81,7 +141,7 @@ task<result<read_result, log_errc>> partition_log::read_cold(int64_t offset, siz
                        .expected_offset = -1,
                        .batch_bytes_max = std::max<size_t>(options_.batch_bytes_max, 64 << 20)};
   scan_result scanned = co_await scan_batches(
-      io_, s->read_fd, options, [&](const batch_view& v, uint64_t, std::span<const uint8_t> bytes) {
+      io_, fd.value(), options, [&](const batch_view& v, uint64_t, std::span<const uint8_t> bytes) {
         if (v.last_offset() >= bound) return false;
         if (v.last_offset() < offset) return true;
         if (!owner->empty() && owner->size() + bytes.size() > max_bytes) return false;
@@ -114,8 +174,10 @@ task<result<int64_t, log_errc>> partition_log::offset_for_timestamp(int64_t time
                          .end_position = s->size_bytes,
                          .expected_offset = -1,
                          .batch_bytes_max = std::max<size_t>(options_.batch_bytes_max, 64 << 20)};
+    auto fd = co_await read_fd_of(*s);
+    if (!fd.ok()) co_return fd.error();
     scan_result scanned = co_await scan_batches(
-        io_, s->read_fd, options, [&](const batch_view& v, uint64_t, std::span<const uint8_t>) {
+        io_, fd.value(), options, [&](const batch_view& v, uint64_t, std::span<const uint8_t>) {
           if (v.base_offset() >= written_offset_) return false;
           if (v.max_timestamp() >= timestamp_ms) {
             found = std::max(v.base_offset(), log_start_offset_);

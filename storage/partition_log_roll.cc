@@ -27,8 +27,21 @@ task<log_errc> partition_log::maybe_roll(size_t incoming_bytes) {
   for (;;) {
     if (offline_) co_return log_errc::log_offline;
     if (closing_) co_return log_errc::closed;
-    if (rolling_ || staging_.fill + incoming_bytes > staging_.buffer.capacity()) {
-      start_flusher();  // Back-pressure: wait for the staged bytes to drain.
+    if (!rolling_ && staging_.fill + incoming_bytes > staging_.buffer.capacity() &&
+        !grow_staging(incoming_bytes)) {
+      // Back-pressure: the buffer is at its largest (wait for the flusher
+      // to drain it) or the shard's staging memory is used up (wait for any
+      // log's write to give some back).
+      start_flusher();
+      if (staging_.fill + incoming_bytes <= options_.staging_bytes_max) {
+        pool_->note_wait();
+        co_await pool_->wait();
+      } else {
+        co_await progress_.wait();
+      }
+      continue;
+    }
+    if (rolling_) {
       co_await progress_.wait();
       continue;
     }
@@ -118,20 +131,14 @@ task<log_errc> partition_log::create_segment(int64_t base_offset) {
                io_errc_name(wfd.error()));
     co_return log_errc_from_io(wfd.error());
   }
-  auto rfd = co_await io_.open(path, open_mode::read_only, direct_io::off);
-  if (!rfd.ok()) {
-    (void)co_await io_.close(wfd.value());
-    co_return log_errc::storage_error;
-  }
   s->write_fd = wfd.value();
-  s->read_fd = rfd.value();
   s->created_ms = now_ms();
   if (io_.sync_dir(options_.dir) != io_errc::ok) {
     RILL_WARN("storage", "%s: syncing the directory after creating %s failed", options_.dir.c_str(),
               path.c_str());
   }
   segments_[base_offset] = std::move(s);
-  staging_ = fresh_staging(0, {});
+  replace_staging(fresh_staging(0, {}));
   co_return log_errc::ok;
 }
 

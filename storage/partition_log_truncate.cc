@@ -33,8 +33,7 @@ task<log_errc> partition_log::reset_to(int64_t offset) {
   log_errc e = log_errc::ok;
   while (!segments_.empty() && e == log_errc::ok)
     e = co_await delete_segment(segments_.begin()->first);
-  hot_tail_.clear();
-  hot_tail_bytes_ = 0;
+  hot_clear();
   log_start_offset_ = next_offset_ = written_offset_ = durable_offset_ = offset;
   epochs_.truncate_from_end(-1);
   if (e == log_errc::ok) e = co_await create_segment(offset);
@@ -68,8 +67,10 @@ task<log_errc> partition_log::truncate_to(int64_t offset) {
       .end_position = s.size_bytes,
       .expected_offset = -1,
       .batch_bytes_max = std::max<size_t>(options_.batch_bytes_max, 64 << 20)};
+  auto fd = co_await read_fd_of(s);
+  if (!fd.ok()) co_return fd.error();
   scan_result r = co_await scan_batches(
-      io_, s.read_fd, options, [&](const batch_view& v, uint64_t pos, std::span<const uint8_t>) {
+      io_, fd.value(), options, [&](const batch_view& v, uint64_t pos, std::span<const uint8_t>) {
         if (v.last_offset() < offset) return true;
         cut_position = pos;
         cut_offset = v.base_offset();
@@ -90,10 +91,7 @@ task<log_errc> partition_log::truncate_to(int64_t offset) {
     s.max_timestamp = s.timestamps.max_timestamp();
     next_offset_ = written_offset_ = cut_offset;
     durable_offset_ = std::min(durable_offset_, cut_offset);
-    while (!hot_tail_.empty() && hot_tail_.back().base_offset >= cut_offset) {
-      hot_tail_bytes_ -= hot_tail_.back().bytes->size();
-      hot_tail_.pop_back();
-    }
+    while (!hot_tail_.empty() && hot_tail_.back().base_offset >= cut_offset) hot_pop_back();
     epochs_.truncate_from_end(cut_offset);
     if (co_await epochs_.persist(io_, options_.dir) != io_errc::ok) e = log_errc::storage_error;
     if (e == log_errc::ok) e = co_await reload_staging_tail();

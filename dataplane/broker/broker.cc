@@ -1,6 +1,7 @@
 #include "dataplane/broker/broker.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <memory>
@@ -108,6 +109,20 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
   }
 }
 
+// Every partition replica holds a file or two open; a broker with
+// thousands of them needs the hard limit, not the usual soft 1024.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    RILL_INFO("broker", "open files limit raised from %llu to %llu",
+              static_cast<unsigned long long>(before),
+              static_cast<unsigned long long>(limit.rlim_max));
+  }
+}
+
 void log_allocator() {
 #if defined(RILL_WITH_MIMALLOC)
   void* probe = malloc(64);
@@ -138,6 +153,14 @@ int run_broker(const partition::broker_settings& settings) {
   RILL_INFO("broker", "broker %d starting: %u shards, Kafka on %s:%d, data in %s",
             settings.broker_id, settings.shards, settings.listen_host.c_str(), settings.port,
             settings.data_dir.c_str());
+  RILL_INFO("broker",
+            "memory budget %llu MiB (memory.bytes): per shard %llu MiB, of which hot tails %llu "
+            "MiB and write staging %llu MiB",
+            static_cast<unsigned long long>(settings.memory_bytes >> 20),
+            static_cast<unsigned long long>(settings.shard_memory_bytes() >> 20),
+            static_cast<unsigned long long>(settings.shard_hot_tail_bytes() >> 20),
+            static_cast<unsigned long long>(settings.shard_staging_bytes() >> 20));
+  raise_open_file_limit();
   // The stop sequence bounds each of its steps; the drain bound is a
   // backstop above their sum.
   uint64_t drain_timeout_ms =

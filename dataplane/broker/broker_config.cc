@@ -24,6 +24,10 @@ config make_broker_config() {
       {"shards", setting_kind::integer, std::to_string(cpus < 1 ? 1 : cpus),
        "shard threads (one per core)", 1, 256},
       {"pin.shards", setting_kind::boolean, "true", "pin each shard thread to a CPU"},
+      {"memory.bytes", setting_kind::integer, "0",
+       "the broker's memory budget, split among shards (half for hot tails, a quarter for "
+       "write staging); 0: a quarter of the machine's memory",
+       0, 1LL << 50},
       {"log.level",
        setting_kind::choice,
        "info",
@@ -73,6 +77,10 @@ config make_broker_config() {
       {"log.direct.io", setting_kind::boolean, "true", "O_DIRECT appends"},
       {"log.preallocate.bytes", setting_kind::integer, "16777216",
        "preallocation ahead of the write position", 0, 1LL << 32},
+      {"log.preallocate.total.bytes", setting_kind::integer, "2147483648",
+       "disk preallocated ahead of the data by all partitions together; each partition's window "
+       "starts at 1 MiB and follows its write rate up to log.preallocate.bytes",
+       0, 1LL << 50},
       {"log.preallocate.method",
        setting_kind::choice,
        "auto",
@@ -111,6 +119,16 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
   s->data_dir = c.text("log.dirs");
   s->shards = static_cast<uint32_t>(c.integer("shards"));
   s->pin_shards = c.boolean("pin.shards");
+  s->memory_bytes = static_cast<uint64_t>(c.integer("memory.bytes"));
+  if (s->memory_bytes == 0) {
+    long pages = sysconf(_SC_PHYS_PAGES);
+    long page = sysconf(_SC_PAGE_SIZE);
+    s->memory_bytes = pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * page / 4 : 1ULL << 30;
+  }
+  if (s->shard_memory_bytes() < 16ULL << 20) {
+    return "memory.bytes gives each shard " + std::to_string(s->shard_memory_bytes() >> 20) +
+           " MiB; at least 16 MiB per shard is needed";
+  }
   s->socket_request_bytes_max = c.integer("socket.request.max.bytes");
   s->connections_max = static_cast<int32_t>(c.integer("connections.max"));
   s->requests_in_flight_max = static_cast<int32_t>(c.integer("requests.in.flight.max"));
@@ -159,6 +177,7 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
   o.flush_interval_ms = c.integer("log.flush.interval.ms");
   o.direct = c.boolean("log.direct.io") ? storage::direct_io::on : storage::direct_io::off;
   o.preallocate_bytes = static_cast<uint64_t>(c.integer("log.preallocate.bytes"));
+  s->preallocate_total_bytes = static_cast<uint64_t>(c.integer("log.preallocate.total.bytes"));
   // A choice setting: the config already refused any other name.
   storage::parse_preallocation(c.text("log.preallocate.method"), &o.preallocate_method);
   o.hot_tail_bytes_max = static_cast<size_t>(c.integer("log.hot.tail.bytes"));

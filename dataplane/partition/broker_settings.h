@@ -3,6 +3,7 @@
 // command line (dataplane/broker/broker_config.cc) and then read-only.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -39,6 +40,16 @@ struct broker_settings {
   // Tests only: while this file exists and says "eio" or "enospc", every
   // write, fsync, allocation and truncation of a partition log fails so.
   std::string disk_fault_file;
+  // The broker's memory budget (memory.bytes), split evenly among shards;
+  // each shard gives half of its share to hot tails and a quarter to write
+  // staging (the rest is for requests, indexes and metadata, unbudgeted).
+  uint64_t memory_bytes = 0;
+  uint64_t shard_memory_bytes() const { return memory_bytes / std::max<uint32_t>(shards, 1); }
+  uint64_t shard_hot_tail_bytes() const { return shard_memory_bytes() / 2; }
+  uint64_t shard_staging_bytes() const { return shard_memory_bytes() / 4; }
+  // Disk preallocated ahead of the data, all partitions together
+  // (log.preallocate.total.bytes), split evenly among shards.
+  uint64_t preallocate_total_bytes = 2ULL << 30;
   // Log defaults; topics override them with their own configs.
   storage::log_options log_defaults;
   int64_t log_flush_check_ms = 100;

@@ -557,8 +557,9 @@ task<void> partition_replica::report_health() {
   health_report_running_ = false;
 }
 
-void partition_replica::check_health(uint64_t free_bytes) {
-  if (health_ == log_health::disk_full && free_bytes >= k_disk_free_to_resume_bytes) {
+void partition_replica::check_health(uint64_t free_bytes, uint64_t disk_bytes) {
+  uint64_t resume_at = std::min(k_disk_free_to_resume_bytes, disk_bytes / 20);
+  if (health_ == log_health::disk_full && disk_bytes > 0 && free_bytes >= resume_at) {
     RILL_INFO("partition",
               "%s-%d: the disk has room again (%llu MiB free): rejoining as a "
               "follower",

@@ -119,8 +119,9 @@ class partition_replica {
 
   log_health health() const { return health_; }
   // Background (shard_state): reports an unhealthy log until the controller
-  // heard it, and brings a full disk's replica back once free_bytes allows.
-  void check_health(uint64_t free_bytes);
+  // heard it, and brings a full disk's replica back once the disk (of
+  // disk_bytes) has free_bytes: 64 MiB, or 5 % of a smaller disk.
+  void check_health(uint64_t free_bytes, uint64_t disk_bytes);
   // The broker registered anew: the controller believes this replica
   // healthy; report it again if it is not.
   void report_health_again() { health_reported_ = false; }

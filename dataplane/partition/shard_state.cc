@@ -31,6 +31,10 @@ shard_state::shard_state(runtime::shard& s, const broker_settings& settings)
     : shard_(&s),
       settings_(&settings),
       io_(s),
+      staging_(settings.shard_staging_bytes(),
+               std::min<uint64_t>(settings.shard_staging_bytes() / 4, 64ULL << 20)),
+      hot_tails_(settings.shard_hot_tail_bytes()),
+      reservations_(settings.preallocate_total_bytes / std::max<uint32_t>(settings.shards, 1)),
       snapshot_(std::make_shared<control::cluster_snapshot>()) {
   RILL_ASSERT(t_local == nullptr, "two shard_states on one thread");
   t_local = this;
@@ -60,12 +64,14 @@ void shard_state::apply_disk_fault_file() {
 void shard_state::check_health() {
   struct statvfs fs {};
   uint64_t free_bytes = 0;
+  uint64_t disk_bytes = 0;
   if (statvfs(settings_->data_dir.c_str(), &fs) == 0) {
     free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+    disk_bytes = static_cast<uint64_t>(fs.f_blocks) * fs.f_frsize;
   }
   if (fault_io_ && fault_io_->mutation_failure() == storage::io_errc::no_space) free_bytes = 0;
   for (const auto& [k, p] : partitions_) {
-    if (p->health() != log_health::healthy) p->check_health(free_bytes);
+    if (p->health() != log_health::healthy) p->check_health(free_bytes, disk_bytes);
   }
 }
 
@@ -73,7 +79,7 @@ void shard_state::report_offline_replicas() {
   for (const auto& [k, p] : partitions_) {
     if (p->health() != log_health::healthy) {
       p->report_health_again();
-      p->check_health(0);
+      p->check_health(0, 0);
     }
   }
 }
@@ -99,9 +105,11 @@ std::shared_ptr<partition_replica> shard_state::find_shared(const std::string& t
   return it == partitions_.end() ? nullptr : it->second;
 }
 
-storage::log_options shard_state::log_options_for(const control::topic_info& topic,
-                                                  int32_t index) const {
+storage::log_options shard_state::log_options_for(const control::topic_info& topic, int32_t index) {
   storage::log_options o = settings_->log_defaults;
+  o.staging = &staging_;
+  o.hot_tails = &hot_tails_;
+  o.reservations = &reservations_;
   o.dir = settings_->data_dir + "/" + topic.name + "-" + std::to_string(index);
   auto num = [&](const char* k, int64_t fallback) {
     return std::stoll(topic_config_value(topic, k, std::to_string(fallback)));

@@ -63,6 +63,9 @@ class shard_state {
   // After the broker registered anew: unhealthy replicas report again.
   void report_offline_replicas();
   size_t partition_count() const { return partitions_.size(); }
+  const storage::staging_pool& staging() const { return staging_; }
+  const storage::hot_tail_cache& hot_tails() const { return hot_tails_; }
+  const storage::space_reservations& reservations() const { return reservations_; }
   // Woken whenever any partition of this shard gets data or a new high
   // watermark (long-polling fetches watch several partitions at once).
   runtime::wait_queue& activity() { return activity_; }
@@ -71,7 +74,7 @@ class shard_state {
   using key = std::pair<std::string, int32_t>;
   task<void> apply_one(control::snapshot_ptr next);
   task<void> open_partition(const control::topic_info& topic, const control::partition_info& p);
-  storage::log_options log_options_for(const control::topic_info& topic, int32_t index) const;
+  storage::log_options log_options_for(const control::topic_info& topic, int32_t index);
   task<void> background_loop();
   void check_health();
   void apply_disk_fault_file();
@@ -80,6 +83,11 @@ class shard_state {
   runtime::shard* shard_;
   const broker_settings* settings_;
   runtime::uring_file_io io_;
+  // The shard's memory for its logs (declared before partitions_: they
+  // must outlive every log).
+  storage::staging_pool staging_;
+  storage::hot_tail_cache hot_tails_;
+  storage::space_reservations reservations_;
   control::snapshot_ptr snapshot_;
   std::map<key, std::shared_ptr<partition_replica>> partitions_;
   bool applying_ = false;

@@ -57,16 +57,19 @@ from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 PARTITIONS = 4
 PRODUCERS = 2
 # Plain producers: no idempotence, librdkafka's many requests in flight,
-# records of mixed sizes (10 B to 64 KiB), retries off so that a request the
+# records of mixed sizes (10 B to 32 KiB), retries off so that a request the
 # cluster failed is reported rather than resent (a resend may duplicate or
 # reorder, by Kafka's contract); what they got acknowledged must be there,
-# once, in the order sent.
+# once, in the order sent. Paced (PLAIN_ROUNDS_PER_S rounds of one record per
+# partition) so that their bytes, about 6 MiB a minute each, leave the
+# brokers' small disks room for the soak.
 PLAIN_PRODUCERS = 2
+PLAIN_ROUNDS_PER_S = 6
 
 
 def padded(payload, rng):
-    """The payload, then '|' and filler to a log-uniform size of 10 B to 64 KiB."""
-    size = int(10 * (2 ** (rng.random() * 12.7)))
+    """The payload, then '|' and filler to a log-uniform size of 10 B to 32 KiB."""
+    size = int(10 * (2 ** (rng.random() * 11.7)))
     return payload + "|" + "x" * max(0, size - len(payload) - 1)
 
 
@@ -189,6 +192,8 @@ class Workload:
                     p.poll(0.05)
             seq += 1
             p.poll(0.002)
+            if rng:
+                time.sleep(1.0 / PLAIN_ROUNDS_PER_S)
         p.flush(90)
 
     def start(self):
