@@ -16,5 +16,10 @@ constexpr size_t file_name_digits = 20;
 constexpr const char* log_suffix = ".log";
 constexpr const char* offset_index_suffix = ".index";
 constexpr const char* time_index_suffix = ".timeindex";
+// Left by a clean close, removed by the next open before any write:
+// "<active segment base offset> <its data bytes>\n". With it, the active
+// segment's indexes (written at the close) are trusted and only the tail
+// behind their last entry is read.
+constexpr const char* clean_shutdown_file = "clean-shutdown";
 
 }  // namespace rill::storage::index_format

@@ -221,7 +221,16 @@ class partition_log {
   // Recovery (partition_log_open.cc).
   task<log_errc> recover();
   task<log_errc> load_closed_segment(segment& s);
-  task<log_errc> recover_active_segment(segment& s);
+  // A segment whose indexes were written, holding data_bytes of data.
+  task<log_errc> load_indexed_segment(segment& s, uint64_t data_bytes);
+  // clean_bytes: the data size a clean shutdown recorded, or -1 (scan).
+  task<log_errc> recover_active_segment(segment& s, int64_t clean_bytes);
+  // Reads and removes the clean-shutdown marker: the active segment's data
+  // size, or -1 when there is none or it does not match.
+  task<int64_t> take_clean_shutdown_marker(int64_t active_base);
+  // close(): after a final flush, the active segment's indexes and the
+  // marker, so the next open skips the scan.
+  task<void> write_clean_shutdown_marker();
   task<log_errc> rebuild_indexes(segment& s, uint64_t end_position);
   task<log_errc> create_segment(int64_t base_offset);
   task<log_errc> open_active_for_write();

@@ -1,5 +1,6 @@
 // partition_log: opening an existing log and recovering it after a crash.
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 #include "base/assert.h"
@@ -71,9 +72,10 @@ task<log_errc> partition_log::recover() {
     s->read_fd = rfd.value();
     segments_[base] = std::move(s);
   }
+  int64_t clean_bytes = co_await take_clean_shutdown_marker(bases.back());
   for (auto it = segments_.begin(); it != segments_.end(); ++it) {
     bool last = std::next(it) == segments_.end();
-    log_errc e = last ? co_await recover_active_segment(*it->second)
+    log_errc e = last ? co_await recover_active_segment(*it->second, clean_bytes)
                       : co_await load_closed_segment(*it->second);
     if (e != log_errc::ok) co_return e;
   }
@@ -121,6 +123,11 @@ task<log_errc> partition_log::rebuild_indexes(segment& s, uint64_t end_position)
 task<log_errc> partition_log::load_closed_segment(segment& s) {
   auto size = io_.file_size(s.read_fd);
   if (!size.ok()) co_return log_errc::storage_error;
+  co_return co_await load_indexed_segment(s, size.value());
+}
+
+task<log_errc> partition_log::load_indexed_segment(segment& s, uint64_t data_bytes) {
+  result<uint64_t, io_errc> size = data_bytes;
   auto index_text = co_await read_small_file(
       io_, segment_path(options_.dir, s.base_offset, index_format::offset_index_suffix));
   auto time_text = co_await read_small_file(
@@ -156,10 +163,15 @@ task<log_errc> partition_log::load_closed_segment(segment& s) {
   co_return log_errc::ok;
 }
 
-task<log_errc> partition_log::recover_active_segment(segment& s) {
+task<log_errc> partition_log::recover_active_segment(segment& s, int64_t clean_bytes) {
   auto size = io_.file_size(s.read_fd);
   if (!size.ok()) co_return log_errc::storage_error;
-  log_errc e = co_await rebuild_indexes(s, size.value());
+  // After a clean shutdown the segment's data ends where the marker says
+  // and its indexes were written: only the tail behind the last index
+  // entry is read. Otherwise the whole segment is scanned.
+  bool clean = clean_bytes >= 0 && static_cast<uint64_t>(clean_bytes) <= size.value();
+  log_errc e = clean ? co_await load_indexed_segment(s, static_cast<uint64_t>(clean_bytes))
+                     : co_await rebuild_indexes(s, size.value());
   if (e != log_errc::ok) co_return e;
   // Its age counts from now: the file's creation time is not kept, and
   // rolling at once after every restart would only add segments.
@@ -204,6 +216,28 @@ task<log_errc> partition_log::reload_staging_tail() {
   }
   replace_staging(fresh_staging(page_start, tail));
   co_return log_errc::ok;
+}
+
+task<int64_t> partition_log::take_clean_shutdown_marker(int64_t active_base) {
+  std::string path = options_.dir + "/" + index_format::clean_shutdown_file;
+  auto text = co_await read_small_file(io_, path);
+  if (!text.ok()) co_return -1;
+  // Gone before anything is written: a stale marker must never describe a
+  // segment that has changed since.
+  if (io_.remove(path) != io_errc::ok || io_.sync_dir(options_.dir) != io_errc::ok) {
+    RILL_WARN("storage", "%s: cannot remove the clean-shutdown marker; scanning the log",
+              options_.dir.c_str());
+    co_return -1;
+  }
+  long long base = -1;
+  long long bytes = -1;
+  if (sscanf(text.value().c_str(), "%lld %lld", &base, &bytes) != 2 || base != active_base ||
+      bytes < 0) {
+    RILL_WARN("storage", "%s: clean-shutdown marker '%s' does not match segment %lld; scanning",
+              options_.dir.c_str(), text.value().c_str(), static_cast<long long>(active_base));
+    co_return -1;
+  }
+  co_return static_cast<int64_t>(bytes);
 }
 
 task<log_errc> partition_log::persist_log_start() {

@@ -178,11 +178,35 @@ task<log_errc> partition_log::flush_if_due() {
   co_return co_await flush();
 }
 
+task<void> partition_log::write_clean_shutdown_marker() {
+  segment& s = active();
+  if (s.write_fd < 0 || durable_offset_ != written_offset_ || next_offset_ != written_offset_) {
+    co_return;
+  }
+  log_errc e = co_await write_whole_file(
+      io_, segment_path(options_.dir, s.base_offset, index_format::offset_index_suffix),
+      s.index.serialize());
+  if (e == log_errc::ok) {
+    e = co_await write_whole_file(
+        io_, segment_path(options_.dir, s.base_offset, index_format::time_index_suffix),
+        s.timestamps.serialize());
+  }
+  std::string marker = std::to_string(s.base_offset) + " " + std::to_string(s.size_bytes) + "\n";
+  if (e != log_errc::ok ||
+      co_await write_file_atomically(io_, options_.dir, index_format::clean_shutdown_file,
+                                     marker) != io_errc::ok) {
+    RILL_WARN("storage", "%s: no clean-shutdown marker (the next open scans the log)",
+              options_.dir.c_str());
+  }
+}
+
 task<void> partition_log::close() {
   co_await wait_idle();
   closing_ = true;
-  if (!offline_ && !segments_.empty() && options_.sync_policy != durability::sync_none) {
-    (void)co_await flush();
+  // A clean close makes everything durable, whatever the policy, and leaves
+  // the marker that spares the next open a scan of the active segment.
+  if (!offline_ && !segments_.empty()) {
+    if (co_await flush() == log_errc::ok) co_await write_clean_shutdown_marker();
   }
   for (auto& [base, s] : segments_) {
     if (s->write_fd >= 0) {

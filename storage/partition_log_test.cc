@@ -93,6 +93,42 @@ TEST_F(partition_log_test, reopening_recovers_everything_and_continues_the_offse
   sync_await(log->close());
 }
 
+TEST_F(partition_log_test, a_clean_close_leaves_a_marker_that_the_next_open_trusts_and_removes) {
+  {
+    auto log = open_log();
+    for (int i = 0; i < 30; ++i) append(*log, make_batch(2, 300, 1000 + i));
+    sync_await(log->close());
+  }
+  EXPECT_TRUE(io_.exists("/data/t-0/clean-shutdown"));
+  {
+    auto log = open_log();
+    EXPECT_FALSE(io_.exists("/data/t-0/clean-shutdown")) << "removed before any write";
+    EXPECT_EQ(log->log_end_offset(), 60);
+    EXPECT_EQ(append(*log, make_batch(1, 10)).base_offset, 60);
+    EXPECT_EQ(read_offsets(*log, 0).size(), 31u);
+    // A crash now (no close) leaves no marker: the next open scans.
+  }
+  EXPECT_FALSE(io_.exists("/data/t-0/clean-shutdown"));
+  auto log = open_log();
+  EXPECT_EQ(log->log_end_offset(), 61);
+  sync_await(log->close());
+}
+
+TEST_F(partition_log_test, a_marker_that_does_not_match_the_segment_is_ignored) {
+  {
+    auto log = open_log();
+    for (int i = 0; i < 5; ++i) append(*log, make_batch(2, 300, 1000 + i));
+    sync_await(log->close());
+  }
+  std::string wrong = "12345 99\n";
+  ASSERT_EQ(sync_await(write_file_atomically(io_, "/data/t-0", "clean-shutdown", wrong)),
+            io_errc::ok);
+  auto log = open_log();
+  EXPECT_EQ(log->log_end_offset(), 10);
+  EXPECT_EQ(read_offsets(*log, 0).size(), 5u);
+  sync_await(log->close());
+}
+
 TEST_F(partition_log_test, reads_from_the_middle_of_a_batch_return_the_whole_batch) {
   auto log = open_log();
   append(*log, make_batch(5, 10));

@@ -13,11 +13,14 @@
 #include "dataplane/runtime/clock.h"
 #include "dataplane/runtime/runtime.h"
 #include "dataplane/runtime/uring_op.h"
+#include "dataplane/runtime/when_all.h"
 
 namespace rill::partition {
 namespace {
 
 thread_local shard_state* t_local = nullptr;
+
+constexpr size_t k_opens_in_flight_max = 32;
 
 }  // namespace
 
@@ -157,11 +160,31 @@ task<void> shard_state::apply(control::snapshot_ptr next) {
 task<void> shard_state::apply_one(control::snapshot_ptr next) {
   if (next->epoch <= snapshot_->epoch) co_return;
   const int32_t me = settings_->broker_id;
+  // New replicas are opened k_opens_in_flight_max at a time: a broker
+  // given thousands at once (start-up, a large topic) overlaps their disk
+  // work instead of paying it one after another.
+  std::vector<std::pair<const control::topic_info*, const control::partition_info*>> to_open;
   for (const auto& [name, topic] : next->topics) {
     for (const control::partition_info& p : topic.partitions) {
       bool mine = std::find(p.replicas.begin(), p.replicas.end(), me) != p.replicas.end();
       if (!mine || owner_of(name, p.index) != shard_->id()) continue;
-      if (find(name, p.index) == nullptr) co_await open_partition(topic, p);
+      if (find(name, p.index) == nullptr) to_open.emplace_back(&topic, &p);
+    }
+  }
+  for (size_t at = 0; at < to_open.size(); at += k_opens_in_flight_max) {
+    std::vector<task<bool>> opens;
+    for (size_t i = at; i < std::min(to_open.size(), at + k_opens_in_flight_max); ++i) {
+      opens.push_back([](shard_state* self, const control::topic_info* t,
+                         const control::partition_info* p) -> task<bool> {
+        co_await self->open_partition(*t, *p);
+        co_return true;
+      }(this, to_open[i].first, to_open[i].second));
+    }
+    (void)co_await runtime::when_all(std::move(opens));
+  }
+  for (const auto& [name, topic] : next->topics) {
+    for (const control::partition_info& p : topic.partitions) {
+      if (owner_of(name, p.index) != shard_->id()) continue;
       if (partition_replica* r = find(name, p.index)) r->update(p);
     }
   }

@@ -109,6 +109,8 @@ class Broker:
 
     def stop(self, sig=signal.SIGTERM, timeout_s=20.0):
         if self.proc is None or self.proc.poll() is not None:
+            if self.proc is not None and not self.log.closed:
+                self.log.close()
             return self.proc.returncode if self.proc else None
         self.proc.send_signal(sig)
         try:
