@@ -213,6 +213,7 @@ void partition_log::stage(const batch_bytes& batch) {
     }(this));
   }
   hot_push({v.base_offset(), v.last_offset(), batch});
+  last_append_ms_ = now_ms();
   counters_.appends++;
 }
 

@@ -180,6 +180,10 @@ class partition_log {
   task<log_errc> flush_if_due();
   // Deletes whole segments past retention.bytes / retention.ms.
   task<log_errc> apply_retention();
+  // A log that has not appended for idle_ms gives back the space it holds
+  // ahead of its data beyond its first window (1 MiB) and resets its
+  // window: an idle partition does not keep a busy one's reservation.
+  task<log_errc> trim_idle_reservation(int64_t idle_ms);
   // Flushes and closes every file.
   task<void> close();
 
@@ -321,6 +325,7 @@ class partition_log {
   hot_tail_cache* hot_tails_ = nullptr;
   hot_tail_member hot_member_;
   uint64_t window_bytes_ = 0;       // the preallocation window (see adapt_window)
+  int64_t last_append_ms_ = 0;      // when stage() last ran
   int64_t window_reserved_ms_ = 0;  // when the window was last reserved
   staging staging_;
   std::deque<hot_batch> hot_tail_;

@@ -6,6 +6,7 @@
 #include "storage/faulty_file_io.h"
 #include "storage/memory_file_io.h"
 #include "storage/partition_log.h"
+#include "storage/space_reservations.h"
 #include "storage/testing/file_io_contract.h"
 
 namespace rill::storage {
@@ -107,6 +108,36 @@ TEST_F(partition_log_preallocation, automatic_is_zero_fill_under_fsync_and_adapt
   sync_await(replicated->close());
   EXPECT_GT(counted_.counts().zero_writes, zeros_fsync);
   EXPECT_EQ(counted_.counts().split_writes, 0u);
+}
+
+TEST_F(partition_log_preallocation, windows_follow_the_write_rate_and_idle_logs_give_space_back) {
+  int64_t now = 1'000'000;
+  options_.now_ms = [&now] { return now; };
+  options_.preallocate_bytes = 8 << 20;
+  options_.preallocate_initial_bytes = 1 << 20;
+  space_reservations reservations(64 << 20);
+  options_.reservations = &reservations;
+  auto log = open_log(preallocation::fallocate);
+  EXPECT_EQ(reservations.windows_bytes(), 1u << 20) << "a new log starts with one small window";
+  // A busy log: each window is used up within a second, so it doubles.
+  for (int i = 0; i < 400; ++i) {
+    append(*log, 1, 12 * 1024);
+    now += 2;
+  }
+  uint64_t busy_file = memory_.contents("/d/p/00000000000000000000.log").size();
+  uint64_t data = log->size_bytes();
+  EXPECT_GT(reservations.windows_bytes(), 1u << 20);
+  EXPECT_GT(busy_file, data + (1 << 20)) << "a busy log reserves more than its first window";
+  // Idle for a minute: what lies beyond its data and one window goes back.
+  now += 61'000;
+  ASSERT_EQ(sync_await(log->trim_idle_reservation(60'000)), log_errc::ok);
+  uint64_t idle_file = memory_.contents("/d/p/00000000000000000000.log").size();
+  EXPECT_LE(idle_file, data + (1 << 20) + 4096);
+  EXPECT_EQ(reservations.windows_bytes(), 1u << 20);
+  // It still takes appends, into space it prepares again.
+  append(*log, 3, 12 * 1024);
+  sync_await(log->close());
+  expect_everything_reads_back_from_disk();
 }
 
 }  // namespace

@@ -72,6 +72,43 @@ void partition_log::adapt_window() {
   }
 }
 
+task<log_errc> partition_log::trim_idle_reservation(int64_t idle_ms) {
+  if (offline_ || closing_ || segments_.empty() || active().write_fd < 0) co_return log_errc::ok;
+  if (now_ms() - std::max(last_append_ms_, window_reserved_ms_) < idle_ms) co_return log_errc::ok;
+  uint64_t floor = std::min(options_.preallocate_bytes, options_.preallocate_initial_bytes);
+  if (active().allocated_bytes <= round_up_page(active().size_bytes) + floor &&
+      window_bytes_ <= floor) {
+    co_return log_errc::ok;
+  }
+  // No append may stage (and no write, filler or roll run) while the file
+  // shrinks: a write behind the truncation could lose its tail.
+  turn_queue::turn turn = co_await append_turns_.enter();
+  co_await wait_idle();
+  if (offline_ || closing_) co_return log_errc::ok;
+  segment& s = active();
+  uint64_t keep = round_up_page(s.size_bytes) + floor;
+  RILL_ASSERT(staging_.fill == staging_.carried, "%s: trimming with appends staged",
+              options_.dir.c_str());
+  if (s.allocated_bytes > keep) {
+    io_errc e = co_await io_.truncate(s.write_fd, keep);
+    if (e != io_errc::ok) {
+      RILL_WARN("storage", "%s: giving back preallocated space failed: %s", options_.dir.c_str(),
+                io_errc_name(e));
+      co_return log_errc_from_io(e);
+    }
+    s.allocated_bytes = keep;
+    s.initialized_bytes = std::min(s.initialized_bytes, keep);
+  }
+  if (options_.reservations == nullptr || options_.reservations->resize(window_bytes_, floor)) {
+    window_bytes_ = floor;
+  }
+  RILL_ASSERT(s.allocated_bytes <= keep && keep >= s.size_bytes,
+              "%s: trimmed to %llu bytes with %llu of data", options_.dir.c_str(),
+              static_cast<unsigned long long>(s.allocated_bytes),
+              static_cast<unsigned long long>(s.size_bytes));
+  co_return log_errc::ok;
+}
+
 task<log_errc> partition_log::prepare_space(segment& s, uint64_t write_end) {
   if (options_.preallocate_bytes == 0) co_return log_errc::ok;
   preallocation method = effective_preallocation();

@@ -21,6 +21,10 @@ namespace {
 thread_local shard_state* t_local = nullptr;
 
 constexpr size_t k_opens_in_flight_max = 32;
+// Partitions idle this long give back preallocated space beyond 1 MiB,
+// checked this often.
+constexpr int64_t k_idle_reservation_ms = 60'000;
+constexpr uint64_t k_trim_check_ns = 10'000 * runtime::k_ns_per_ms;
 
 }  // namespace
 
@@ -296,6 +300,7 @@ void shard_state::start_background() {
 task<void> shard_state::background_loop() {
   runtime::work_guard guard(*shard_);
   uint64_t last_retention = runtime::monotonic_ns();
+  uint64_t last_trim = runtime::monotonic_ns();
   while (!shard_->stopping() && !stopping_) {
     co_await runtime::sleep_for(
         *shard_, static_cast<uint64_t>(settings_->log_flush_check_ms) * runtime::k_ns_per_ms);
@@ -303,6 +308,8 @@ task<void> shard_state::background_loop() {
     bool retention_due =
         runtime::monotonic_ns() - last_retention >=
         static_cast<uint64_t>(settings_->log_retention_check_ms) * runtime::k_ns_per_ms;
+    bool trim_due = runtime::monotonic_ns() - last_trim >= k_trim_check_ns;
+    if (trim_due) last_trim = runtime::monotonic_ns();
     std::vector<key> keys;
     for (const auto& [k, p] : partitions_) keys.push_back(k);
     for (const key& k : keys) {
@@ -312,6 +319,7 @@ task<void> shard_state::background_loop() {
       if (p == nullptr) continue;
       co_await p->flush_if_due();
       if (retention_due) co_await p->apply_retention();
+      if (trim_due) (void)co_await p->log().trim_idle_reservation(k_idle_reservation_ms);
       p->maybe_change_isr();
     }
     apply_disk_fault_file();
