@@ -6,11 +6,13 @@
 #include "dataplane/net/tcp_listener.h"
 #include "dataplane/runtime/clock.h"
 #include "dataplane/runtime/uring_op.h"
+#include "dataplane/runtime/when_all.h"
 
 namespace rill::replication {
 namespace {
 constexpr uint64_t k_retry_ns = 200 * runtime::k_ns_per_ms;
 constexpr uint64_t k_reply_slack_ns = 5000 * runtime::k_ns_per_ms;
+constexpr size_t k_applies_in_flight_max = 64;
 }  // namespace
 
 replica_fetcher::replica_fetcher(runtime::shard& s, fetcher_options options,
@@ -110,13 +112,27 @@ task<bool> replica_fetcher::fetch_once() {
     co_await transport_->close();
     co_return false;
   }
+  // Partitions are applied k_applies_in_flight_max at a time: each waits
+  // for its own disk write, and a response carrying hundreds of partitions
+  // must not cost hundreds of writes one after another (the leader's acks=all
+  // produces wait for the next fetch). The frame outlives every apply.
   bool any_error = false;
+  std::vector<task<bool>> applies;
   for (const kafka::fetched_topic& t : topics) {
     for (const kafka::fetched_partition& p : t.partitions) {
       any_error = any_error || p.error != kafka::error_code::none;
-      co_await apply(t.name, p);
+      applies.push_back([](replica_fetcher* self, const std::string* topic,
+                           const kafka::fetched_partition* part) -> task<bool> {
+        co_await self->apply(*topic, *part);
+        co_return true;
+      }(this, &t.name, &p));
+      if (applies.size() == k_applies_in_flight_max) {
+        (void)co_await runtime::when_all(std::move(applies));
+        applies.clear();
+      }
     }
   }
+  if (!applies.empty()) (void)co_await runtime::when_all(std::move(applies));
   // Errors come back at once; do not spin on them until metadata changes.
   if (any_error)
     (void)co_await changed_.wait_until(*shard_,
