@@ -1,25 +1,18 @@
-#!/ usr / bin / python3
-""
-    "bench/partition_scale: Rill with many partitions, measured as a user would.
+#!/usr/bin/python3
+"""bench/partition_scale: Rill with many partitions, measured as a user would.
 
-    bench /
-    partition_scale.py[--counts 10, 100, 1000][--duration - s 15][--out DIR]
+  bench/partition_scale.py [--counts 10,100,1000] [--duration-s 15] [--out DIR]
 
-    For each partition count,
-    a fresh local cluster(rill dev
-                          : a controller and 3 brokers, one shard each) and one topic of that many
-    partitions at RF = 3,
-                  then
-    : create_s topic creation until every partition has a leader and a full ISR idle rss each
-      broker's resident memory 3 s after creation (max of the 3) load rss the highest a broker
-      reached during the produce run disk bytes allocated in the data directories(du),
-                  after the run,
-                  against the bytes the partitions hold(x3 replicas) produce rill - bench
-    : acks = all,
-                  random keys over all partitions,
-                  unthrottled,
-                  1 KiB records;
-records/s, MB/s, p50/p99/p99.9
+For each partition count, a fresh local cluster (rill dev: a controller and
+3 brokers, one shard each) and one topic of that many partitions at RF=3,
+then:
+  create_s      topic creation until every partition has a leader and a full ISR
+  idle rss      each broker's resident memory 3 s after creation (max of the 3)
+  load rss      the highest a broker reached during the produce run
+  disk          bytes allocated in the data directories (du), after the run,
+                against the bytes the partitions hold (x3 replicas)
+  produce       rill-bench: acks=all, random keys over all partitions,
+                unthrottled, 1 KiB records; records/s, MB/s, p50/p99/p99.9
   failover_s    kill -9 of broker 2 until no partition is led by it and every
                 partition has a leader again
 Every row is also given as a ratio to the smallest count's row of the same
@@ -75,8 +68,7 @@ class DevCluster:
 
     def brokers(self):
         r = subprocess.run([RILL, "dev", "status", "--json"] + self.opts, capture_output=True, text=True)
-        return {p["id"]: p["pid"] for p in json.loads(r.stdout)["processes"] if p["role"] == "broker"
-  }
+        return {p["id"]: p["pid"] for p in json.loads(r.stdout)["processes"] if p["role"] == "broker"}
 
     def stop(self):
         subprocess.run([RILL, "dev", "stop"] + self.opts, capture_output=True, timeout=120)

@@ -1,18 +1,13 @@
-#!/ usr / bin / env python3
-""
-    "bench/report: one command that measures the machine's limits and Rill
-    against them,
-    in the same run,
-    and writes a Markdown report with plots.
+#!/usr/bin/env python3
+"""bench/report: one command that measures the machine's limits and Rill
+against them, in the same run, and writes a Markdown report with plots.
 
-            bench /
-            report[--out DIR][--quick][--flush - policy fsync | replication]
+  bench/report [--out DIR] [--quick] [--flush-policy fsync|replication]
 
-            1. limits : fio sequential O_DIRECT write bandwidth and
-        16 KiB write + fdatasync latency on the data directory's file system; iperf3 on loopback;
-CPU stalls(tuning / probe_cpu_stalls
-           : how long the machine takes a CPU away from a thread that wants it -
-                 the floor under tail latency);
+1. limits: fio sequential O_DIRECT write bandwidth and 16 KiB
+   write+fdatasync latency on the data directory's file system; iperf3 on
+   loopback; CPU stalls (tuning/probe_cpu_stalls: how long the machine takes
+   a CPU away from a thread that wants it - the floor under tail latency);
 2. for each workload in bench/workloads/*.conf: a fresh local cluster
    (rill dev) with the workload's broker count, then rill-bench produce;
 3. report.md with every figure and its ratio to its limit, latency.png

@@ -95,7 +95,7 @@ struct log_options {
   space_reservations* reservations = nullptr;
   // The first preallocation window (it then follows the write rate, up to
   // preallocate_bytes).
-  uint64_t preallocate_initial_bytes = 1ULL << 20;
+  uint64_t preallocate_initial_bytes = 256 * 1024;
   direct_io direct = direct_io::on;
   std::function<int64_t()> now_ms;  // wall clock; defaults to the system clock
 };
@@ -181,7 +181,7 @@ class partition_log {
   // Deletes whole segments past retention.bytes / retention.ms.
   task<log_errc> apply_retention();
   // A log that has not appended for idle_ms gives back the space it holds
-  // ahead of its data beyond its first window (1 MiB) and resets its
+  // ahead of its data beyond its first window (256 KiB) and resets its
   // window: an idle partition does not keep a busy one's reservation.
   task<log_errc> trim_idle_reservation(int64_t idle_ms);
   // Flushes and closes every file.

@@ -77,9 +77,9 @@ config make_broker_config() {
       {"log.direct.io", setting_kind::boolean, "true", "O_DIRECT appends"},
       {"log.preallocate.bytes", setting_kind::integer, "16777216",
        "preallocation ahead of the write position", 0, 1LL << 32},
-      {"log.preallocate.total.bytes", setting_kind::integer, "2147483648",
+      {"log.preallocate.total.bytes", setting_kind::integer, "1073741824",
        "disk preallocated ahead of the data by all partitions together; each partition's window "
-       "starts at 1 MiB and follows its write rate up to log.preallocate.bytes",
+       "starts at 256 KiB and follows its write rate up to log.preallocate.bytes",
        0, 1LL << 50},
       {"log.preallocate.method",
        setting_kind::choice,

@@ -49,7 +49,7 @@ struct broker_settings {
   uint64_t shard_staging_bytes() const { return shard_memory_bytes() / 4; }
   // Disk preallocated ahead of the data, all partitions together
   // (log.preallocate.total.bytes), split evenly among shards.
-  uint64_t preallocate_total_bytes = 2ULL << 30;
+  uint64_t preallocate_total_bytes = 1ULL << 30;
   // Log defaults; topics override them with their own configs.
   storage::log_options log_defaults;
   int64_t log_flush_check_ms = 100;

@@ -21,7 +21,7 @@ namespace {
 thread_local shard_state* t_local = nullptr;
 
 constexpr size_t k_opens_in_flight_max = 32;
-// Partitions idle this long give back preallocated space beyond 1 MiB,
+// Partitions idle this long give back preallocated space beyond their first window,
 // checked this often.
 constexpr int64_t k_idle_reservation_ms = 60'000;
 constexpr uint64_t k_trim_check_ns = 10'000 * runtime::k_ns_per_ms;
