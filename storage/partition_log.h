@@ -268,7 +268,9 @@ class partition_log {
   preallocation effective_preallocation() const;
   bool zero_fills() const { return effective_preallocation() == preallocation::zero_fill; }
   task<log_errc> prepare_space(segment& s, uint64_t write_end);
-  task<log_errc> fallocate_ahead(segment& s, uint64_t write_end);
+  // Reserves write_end plus the window once a write reaches past
+  // reserve_when_past (adaptive renews half a window early).
+  task<log_errc> fallocate_ahead(segment& s, uint64_t write_end, uint64_t reserve_when_past);
   // adaptive (partition_log_prepare.cc): whether to zero ahead; stopping the
   // filler before a write that reaches it; starting it past a write that
   // claimed [.., write_end).

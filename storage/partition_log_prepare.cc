@@ -115,8 +115,9 @@ task<log_errc> partition_log::prepare_space(segment& s, uint64_t write_end) {
   if (method != preallocation::zero_fill) {
     // adaptive reserves half a window early, so the zeros ahead never wait
     // for a write to pass the reserved end.
-    uint64_t reserve_end = method == preallocation::adaptive ? write_end + window() / 2 : write_end;
-    log_errc e = co_await fallocate_ahead(s, reserve_end);
+    uint64_t reserve_when_past =
+        method == preallocation::adaptive ? write_end + window() / 2 : write_end;
+    log_errc e = co_await fallocate_ahead(s, write_end, reserve_when_past);
     if (e != log_errc::ok || method == preallocation::fallocate) co_return e;
     co_await stop_zero_filler_behind(s, write_end);
     co_return log_errc::ok;
@@ -165,10 +166,15 @@ void partition_log::zero_ahead_of(segment& s, uint64_t write_end) {
   start_zero_filler(s);
 }
 
-task<log_errc> partition_log::fallocate_ahead(segment& s, uint64_t write_end) {
-  if (write_end <= s.allocated_bytes) co_return log_errc::ok;
+task<log_errc> partition_log::fallocate_ahead(segment& s, uint64_t write_end,
+                                              uint64_t reserve_when_past) {
+  RILL_ASSERT(reserve_when_past >= write_end, "reserving behind the write");
+  if (reserve_when_past <= s.allocated_bytes) co_return log_errc::ok;
   adapt_window();
+  // The space held ahead of the data stays within the window (and so within
+  // the shard's total), however early the reservation is renewed.
   uint64_t target = round_up_page(write_end + window());
+  if (target <= s.allocated_bytes) co_return log_errc::ok;
   io_errc e = co_await io_.allocate(s.write_fd, s.allocated_bytes, target - s.allocated_bytes);
   if (e != io_errc::ok) {
     RILL_ERROR("storage", "%s: preallocating to %llu bytes failed: %s", options_.dir.c_str(),
