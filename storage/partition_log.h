@@ -235,6 +235,9 @@ class partition_log {
   // close(): after a final flush, the active segment's indexes and the
   // marker, so the next open skips the scan.
   task<void> write_clean_shutdown_marker();
+  // Writes a segment's offset and time indexes (a finished segment's, or the
+  // active one's at a clean close).
+  task<log_errc> write_indexes(segment& s);
   task<log_errc> rebuild_indexes(segment& s, uint64_t end_position);
   task<log_errc> create_segment(int64_t base_offset);
   task<log_errc> open_active_for_write();

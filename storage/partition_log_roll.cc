@@ -104,16 +104,8 @@ task<log_errc> partition_log::finalize_segment(segment& s) {
   s.allocated_bytes = s.size_bytes;
   (void)co_await io_.close(s.write_fd);
   s.write_fd = -1;
-  log_errc le = co_await write_whole_file(
-      io_, segment_path(options_.dir, s.base_offset, index_format::offset_index_suffix),
-      s.index.serialize());
-  if (le == log_errc::ok) {
-    le = co_await write_whole_file(
-        io_, segment_path(options_.dir, s.base_offset, index_format::time_index_suffix),
-        s.timestamps.serialize());
-  }
   // Indexes are rebuilt when missing, so a failure here costs only time.
-  if (le != log_errc::ok) {
+  if (co_await write_indexes(s) != log_errc::ok) {
     RILL_WARN("storage", "%s: writing the indexes of segment %lld failed", options_.dir.c_str(),
               static_cast<long long>(s.base_offset));
   }
@@ -178,19 +170,22 @@ task<log_errc> partition_log::flush_if_due() {
   co_return co_await flush();
 }
 
+task<log_errc> partition_log::write_indexes(segment& s) {
+  log_errc e = co_await write_whole_file(
+      io_, segment_path(options_.dir, s.base_offset, index_format::offset_index_suffix),
+      s.index.serialize());
+  if (e != log_errc::ok) co_return e;
+  co_return co_await write_whole_file(
+      io_, segment_path(options_.dir, s.base_offset, index_format::time_index_suffix),
+      s.timestamps.serialize());
+}
+
 task<void> partition_log::write_clean_shutdown_marker() {
   segment& s = active();
   if (s.write_fd < 0 || durable_offset_ != written_offset_ || next_offset_ != written_offset_) {
     co_return;
   }
-  log_errc e = co_await write_whole_file(
-      io_, segment_path(options_.dir, s.base_offset, index_format::offset_index_suffix),
-      s.index.serialize());
-  if (e == log_errc::ok) {
-    e = co_await write_whole_file(
-        io_, segment_path(options_.dir, s.base_offset, index_format::time_index_suffix),
-        s.timestamps.serialize());
-  }
+  log_errc e = co_await write_indexes(s);
   std::string marker = std::to_string(s.base_offset) + " " + std::to_string(s.size_bytes) + "\n";
   if (e != log_errc::ok ||
       co_await write_file_atomically(io_, options_.dir, index_format::clean_shutdown_file,

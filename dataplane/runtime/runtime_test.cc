@@ -3,7 +3,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <functional>
 #include <thread>
+#include <vector>
 
 #include "dataplane/runtime/cross_shard.h"
 #include "dataplane/runtime/runtime.h"
@@ -56,6 +58,37 @@ TEST(runtime, full_mailbox_back_pressures_instead_of_dropping) {
     while (done < k_senders) co_await all_done.wait(*shard::current());
   });
   EXPECT_EQ(done, k_senders);
+}
+
+// What the Kafka produce path relies on: calls posted one after another start
+// on the target in that order, even through a full mailbox and when each
+// suspends after it started, and locally as well as across shards.
+task<int> note_start_then_sleep(int i, std::vector<int>* started) {
+  started->push_back(i);  // before anything suspends
+  co_await sleep_for(*shard::current(), static_cast<uint64_t>((i * 7) % 5) * k_ns_per_ms);
+  co_return i;
+}
+
+task<void> post_in_order(shard_id target, std::vector<int>* started) {
+  std::vector<posted_call<std::function<task<int>()>>> calls;
+  for (int i = 0; i < 100; ++i) {
+    std::function<task<int>()> fn = [i, started] { return note_start_then_sleep(i, started); };
+    calls.push_back(co_await post_to(target, std::move(fn)));
+  }
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(co_await calls[static_cast<size_t>(i)].result(), i);
+}
+
+TEST(runtime, posted_calls_start_on_the_target_in_the_order_they_were_posted) {
+  std::vector<int> remote;
+  std::vector<int> local;
+  run_on_runtime({.shard_count = 2, .mailbox_capacity = 4}, [&](runtime& rt) -> task<void> {
+    co_await post_in_order(shard_id(1), &remote);
+    co_await post_in_order(shard_id(0), &local);
+  });
+  std::vector<int> expected(100);
+  for (int i = 0; i < 100; ++i) expected[static_cast<size_t>(i)] = i;
+  EXPECT_EQ(remote, expected);
+  EXPECT_EQ(local, expected);
 }
 
 TEST(runtime, timers_fire_in_deadline_order) {
