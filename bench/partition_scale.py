@@ -15,6 +15,8 @@ then:
                 unthrottled, 1 KiB records; records/s, MB/s, p50/p99/p99.9
   failover_s    kill -9 of broker 2 until no partition is led by it and every
                 partition has a leader again
+  restart_s     broker 2 started again on its data (recovery after a crash: every
+                active segment scanned) until every partition has a full ISR
 Every row is also given as a ratio to the smallest count's row of the same
 run (the reference: the same machine and build, few partitions). Writes
 partition_scale.csv, partition_scale.png and partition_scale.md to --out
@@ -67,8 +69,20 @@ class DevCluster:
         return self
 
     def brokers(self):
+        return {p["id"]: p["pid"] for p in self.status() if p["role"] == "broker"}
+
+    def status(self):
         r = subprocess.run([RILL, "dev", "status", "--json"] + self.opts, capture_output=True, text=True)
-        return {p["id"]: p["pid"] for p in json.loads(r.stdout)["processes"] if p["role"] == "broker"}
+        return json.loads(r.stdout)["processes"]
+
+    def restart_broker(self, broker_id, controller_port, broker_args):
+        """Starts a (dead) broker again as `rill dev` started it; returns its process."""
+        entry = next(p for p in self.status() if p["role"] == "broker" and p["id"] == broker_id)
+        log = open(entry["log"], "ab")
+        return subprocess.Popen([RILL, "broker", f"--broker.id={broker_id}", f"--port={entry['port']}",
+                                 f"--log.dirs={entry['data_dir']}", "--shards=1", "--pin.shards=false",
+                                 f"--controller=127.0.0.1:{controller_port}"] + list(broker_args),
+                                stdout=log, stderr=log)
 
     def stop(self):
         subprocess.run([RILL, "dev", "stop"] + self.opts, capture_output=True, timeout=120)
@@ -143,9 +157,12 @@ def run_count(n, args, base_port):
         row["data_x3_mib"] = round(data_bytes / 2**20, 1)
         led = leaderships(admin, topic, 2)
         os.kill(pids[2], signal.SIGKILL)
-        t0 = time.time()
         row["failover_s"] = round(wait_led(admin, topic, n, exclude=2, timeout_s=120), 2)
         row["failover_leaderships"] = led
+        restarted = cluster.restart_broker(2, base_port + 100, args.broker_arg)
+        row["restart_s"] = round(wait_led(admin, topic, n, timeout_s=600), 2)
+        restarted.send_signal(signal.SIGTERM)
+        restarted.wait(60)
     finally:
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
@@ -168,6 +185,7 @@ def plot(rows, path):
     axes[1].set_ylabel("produce MB/s (acks=all, RF=3)")
     axes[2].plot(xs, [r["create_s"] for r in rows], "o-", label="create + lead")
     axes[2].plot(xs, [r["failover_s"] for r in rows], "s-", label="broker failover")
+    axes[2].plot(xs, [r["restart_s"] for r in rows], "^-", label="crashed broker back in every ISR")
     axes[2].set_ylabel("seconds")
     for a in axes:
         a.set_xscale("log")
@@ -207,13 +225,13 @@ def main():
         w.writerows(rows)
     plot(rows, os.path.join(args.out, "partition_scale.png"))
     lines = ["| partitions | create s | idle RSS MiB | load RSS MiB | disk MiB (data x3) | MB/s | p50 / p99 / p99.9 ms "
-             "| failover s (leaderships) | MB/s, p99 vs first row |", "|" + "---|" * 9]
+             "| failover s (leaderships) | restart s | MB/s, p99 vs first row |", "|" + "---|" * 10]
     for r in rows:
         ratio_mb = r["mb_s"] / ref["mb_s"] if ref["mb_s"] else float("nan")
         ratio_p99 = (r["p99_ms"] or 0) / ref["p99_ms"] if ref.get("p99_ms") else float("nan")
         lines.append(f"| {r['partitions']} | {r['create_s']} | {r['idle_rss_mib']} | {r['load_rss_mib']} | "
                      f"{r['disk_mib']} ({r['data_x3_mib']}) | {r['mb_s']} | {r['p50_ms']} / {r['p99_ms']} / "
-                     f"{r['p999_ms']} | {r['failover_s']} ({r['failover_leaderships']}) | "
+                     f"{r['p999_ms']} | {r['failover_s']} ({r['failover_leaderships']}) | {r['restart_s']} | "
                      f"{ratio_mb:.2f}x, {ratio_p99:.2f}x |")
     with open(os.path.join(args.out, "partition_scale.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
