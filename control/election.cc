@@ -67,15 +67,19 @@ void reelect(const cluster_snapshot& s, topic_info& t, partition_info& p,
   if (next != p.leader) set_leader(t, p, next, unclean, out);
 }
 
-partition_info* find_mutable(cluster_snapshot& s, const std::string& topic, int32_t partition,
-                             topic_info** t_out) {
+// The partition when broker holds one of its replicas (out->known), else null.
+partition_info* find_replica(cluster_snapshot& s, int32_t broker, const std::string& topic,
+                             int32_t partition, topic_info** t_out, replica_state_change* out) {
   auto t = s.topics.find(topic);
   if (t == s.topics.end() || partition < 0 ||
       partition >= static_cast<int32_t>(t->second.partitions.size())) {
     return nullptr;
   }
+  partition_info& p = t->second.partitions[static_cast<size_t>(partition)];
+  if (!contains(p.replicas, broker)) return nullptr;
   *t_out = &t->second;
-  return &t->second.partitions[static_cast<size_t>(partition)];
+  out->known = true;
+  return &p;
 }
 
 }  // namespace
@@ -198,10 +202,8 @@ replica_state_change set_replica_offline(cluster_snapshot& s, int32_t broker,
                                          const std::string& topic, int32_t partition) {
   replica_state_change out;
   topic_info* t = nullptr;
-  partition_info* p = find_mutable(s, topic, partition, &t);
-  if (p == nullptr || !contains(p->replicas, broker)) return out;
-  out.known = true;
-  if (contains(p->offline_replicas, broker)) return out;
+  partition_info* p = find_replica(s, broker, topic, partition, &t, &out);
+  if (p == nullptr || contains(p->offline_replicas, broker)) return out;
   p->offline_replicas.push_back(broker);
   p->partition_epoch++;
   out.changed = true;
@@ -222,10 +224,8 @@ replica_state_change set_replica_online(cluster_snapshot& s, int32_t broker,
                                         const std::string& topic, int32_t partition) {
   replica_state_change out;
   topic_info* t = nullptr;
-  partition_info* p = find_mutable(s, topic, partition, &t);
-  if (p == nullptr || !contains(p->replicas, broker)) return out;
-  out.known = true;
-  if (!contains(p->offline_replicas, broker)) return out;
+  partition_info* p = find_replica(s, broker, topic, partition, &t, &out);
+  if (p == nullptr || !contains(p->offline_replicas, broker)) return out;
   std::erase(p->offline_replicas, broker);
   p->partition_epoch++;
   out.changed = true;

@@ -45,7 +45,23 @@ task<io_errc> faulty_file_io::write_at_split(int fd, uint64_t offset, std::span<
   co_return co_await file_io::write_at_split(fd, offset, data, split);
 }
 
+void faulty_file_io::release_writes() {
+  holding_writes_ = false;
+  while (!held_.empty()) {
+    std::coroutine_handle<> h = held_.front();
+    held_.pop_front();
+    h.resume();
+  }
+}
+
 task<io_errc> faulty_file_io::write_at(int fd, uint64_t offset, std::span<const uint8_t> data) {
+  struct hold {
+    faulty_file_io* io;
+    bool await_ready() const noexcept { return !io->holding_writes_; }
+    void await_suspend(std::coroutine_handle<> h) { io->held_.push_back(h); }
+    void await_resume() const noexcept {}
+  };
+  co_await hold{this};
   ++counts_.writes;
   if (std::all_of(data.begin(), data.end(), [](uint8_t b) { return b == 0; }))
     ++counts_.zero_writes;

@@ -6,6 +6,8 @@
 //     bytes and then fails with io_error.
 //   - random_faults(seed, one_in): every write and sync fails with EIO with
 //     probability 1/one_in, from a seeded generator so a run replays.
+//   - hold_writes(): writes wait, in flight, until release_writes() (a slow
+//     disk: appends overlap as they do on a real one).
 //   - fail_mutations(errc): until fail_mutations(io_errc::ok), every write,
 //     sync, allocation and truncation fails with errc: a failed device
 //     (EIO) or a full one (ENOSPC); reads still work.
@@ -13,7 +15,9 @@
 // threaded; does not own `inner`.
 #pragma once
 
+#include <coroutine>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <random>
 
@@ -40,6 +44,11 @@ class faulty_file_io final : public file_io {
     one_in_ = one_in;
   }
   void fail_mutations(io_errc error) { mutation_failure_ = error; }
+  void hold_writes() { holding_writes_ = true; }
+  // Lets every held write through (and the writes they start), then stops
+  // holding.
+  void release_writes();
+  size_t held_writes() const { return held_.size(); }
   io_errc mutation_failure() const { return mutation_failure_; }
   void stop_faults();
   uint64_t faults_injected() const { return faults_injected_; }
@@ -74,6 +83,8 @@ class faulty_file_io final : public file_io {
   std::optional<io_errc> next_failure_[6];
   std::optional<size_t> tear_bytes_;
   io_errc mutation_failure_ = io_errc::ok;
+  bool holding_writes_ = false;
+  std::deque<std::coroutine_handle<>> held_;
   std::mt19937_64 rng_;
   uint32_t one_in_ = 0;
   uint64_t faults_injected_ = 0;

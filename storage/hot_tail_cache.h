@@ -26,6 +26,8 @@ class hot_tail_cache {
     // is already written); returns the bytes freed (also reported through
     // shrank()).
     virtual size_t evict_hot_tail(size_t bytes) = 0;
+    // What this member holds in the cache.
+    size_t hot_bytes() const { return bytes_; }
 
    protected:
     ~member() = default;

@@ -213,7 +213,6 @@ void partition_log::stage(const batch_bytes& batch) {
     }(this));
   }
   hot_push({v.base_offset(), v.last_offset(), batch});
-  last_append_ms_ = now_ms();
   counters_.appends++;
 }
 
@@ -258,6 +257,7 @@ task<void> partition_log::flush_loop() {
     log_errc e = co_await write_staged(in_flight, sync);
     if (e == log_errc::ok) {
       written_offset_ = in_flight.end_offset;
+      last_write_ms_ = now_ms();  // per write, not per append: the idle trim's clock
       if (sync) {
         durable_offset_ = written_offset_;
         last_sync_ms_ = now_ms();

@@ -303,6 +303,7 @@ class partition_log {
   void hot_push(hot_batch b);
   void hot_pop_front();
   void hot_pop_back();
+  size_t hot_tail_bytes() const { return hot_member_.hot_bytes(); }
   void hot_clear();
   size_t evict_hot(size_t bytes);
 
@@ -330,11 +331,10 @@ class partition_log {
   hot_tail_cache* hot_tails_ = nullptr;
   hot_tail_member hot_member_;
   uint64_t window_bytes_ = 0;       // the preallocation window (see adapt_window)
-  int64_t last_append_ms_ = 0;      // when stage() last ran
+  int64_t last_write_ms_ = 0;       // when the flusher last wrote
   int64_t window_reserved_ms_ = 0;  // when the window was last reserved
   staging staging_;
   std::deque<hot_batch> hot_tail_;
-  size_t hot_tail_bytes_ = 0;
   bool flusher_running_ = false;
   bool zero_filler_running_ = false;
   int quiescing_ = 0;                      // wait_idle callers: keep the filler short

@@ -1,13 +1,11 @@
 // The logs' memory as a shard budget: staging buffers sized to the writes and
 // given back when a log goes idle, hot tails evicted least recently read
 // first, back-pressure instead of growth - and appends still in call order
-// when some of them wait.
+// when some of them wait (writes held in flight by faulty_file_io).
 #include <gtest/gtest.h>
 
-#include <coroutine>
-#include <deque>
-
 #include "storage/batch_builder.h"
+#include "storage/faulty_file_io.h"
 #include "storage/memory_file_io.h"
 #include "storage/page.h"
 #include "storage/partition_log.h"
@@ -22,63 +20,6 @@ batch_bytes make_batch(int records, size_t value_bytes, uint32_t seed = 0) {
   return std::make_shared<std::vector<uint8_t>>(
       build_filled_batch({.base_timestamp_ms = 1000}, records, value_bytes, seed));
 }
-
-// Writes wait until the test lets them through, so appends overlap as they
-// do on a real disk.
-class held_file_io final : public file_io {
- public:
-  explicit held_file_io(memory_file_io* inner) : inner_(inner) {}
-  struct gate {
-    held_file_io* io;
-    bool await_ready() const noexcept { return !io->holding_; }
-    void await_suspend(std::coroutine_handle<> h) { io->held_.push_back(h); }
-    void await_resume() const noexcept {}
-  };
-  void hold() { holding_ = true; }
-  // Lets every held write through (and those they start), then stops holding.
-  void release_all() {
-    holding_ = false;
-    while (!held_.empty()) {
-      std::coroutine_handle<> h = held_.front();
-      held_.pop_front();
-      h.resume();
-    }
-  }
-  size_t held() const { return held_.size(); }
-
-  task<result<int, io_errc>> open(std::string path, open_mode mode, direct_io direct) override {
-    return inner_->open(std::move(path), mode, direct);
-  }
-  task<io_errc> close(int fd) override { return inner_->close(fd); }
-  task<io_errc> write_at(int fd, uint64_t offset, std::span<const uint8_t> data) override {
-    co_await gate{this};
-    co_return co_await inner_->write_at(fd, offset, data);
-  }
-  task<result<size_t, io_errc>> read_at(int fd, uint64_t offset, std::span<uint8_t> data) override {
-    return inner_->read_at(fd, offset, data);
-  }
-  task<io_errc> sync(int fd) override { return inner_->sync(fd); }
-  task<io_errc> allocate(int fd, uint64_t offset, uint64_t length) override {
-    return inner_->allocate(fd, offset, length);
-  }
-  task<io_errc> truncate(int fd, uint64_t size) override { return inner_->truncate(fd, size); }
-  result<uint64_t, io_errc> file_size(int fd) override { return inner_->file_size(fd); }
-  io_errc remove(const std::string& path) override { return inner_->remove(path); }
-  io_errc rename(const std::string& from, const std::string& to) override {
-    return inner_->rename(from, to);
-  }
-  io_errc make_dirs(const std::string& path) override { return inner_->make_dirs(path); }
-  result<std::vector<std::string>, io_errc> list_dir(const std::string& path) override {
-    return inner_->list_dir(path);
-  }
-  io_errc sync_dir(const std::string& path) override { return inner_->sync_dir(path); }
-  bool exists(const std::string& path) override { return inner_->exists(path); }
-
- private:
-  memory_file_io* inner_;
-  bool holding_ = false;
-  std::deque<std::coroutine_handle<>> held_;
-};
 
 class partition_log_memory_test : public ::testing::Test {
  protected:
@@ -114,7 +55,7 @@ class partition_log_memory_test : public ::testing::Test {
   }
 
   memory_file_io memory_;
-  held_file_io io_{&memory_};
+  faulty_file_io io_{&memory_};  // holds writes in flight when asked
   staging_pool pool_{512 * 1024, 1 << 20};
   hot_tail_cache hot_tails_{256 * 1024};
 };
@@ -172,7 +113,7 @@ TEST_F(partition_log_memory_test, hot_tails_beyond_the_budget_leave_the_least_re
 TEST_F(partition_log_memory_test, appends_over_the_staging_budget_wait_and_keep_their_order) {
   std::vector<std::unique_ptr<partition_log>> logs;
   for (int i = 0; i < 3; ++i) logs.push_back(open_log("busy-" + std::to_string(i)));
-  io_.hold();
+  io_.hold_writes();
   // Mixed sizes, 10 B to 200 KiB, so that small appends could pass big ones.
   const size_t sizes[] = {10, 200 * 1024, 100, 150 * 1024, 10, 90 * 1024, 30, 180 * 1024};
   int done = 0;
@@ -188,7 +129,7 @@ TEST_F(partition_log_memory_test, appends_over_the_staging_budget_wait_and_keep_
     EXPECT_LE(pool_.out_bytes(), pool_.budget_bytes() + (256 * 1024 * 2 + 2 * k_page));
   }
   EXPECT_GT(pool_.waits(), 0u) << "the budget never made an append wait";
-  while (io_.held() > 0) io_.release_all();
+  while (io_.held_writes() > 0) io_.release_writes();
   EXPECT_EQ(done, 48);
   EXPECT_EQ(failed, 0);
   for (int i = 0; i < 3; ++i) {

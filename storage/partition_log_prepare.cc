@@ -74,7 +74,7 @@ void partition_log::adapt_window() {
 
 task<log_errc> partition_log::trim_idle_reservation(int64_t idle_ms) {
   if (offline_ || closing_ || segments_.empty() || active().write_fd < 0) co_return log_errc::ok;
-  if (now_ms() - std::max(last_append_ms_, window_reserved_ms_) < idle_ms) co_return log_errc::ok;
+  if (now_ms() - std::max(last_write_ms_, window_reserved_ms_) < idle_ms) co_return log_errc::ok;
   uint64_t floor = std::min(options_.preallocate_bytes, options_.preallocate_initial_bytes);
   if (active().allocated_bytes <= round_up_page(active().size_bytes) + floor &&
       window_bytes_ <= floor) {

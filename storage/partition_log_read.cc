@@ -54,22 +54,22 @@ task<void> partition_log::close_read_fds() {
 }
 
 void partition_log::trim_hot_tail() {
-  while (hot_tail_bytes_ > options_.hot_tail_bytes_max && hot_tail_.size() > 1) hot_pop_front();
+  while (hot_tail_bytes() > options_.hot_tail_bytes_max && hot_tail_.size() > 1) hot_pop_front();
 }
 
+// The cache counts the log's hot tail bytes (hot_tail_bytes()); every
+// change goes through it.
 void partition_log::hot_push(hot_batch b) {
   size_t size = b.bytes->size();
   hot_tail_.push_back(std::move(b));
-  hot_tail_bytes_ += size;
-  trim_hot_tail();
-  hot_tails_->grew(&hot_member_, size);
+  hot_tails_->grew(&hot_member_, size);  // the shard's budget: may evict, here or elsewhere
+  trim_hot_tail();                       // this log's own cap
 }
 
 void partition_log::hot_pop_front() {
   RILL_ASSERT(!hot_tail_.empty());
   size_t size = hot_tail_.front().bytes->size();
   hot_tail_.pop_front();
-  hot_tail_bytes_ -= size;
   hot_tails_->shrank(&hot_member_, size);
 }
 
@@ -77,7 +77,6 @@ void partition_log::hot_pop_back() {
   RILL_ASSERT(!hot_tail_.empty());
   size_t size = hot_tail_.back().bytes->size();
   hot_tail_.pop_back();
-  hot_tail_bytes_ -= size;
   hot_tails_->shrank(&hot_member_, size);
 }
 

@@ -69,6 +69,9 @@ void shard_state::apply_disk_fault_file() {
 }
 
 void shard_state::check_health() {
+  bool any_unhealthy = false;
+  for (const auto& [k, p] : partitions_) any_unhealthy |= p->health() != log_health::healthy;
+  if (!any_unhealthy) return;  // the usual case: no statvfs every tick
   struct statvfs fs {};
   uint64_t free_bytes = 0;
   uint64_t disk_bytes = 0;

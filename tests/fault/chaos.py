@@ -261,6 +261,12 @@ def read_all(bootstrap, topic):
     return out
 
 
+def producer_counts(per_producer, payload):
+    """The report's counts for the producer of payload (its generations together)."""
+    name = payload.split("-")[0].split("g")[0]
+    return per_producer.setdefault(name, {"stored": 0, "acked": 0, "lost": 0, "duplicated": 0, "reordered": 0})
+
+
 def check(workload, first, second):
     report = {"acknowledged": len(workload.acked), "sent": workload.sent, "send_errors": workload.errors,
               "producer_fatal_errors": workload.fatal,
@@ -276,8 +282,7 @@ def check(workload, first, second):
         last_seq = {}
         for offset, payload in records:
             producer, _, seq = payload.split("-")
-            counts = per_producer.setdefault(producer.split("g")[0], {"stored": 0, "acked": 0, "lost": 0,
-                                                                      "duplicated": 0, "reordered": 0})
+            counts = producer_counts(per_producer, payload)
             counts["stored"] += 1
             if payload in present:
                 duplicated += 1
@@ -305,11 +310,9 @@ def check(workload, first, second):
             last_seq[producer] = max(seq, last_seq.get(producer, -1))
     lost = [k for k, v in workload.acked.items() if present.get(k) != v and k not in present]
     for k in workload.acked:
-        counts = per_producer.setdefault(k.split("-")[0].split("g")[0], {"stored": 0, "acked": 0, "lost": 0,
-                                                                         "duplicated": 0, "reordered": 0})
-        counts["acked"] += 1
+        producer_counts(per_producer, k)["acked"] += 1
     for k in lost:
-        per_producer[k.split("-")[0].split("g")[0]]["lost"] += 1
+        producer_counts(per_producer, k)["lost"] += 1
     # librdkafka acknowledges some records without an offset (messages it
     # counts as delivered because a later batch of theirs was): only their
     # presence can be checked.
