@@ -61,6 +61,12 @@ void shard_state::apply_disk_fault_file() {
   storage::io_errc wanted = word == "eio"      ? storage::io_errc::io_error
                             : word == "enospc" ? storage::io_errc::no_space
                                                : storage::io_errc::ok;
+  if (!word.empty() && wanted == storage::io_errc::ok && word != last_fault_word_) {
+    RILL_WARN("partition",
+              "test.disk.fault.file says '%s': not a fault (eio or enospc); none injected",
+              word.c_str());
+  }
+  last_fault_word_ = word;
   if (wanted != faults.mutation_failure()) {
     RILL_WARN("partition", "test.disk.fault.file: log writes now %s",
               wanted == storage::io_errc::ok ? "succeed" : storage::io_errc_name(wanted));

@@ -98,6 +98,7 @@ class shard_state {
   isr_change_sender isr_change_sender_;
   replica_state_reporter state_reporter_;
   std::unique_ptr<storage::faulty_file_io> fault_io_;  // test.disk.fault.file only
+  std::string last_fault_word_;                        // what that file said last
   const leadership_lease* lease_ = nullptr;            // null: always leader when elected
   std::unique_ptr<net::provided_buffer_ring> fetch_buffers_;
   std::map<int32_t, std::unique_ptr<replication::replica_fetcher>> fetchers_;  // by leader broker
