@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "dataplane/group/group_coordinator.h"
 #include "dataplane/kafka/kafka_connection.h"
 #include "dataplane/net/tcp_server.h"
 #include "dataplane/partition/broker_context.h"
@@ -40,6 +41,7 @@ task<void> stop_shard(runtime::shard& s, partition::broker_context& context,
   co_await state.stop_replication();
   co_await server.stop();
   co_await state.close_partitions();
+  co_await group::group_coordinator::local().stop();
   uint64_t deadline = runtime::monotonic_ns() + k_connection_drain_ns;
   while (server.connection_count() > 0 && runtime::monotonic_ns() < deadline) {
     co_await runtime::sleep_for(s, 5 * runtime::k_ns_per_ms);
@@ -50,9 +52,20 @@ task<void> stop_shard(runtime::shard& s, partition::broker_context& context,
   }
 }
 
+group::coordinator_settings coordinator_settings_of(const partition::broker_settings& b) {
+  return {.group = {.min_session_timeout_ms = b.group_min_session_timeout_ms,
+                    .max_session_timeout_ms = b.group_max_session_timeout_ms,
+                    .initial_rebalance_delay_ms = b.group_initial_rebalance_delay_ms,
+                    .members_max = b.group_members_max},
+          .commit_timeout_ms = b.offsets_commit_timeout_ms,
+          .offset_metadata_bytes_max = b.offset_metadata_bytes_max,
+          .offsets_retention_ms = b.offsets_retention_ms};
+}
+
 void start_shard(runtime::shard& s, const partition::broker_settings& settings,
                  partition::broker_context& context, std::atomic<int>& failed) {
   auto* state = new partition::shard_state(s, settings);
+  auto* coordinator = new group::group_coordinator(s, coordinator_settings_of(settings));
   if (!settings.controller.empty()) {
     state->set_isr_change_sender([&context](control::rpc::alter_partition_request req) {
       return context.alter_partition(std::move(req));
@@ -71,7 +84,7 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
   auto* server = new net::tcp_server(s, options, [&context](net::tcp_connection& c) {
     return kafka::serve_kafka_connection(c, context);
   });
-  s.at_exit([&s, state, server] {
+  s.at_exit([&s, state, server, coordinator] {
     if (s.in_flight() > 0) {
       // The drain timed out (logged by the runtime): work still refers to
       // these, and the process is about to end; leave them.
@@ -87,6 +100,7 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
         static_cast<unsigned long long>(c.bytes_sent_zero_copy),
         static_cast<unsigned long long>(c.bytes_sent_copied));
     delete server;
+    delete coordinator;
     delete state;
   });
   if (server->start() != net::net_errc::ok) {
@@ -97,6 +111,7 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
   }
   s.on_stop([&s, &context, server] { spawn(stop_shard(s, context, *server)); });
   state->start_background();
+  coordinator->start();
   if (s.id() == runtime::shard_id(0)) {
     spawn([](partition::broker_context& ctx, partition::shard_state& st,
              std::atomic<int>& failed) -> task<void> {

@@ -100,6 +100,29 @@ config make_broker_config() {
        60000},
       {"controlled.shutdown.timeout.ms", setting_kind::integer, "10000",
        "wait for leaderships to move on SIGTERM", 0, 600000},
+      {"offsets.topic.num.partitions", setting_kind::integer, "16",
+       "partitions of __consumer_offsets, fixed when it is created (Kafka: 50; 16 suits a "
+       "machine of a few cores)",
+       1, 1000},
+      {"offsets.topic.replication.factor", setting_kind::integer, "3",
+       "replication factor of __consumer_offsets (fewer when fewer brokers are alive at its "
+       "creation)",
+       1, 16},
+      {"offsets.topic.segment.bytes", setting_kind::integer, "104857600",
+       "segment size of __consumer_offsets", 1 << 20, 1LL << 30},
+      {"offsets.retention.minutes", setting_kind::integer, "10080",
+       "committed offsets of an empty group expire after this long", 1, 525600000},
+      {"offsets.commit.timeout.ms", setting_kind::integer, "5000",
+       "how long a commit waits for its write to be replicated", 1, 600000},
+      {"offset.metadata.max.bytes", setting_kind::integer, "4096",
+       "largest metadata string of a committed offset", 0, 1 << 20},
+      {"group.min.session.timeout.ms", setting_kind::integer, "6000",
+       "smallest session timeout a member may ask for", 1, 3600000},
+      {"group.max.session.timeout.ms", setting_kind::integer, "1800000",
+       "largest session timeout a member may ask for", 1, 3600000},
+      {"group.initial.rebalance.delay.ms", setting_kind::integer, "3000",
+       "how long the first rebalance of an empty group waits for more members", 0, 600000},
+      {"group.max.size", setting_kind::integer, "1000", "members per group", 1, 1000000},
   });
 }
 
@@ -162,6 +185,24 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
   if (!s->controller.empty() && !parse_host_port_list(s->controller, &controllers)) {
     return "invalid value '" + s->controller +
            "' for 'controller': expected host:port[,host:port...]";
+  }
+  s->offsets_topic_partitions = static_cast<int32_t>(c.integer("offsets.topic.num.partitions"));
+  s->offsets_topic_replication_factor =
+      static_cast<int32_t>(c.integer("offsets.topic.replication.factor"));
+  s->offsets_topic_segment_bytes = c.integer("offsets.topic.segment.bytes");
+  s->offsets_retention_ms = c.integer("offsets.retention.minutes") * 60000;
+  s->offsets_commit_timeout_ms = static_cast<int32_t>(c.integer("offsets.commit.timeout.ms"));
+  s->offset_metadata_bytes_max = static_cast<int32_t>(c.integer("offset.metadata.max.bytes"));
+  s->group_min_session_timeout_ms = static_cast<int32_t>(c.integer("group.min.session.timeout.ms"));
+  s->group_max_session_timeout_ms = static_cast<int32_t>(c.integer("group.max.session.timeout.ms"));
+  if (s->group_min_session_timeout_ms > s->group_max_session_timeout_ms) {
+    return "group.min.session.timeout.ms exceeds group.max.session.timeout.ms";
+  }
+  s->group_initial_rebalance_delay_ms =
+      static_cast<int32_t>(c.integer("group.initial.rebalance.delay.ms"));
+  s->group_members_max = static_cast<int32_t>(c.integer("group.max.size"));
+  if (s->offsets_topic_segment_bytes <= s->message_bytes_max) {
+    return "offsets.topic.segment.bytes must exceed message.max.bytes";
   }
   s->log_retention_check_ms = c.integer("log.retention.check.interval.ms");
   storage::log_options& o = s->log_defaults;

@@ -66,4 +66,51 @@ error_code to_kafka(control::topic_errc e) {
   return error_code::unknown_server_error;
 }
 
+error_code to_kafka(group::group_errc e) {
+  using group::group_errc;
+  switch (e) {
+    case group_errc::ok:
+      return error_code::none;
+    case group_errc::not_coordinator:
+      return error_code::not_coordinator;
+    case group_errc::coordinator_load_in_progress:
+      return error_code::coordinator_load_in_progress;
+    case group_errc::coordinator_not_available:
+      return error_code::coordinator_not_available;
+    case group_errc::invalid_group_id:
+      return error_code::invalid_group_id;
+    case group_errc::unknown_member_id:
+      return error_code::unknown_member_id;
+    case group_errc::illegal_generation:
+      return error_code::illegal_generation;
+    case group_errc::rebalance_in_progress:
+      return error_code::rebalance_in_progress;
+    case group_errc::inconsistent_group_protocol:
+      return error_code::inconsistent_group_protocol;
+    case group_errc::member_id_required:
+      return error_code::member_id_required;
+    case group_errc::fenced_instance_id:
+      return error_code::fenced_instance_id;
+    case group_errc::invalid_session_timeout:
+      return error_code::invalid_session_timeout;
+    case group_errc::group_max_size_reached:
+      return error_code::group_max_size_reached;
+    case group_errc::non_empty_group:
+      return error_code::non_empty_group;
+    case group_errc::group_id_not_found:
+      return error_code::group_id_not_found;
+    case group_errc::group_subscribed_to_topic:
+      return error_code::group_subscribed_to_topic;
+    case group_errc::offset_metadata_too_large:
+      return error_code::offset_metadata_too_large;
+    case group_errc::invalid_commit_offset_size:
+      return error_code::invalid_commit_offset_size;
+    case group_errc::unknown_topic_or_partition:
+      return error_code::unknown_topic_or_partition;
+    case group_errc::unknown_server_error:
+      return error_code::unknown_server_error;
+  }
+  return error_code::unknown_server_error;
+}
+
 }  // namespace rill::kafka

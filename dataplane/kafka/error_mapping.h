@@ -3,6 +3,7 @@
 #pragma once
 
 #include "control/metadata_service.h"
+#include "dataplane/group/group_errc.h"
 #include "dataplane/kafka/protocol.h"
 #include "dataplane/partition/partition_errc.h"
 
@@ -10,5 +11,10 @@ namespace rill::kafka {
 
 error_code to_kafka(partition::partition_errc e);
 error_code to_kafka(control::topic_errc e);
+error_code to_kafka(group::group_errc e);
+// The same, as the int16 the group messages carry.
+inline int16_t code_of(group::group_errc e) {
+  return static_cast<int16_t>(to_kafka(e));
+}
 
 }  // namespace rill::kafka

@@ -37,6 +37,26 @@ const char* api_name(int16_t key) {
       return "AlterConfigs";
     case api_key::elect_leaders:
       return "ElectLeaders";
+    case api_key::offset_commit:
+      return "OffsetCommit";
+    case api_key::offset_fetch:
+      return "OffsetFetch";
+    case api_key::join_group:
+      return "JoinGroup";
+    case api_key::heartbeat:
+      return "Heartbeat";
+    case api_key::leave_group:
+      return "LeaveGroup";
+    case api_key::sync_group:
+      return "SyncGroup";
+    case api_key::describe_groups:
+      return "DescribeGroups";
+    case api_key::list_groups:
+      return "ListGroups";
+    case api_key::delete_groups:
+      return "DeleteGroups";
+    case api_key::offset_delete:
+      return "OffsetDelete";
   }
   return "Unknown";
 }

@@ -3,6 +3,7 @@
 // docs/formats/kafka_protocol.md lists the same table. Never renumber.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <span>
 
@@ -13,7 +14,15 @@ enum class api_key : int16_t {
   fetch = 1,
   list_offsets = 2,
   metadata = 3,
+  offset_commit = 8,
+  offset_fetch = 9,
   find_coordinator = 10,
+  join_group = 11,
+  heartbeat = 12,
+  leave_group = 13,
+  sync_group = 14,
+  describe_groups = 15,
+  list_groups = 16,
   api_versions = 18,
   create_topics = 19,
   delete_topics = 20,
@@ -21,7 +30,9 @@ enum class api_key : int16_t {
   offset_for_leader_epoch = 23,
   describe_configs = 32,
   alter_configs = 33,
+  delete_groups = 42,
   elect_leaders = 43,
+  offset_delete = 47,
 };
 
 struct api_range {
@@ -31,22 +42,36 @@ struct api_range {
   int16_t first_flexible;  // first version using flexible encoding
 };
 
+constexpr int16_t k_never_flexible = INT16_MAX;
+
 // The APIs this broker answers. The ranges keep Produce v3, Fetch v4,
-// InitProducerId v0 and FindCoordinator v0 inside, for older librdkafka.
+// InitProducerId v0 and FindCoordinator v0 inside, for older librdkafka;
+// the group APIs span every version Kafka 3.x serves. Metadata v0 is what
+// kafka-python sends after its ApiVersions probe.
 constexpr api_range k_supported_apis[] = {
     // clang-format off
     {api_key::produce, 3, 9, 9},
     {api_key::fetch, 4, 12, 12},
     {api_key::list_offsets, 1, 7, 6},
-    {api_key::metadata, 1, 12, 9},
-    {api_key::find_coordinator, 0, 2, 3},
+    {api_key::metadata, 0, 12, 9},
+    {api_key::offset_commit, 0, 8, 8},
+    {api_key::offset_fetch, 0, 8, 6},
+    {api_key::find_coordinator, 0, 4, 3},
+    {api_key::join_group, 0, 9, 6},
+    {api_key::heartbeat, 0, 4, 4},
+    {api_key::leave_group, 0, 5, 4},
+    {api_key::sync_group, 0, 5, 4},
+    {api_key::describe_groups, 0, 5, 5},
+    {api_key::list_groups, 0, 4, 3},
     {api_key::api_versions, 0, 3, 3},
     {api_key::create_topics, 0, 4, 5},
     {api_key::delete_topics, 0, 3, 4},
     {api_key::init_producer_id, 0, 4, 2},
     {api_key::describe_configs, 0, 3, 4},
     {api_key::alter_configs, 0, 1, 2},
+    {api_key::delete_groups, 0, 2, 2},
     {api_key::elect_leaders, 0, 1, 2},
+    {api_key::offset_delete, 0, 0, k_never_flexible},
     // clang-format on
 };
 
@@ -62,11 +87,21 @@ enum class error_code : int16_t {
   not_leader_or_follower = 6,
   request_timed_out = 7,
   message_too_large = 10,
+  offset_metadata_too_large = 12,
+  coordinator_load_in_progress = 14,
   coordinator_not_available = 15,
+  not_coordinator = 16,
   invalid_topic_exception = 17,
   not_enough_replicas = 19,
   not_enough_replicas_after_append = 20,
   invalid_required_acks = 21,
+  illegal_generation = 22,
+  inconsistent_group_protocol = 23,
+  invalid_group_id = 24,
+  unknown_member_id = 25,
+  invalid_session_timeout = 26,
+  rebalance_in_progress = 27,
+  invalid_commit_offset_size = 28,
   unsupported_version = 35,
   topic_already_exists = 36,
   invalid_partitions = 37,
@@ -78,8 +113,14 @@ enum class error_code : int16_t {
   invalid_producer_epoch = 47,
   unknown_producer_id = 59,
   kafka_storage_error = 56,
+  non_empty_group = 68,
+  group_id_not_found = 69,
   fenced_leader_epoch = 74,
   unknown_leader_epoch = 75,
+  member_id_required = 79,
+  group_max_size_reached = 81,
+  fenced_instance_id = 82,
+  group_subscribed_to_topic = 86,
   unknown_server_error = -1,
 };
 

@@ -54,6 +54,19 @@ struct broker_settings {
   storage::log_options log_defaults;
   int64_t log_flush_check_ms = 100;
   int64_t log_retention_check_ms = 300000;
+  // Consumer groups (dataplane/group): the offsets topic, created on first
+  // use, and the coordinator's limits, with Kafka's names and defaults
+  // except where noted in broker_config.cc.
+  int32_t offsets_topic_partitions = 16;
+  int32_t offsets_topic_replication_factor = 3;
+  int64_t offsets_topic_segment_bytes = 100 << 20;
+  int64_t offsets_retention_ms = 7 * 86400000LL;
+  int32_t offsets_commit_timeout_ms = 5000;
+  int32_t offset_metadata_bytes_max = 4096;
+  int32_t group_min_session_timeout_ms = 6000;
+  int32_t group_max_session_timeout_ms = 1800000;
+  int32_t group_initial_rebalance_delay_ms = 3000;
+  int32_t group_members_max = 1000;
   std::string cluster_id = "rill-cluster";
   // host:port of the controller; empty: standalone, with the embedded store.
   std::string controller;

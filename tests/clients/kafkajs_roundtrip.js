@@ -1,7 +1,6 @@
 // kafkajs against a Rill broker: admin (create topic, metadata, offsets) and
 // producers (plain and idempotent). Consumption is checked by the caller
-// with another client: kafkajs consumers always join a group, and Rill has
-// no group coordinator yet.
+// with another client; kafkajs_group.js covers kafkajs consumers.
 // usage: node kafkajs_roundtrip.js BOOTSTRAP TOPIC COUNT
 const { Kafka, logLevel } = require('kafkajs');
 

@@ -8,6 +8,7 @@
 #include "dataplane/kafka/messages/admin.h"
 #include "dataplane/kafka/messages/api_versions.h"
 #include "dataplane/kafka/messages/fetch.h"
+#include "dataplane/kafka/messages/group.h"
 #include "dataplane/kafka/messages/list_offsets.h"
 #include "dataplane/kafka/messages/metadata.h"
 #include "dataplane/kafka/messages/produce.h"
@@ -15,6 +16,16 @@
 
 using namespace rill;
 using namespace rill::kafka;
+
+namespace {
+
+template <typename M>
+void decode_as(wire_reader& in, const request_header& h) {
+  M r;
+  (void)decode_message(in, h, &r);
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   wire_reader in({data, size});
@@ -64,11 +75,39 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)decode_init_producer_id_request(in, h, &r);
       break;
     }
-    case api_key::find_coordinator: {
-      find_coordinator_request r;
-      (void)decode_find_coordinator_request(in, h, &r);
+    case api_key::find_coordinator:
+      decode_as<find_coordinator_request>(in, h);
       break;
-    }
+    case api_key::join_group:
+      decode_as<join_group_request>(in, h);
+      break;
+    case api_key::sync_group:
+      decode_as<sync_group_request>(in, h);
+      break;
+    case api_key::heartbeat:
+      decode_as<heartbeat_request>(in, h);
+      break;
+    case api_key::leave_group:
+      decode_as<leave_group_request>(in, h);
+      break;
+    case api_key::offset_commit:
+      decode_as<offset_commit_request>(in, h);
+      break;
+    case api_key::offset_fetch:
+      decode_as<offset_fetch_request>(in, h);
+      break;
+    case api_key::list_groups:
+      decode_as<list_groups_request>(in, h);
+      break;
+    case api_key::describe_groups:
+      decode_as<describe_groups_request>(in, h);
+      break;
+    case api_key::delete_groups:
+      decode_as<delete_groups_request>(in, h);
+      break;
+    case api_key::offset_delete:
+      decode_as<offset_delete_request>(in, h);
+      break;
     case api_key::alter_configs: {
       alter_configs_request r;
       (void)decode_alter_configs_request(in, h, &r);

@@ -1,4 +1,4 @@
-"""kafkajs (npm) producers and admin client against a real broker."""
+"""kafkajs (npm) producers, consumer groups and admin client against a real broker."""
 import json
 import os
 import shutil
@@ -29,6 +29,19 @@ class KafkajsTest(unittest.TestCase):
             got = sorted((m.key().decode(), m.value().decode(), m.partition()) for m in msgs)
             want = sorted((f"k{i}", f"v{i}", i % 2) for i in range(200))
             self.assertEqual(got, want)
+
+    def test_kafkajs_consumer_group(self):
+        with Broker(extra=["--group.initial.rebalance.delay.ms=0"]) as b:
+            t, g = f"kafkajs-g-{uuid.uuid4().hex[:6]}", f"kafkajs-{uuid.uuid4().hex[:6]}"
+            r = subprocess.run(["node", "kafkajs_group.js", b.bootstrap, t, g, "400"], cwd=CLIENTS,
+                               capture_output=True, timeout=150)
+            self.assertEqual(r.returncode, 0, r.stderr.decode()[-2000:])
+            out = json.loads(r.stdout)
+            self.assertEqual((out["read"], out["duplicates"], out["committed"]), (400, 0, 400), out)
+            self.assertEqual((out["stableState"], out["stableMembers"]), ("Stable", 2), out)
+            self.assertTrue(all(n > 0 for n in out["perMember"]), out)
+            self.assertTrue(out["listed"] and out["deleted"], out)
+            self.assertEqual(out["emptyState"], "Empty", out)
 
 
 if __name__ == "__main__":

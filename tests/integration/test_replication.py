@@ -17,7 +17,7 @@ from test_cluster import wait_until  # noqa: E402
 from test_kafka_clients import consume_all, produce_all  # noqa: E402
 
 from confluent_kafka import Producer  # noqa: E402
-from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa: E402
+from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
 
 def partition_state(bootstrap, topic, p=0):

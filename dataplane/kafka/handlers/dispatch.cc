@@ -32,6 +32,9 @@ bool reads_only(api_key key) {
     case api_key::describe_configs:
     case api_key::find_coordinator:
     case api_key::offset_for_leader_epoch:
+    case api_key::offset_fetch:
+    case api_key::list_groups:
+    case api_key::describe_groups:
       return true;
     default:
       return false;
@@ -70,6 +73,26 @@ task<handler_result> handle_request(request_header h, std::span<const uint8_t> b
       co_return co_await handle_alter_configs(h, in, ctx);
     case api_key::elect_leaders:
       co_return co_await handle_elect_leaders(h, in, ctx);
+    case api_key::join_group:
+      co_return co_await handle_join_group(h, in, ctx);
+    case api_key::sync_group:
+      co_return co_await handle_sync_group(h, in, ctx);
+    case api_key::heartbeat:
+      co_return co_await handle_heartbeat(h, in, ctx);
+    case api_key::leave_group:
+      co_return co_await handle_leave_group(h, in, ctx);
+    case api_key::list_groups:
+      co_return co_await handle_list_groups(h, in, ctx);
+    case api_key::describe_groups:
+      co_return co_await handle_describe_groups(h, in, ctx);
+    case api_key::delete_groups:
+      co_return co_await handle_delete_groups(h, in, ctx);
+    case api_key::offset_commit:
+      co_return co_await handle_offset_commit(h, in, ctx);
+    case api_key::offset_fetch:
+      co_return co_await handle_offset_fetch(h, in, ctx);
+    case api_key::offset_delete:
+      co_return co_await handle_offset_delete(h, in, ctx);
     case api_key::offset_for_leader_epoch:
       break;
   }

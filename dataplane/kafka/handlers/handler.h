@@ -68,8 +68,29 @@ task<handler_result> handle_alter_configs(const request_header& h, wire_reader& 
                                           request_context& ctx);
 task<handler_result> handle_elect_leaders(const request_header& h, wire_reader& in,
                                           request_context& ctx);
+// The consumer-group APIs (group_handlers.cc, offset_handlers.cc).
 task<handler_result> handle_find_coordinator(const request_header& h, wire_reader& in,
                                              request_context& ctx);
+task<handler_result> handle_join_group(const request_header& h, wire_reader& in,
+                                       request_context& ctx);
+task<handler_result> handle_sync_group(const request_header& h, wire_reader& in,
+                                       request_context& ctx);
+task<handler_result> handle_heartbeat(const request_header& h, wire_reader& in,
+                                      request_context& ctx);
+task<handler_result> handle_leave_group(const request_header& h, wire_reader& in,
+                                        request_context& ctx);
+task<handler_result> handle_list_groups(const request_header& h, wire_reader& in,
+                                        request_context& ctx);
+task<handler_result> handle_describe_groups(const request_header& h, wire_reader& in,
+                                            request_context& ctx);
+task<handler_result> handle_delete_groups(const request_header& h, wire_reader& in,
+                                          request_context& ctx);
+task<handler_result> handle_offset_commit(const request_header& h, wire_reader& in,
+                                          request_context& ctx);
+task<handler_result> handle_offset_fetch(const request_header& h, wire_reader& in,
+                                         request_context& ctx);
+task<handler_result> handle_offset_delete(const request_header& h, wire_reader& in,
+                                          request_context& ctx);
 
 // Creates the topics among names that do not exist, when auto-creation is
 // on. Used by Metadata and Produce.

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "control/topic_config.h"
+#include "dataplane/group/group_coordinator.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/admin.h"
 #include "dataplane/kafka/messages/api_versions.h"
@@ -27,6 +28,7 @@ metadata_topic describe_topic(const control::cluster_snapshot& s, const control:
   metadata_topic mt;
   mt.name = t.name;
   mt.id = t.id;
+  mt.is_internal = t.name == group::k_offsets_topic;
   for (const control::partition_info& p : t.partitions) {
     metadata_partition mp;
     mp.index = p.index;
@@ -84,17 +86,6 @@ task<handler_result> handle_metadata(const request_header& h, wire_reader& in,
   }
   co_return respond(h,
                     [&](response_buffer& out) { encode_metadata_response(out.writer(), h, resp); });
-}
-
-task<handler_result> handle_find_coordinator(const request_header& h, wire_reader& in,
-                                             request_context& ctx) {
-  find_coordinator_request req;
-  if (!decode_find_coordinator_request(in, h, &req)) co_return malformed_request(h, "bad body");
-  // Consumer groups and transactions have no coordinator in this build.
-  co_return respond(h, [&](response_buffer& out) {
-    encode_find_coordinator_response(out.writer(), h, error_code::coordinator_not_available, -1, "",
-                                     -1);
-  });
 }
 
 }  // namespace rill::kafka

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "base/log.h"
+#include "dataplane/group/group_coordinator.h"
 #include "dataplane/kafka/error_mapping.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/produce.h"
@@ -82,6 +83,9 @@ task<handler_result> handle_produce(const request_header& h, wire_reader& in, re
       } else if (req.transactional_id) {
         pr.error = error_code::invalid_request;
         pr.error_message = "transactions are not supported";
+      } else if (t.name == group::k_offsets_topic) {
+        pr.error = error_code::invalid_topic_exception;  // only the coordinator writes there
+        pr.error_message = "cannot produce to an internal topic";
       } else if (info == nullptr) {
         pr.error = error_code::unknown_topic_or_partition;
       } else if (info->leader != ctx.broker->settings().broker_id) {

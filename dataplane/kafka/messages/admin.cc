@@ -148,28 +148,6 @@ void encode_init_producer_id_response(wire_writer& out, const request_header& h,
   out.empty_tagged_fields(h.flexible);
 }
 
-bool decode_find_coordinator_request(wire_reader& in, const request_header& h,
-                                     find_coordinator_request* out) {
-  out->key = in.string(false);
-  if (h.version >= 1) out->key_type = in.i8();
-  return in.ok();
-}
-
-void encode_find_coordinator_response(wire_writer& out, const request_header& h, error_code error,
-                                      int32_t node_id, const std::string& host, int32_t port) {
-  if (h.version >= 1) out.i32(0);
-  out.i16(static_cast<int16_t>(error));
-  if (h.version >= 1) {
-    out.nullable_string(error == error_code::none
-                            ? std::nullopt
-                            : std::optional<std::string>("no group coordinator"),
-                        false);
-  }
-  out.i32(node_id);
-  out.string(host, false);
-  out.i32(port);
-}
-
 bool decode_alter_configs_request(wire_reader& in, const request_header& h,
                                   alter_configs_request* out) {
   int32_t n = in.array_length(false, 4);

@@ -1,6 +1,5 @@
 // The administrative APIs: CreateTopics (19) v0-v4, DeleteTopics (20) v0-v3,
-// DescribeConfigs (32) v0-v3, InitProducerId (22) v0-v4, FindCoordinator
-// (10) v0-v2.
+// DescribeConfigs (32) v0-v3, InitProducerId (22) v0-v4.
 #pragma once
 
 #include <optional>
@@ -87,15 +86,6 @@ bool decode_init_producer_id_request(wire_reader& in, const request_header& h,
                                      init_producer_id_request* out);
 void encode_init_producer_id_response(wire_writer& out, const request_header& h, error_code error,
                                       int64_t producer_id, int16_t producer_epoch);
-
-struct find_coordinator_request {
-  std::string key;
-  int8_t key_type = 0;
-};
-bool decode_find_coordinator_request(wire_reader& in, const request_header& h,
-                                     find_coordinator_request* out);
-void encode_find_coordinator_response(wire_writer& out, const request_header& h, error_code error,
-                                      int32_t node_id, const std::string& host, int32_t port);
 
 struct alter_configs_request {
   struct resource {

@@ -13,6 +13,7 @@ bool decode_metadata_request(wire_reader& in, const request_header& h, metadata_
       if (name) out->topics->push_back(*name);
       if (f) in.skip_tagged_fields();
     }
+    if (h.version == 0 && n == 0) out->topics.reset();  // v0: an empty list means all
   }
   if (h.version >= 4) out->allow_auto_topic_creation = in.boolean();
   if (h.version >= 8 && h.version <= 10) (void)in.boolean();  // cluster authorized ops
@@ -61,7 +62,7 @@ void encode_metadata_response(wire_writer& out, const request_header& h,
     out.i16(static_cast<int16_t>(t.error));
     out.string(t.name, f);
     if (v >= 10) out.uuid(t.id);
-    if (v >= 1) out.boolean(false);  // is_internal
+    if (v >= 1) out.boolean(t.is_internal);
     out.array_length(static_cast<int32_t>(t.partitions.size()), f);
     for (const metadata_partition& p : t.partitions) encode_partition(out, v, f, p);
     if (v >= 8) out.i32(INT32_MIN);  // topic authorized operations: not computed

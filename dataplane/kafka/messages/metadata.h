@@ -38,6 +38,7 @@ struct metadata_topic {
   error_code error = error_code::none;
   std::string name;
   std::array<uint8_t, 16> id{};
+  bool is_internal = false;  // __consumer_offsets
   std::vector<metadata_partition> partitions;
 };
 

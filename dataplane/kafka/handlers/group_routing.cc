@@ -1,0 +1,56 @@
+#include "dataplane/kafka/handlers/group_routing.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "dataplane/group/group_coordinator.h"
+#include "dataplane/partition/shard_state.h"
+#include "dataplane/runtime/clock.h"
+
+namespace rill::kafka {
+
+group_route route_group(request_context& ctx, const std::string& group_id) {
+  partition::shard_state& local = partition::shard_state::local();
+  control::snapshot_ptr s = local.snapshot();
+  const control::topic_info* topic = s->find_topic(group::k_offsets_topic);
+  if (topic == nullptr || topic->partitions.empty()) {
+    return {.error = error_code::coordinator_not_available};
+  }
+  if (group_id.empty()) return {.error = error_code::invalid_group_id};
+  int32_t p =
+      group::offsets_partition_for(group_id, static_cast<int32_t>(topic->partitions.size()));
+  if (topic->partitions[static_cast<size_t>(p)].leader != ctx.broker->settings().broker_id ||
+      !ctx.broker->lease().valid(runtime::monotonic_ns())) {
+    return {.error = error_code::not_coordinator};
+  }
+  return {.partition = p, .owner = local.owner_of(group::k_offsets_topic, p)};
+}
+
+task<bool> ensure_offsets_topic(request_context& ctx) {
+  partition::shard_state& local = partition::shard_state::local();
+  if (local.snapshot()->find_topic(group::k_offsets_topic) != nullptr) co_return true;
+  const partition::broker_settings& settings = ctx.broker->settings();
+  int32_t alive = 0;
+  for (const auto& [id, b] : local.snapshot()->brokers) alive += b.alive ? 1 : 0;
+  int32_t rf = std::min(settings.offsets_topic_replication_factor, std::max(alive, 1));
+  control::topic_spec spec{
+      .name = group::k_offsets_topic,
+      .partitions = settings.offsets_topic_partitions,
+      .replication_factor = rf,
+      // Until compaction exists, commits are kept: no deletion by age or size.
+      .configs = {{"retention.ms", "-1"},
+                  {"retention.bytes", "-1"},
+                  {"segment.bytes", std::to_string(settings.offsets_topic_segment_bytes)}}};
+  auto outcomes = co_await ctx.broker->create_topics({spec}, false);
+  for (const control::topic_outcome& o : outcomes) {
+    if (o.error == control::topic_errc::ok) {
+      RILL_INFO("group", "created %s: %d partitions, replication factor %d", group::k_offsets_topic,
+                spec.partitions, rf);
+    } else if (o.error != control::topic_errc::already_exists) {
+      RILL_WARN("group", "creating %s failed: %s", group::k_offsets_topic, o.message.c_str());
+    }
+  }
+  co_return local.snapshot()->find_topic(group::k_offsets_topic) != nullptr;
+}
+
+}  // namespace rill::kafka

@@ -1,0 +1,148 @@
+// The committed-offset APIs: OffsetCommit, OffsetFetch (several groups per
+// request from v8) and OffsetDelete, run by the group's coordinator.
+#include "dataplane/group/group_coordinator.h"
+#include "dataplane/kafka/error_mapping.h"
+#include "dataplane/kafka/handlers/group_routing.h"
+#include "dataplane/kafka/handlers/handler.h"
+#include "dataplane/kafka/messages/group.h"
+#include "dataplane/partition/shard_state.h"
+#include "dataplane/runtime/cross_shard.h"
+
+namespace rill::kafka {
+namespace {
+
+// The offsets of one group, as OffsetFetch answers them.
+task<offset_fetch_group_result> fetch_group(request_context& ctx, offset_fetch_group g) {
+  offset_fetch_group_result out;
+  out.group_id = g.group_id;
+  group_route route = route_group(ctx, g.group_id);
+  std::optional<std::vector<group::topic_partition>> wanted;
+  if (g.topics) {
+    wanted.emplace();
+    for (const offset_fetch_topic& t : *g.topics) {
+      for (int32_t p : t.partition_indexes) wanted->emplace_back(t.name, p);
+    }
+  }
+  group::group_offsets offsets;
+  if (route.error != error_code::none) {
+    offsets.error = route.error == error_code::not_coordinator
+                        ? group::group_errc::not_coordinator
+                        : group::group_errc::coordinator_not_available;
+    if (route.error == error_code::invalid_group_id) {
+      offsets.error = group::group_errc::invalid_group_id;
+    }
+  } else {
+    offsets = co_await runtime::submit_to(route.owner, [p = route.partition, id = g.group_id,
+                                                        wanted]() mutable {
+      return group::group_coordinator::local().fetch_offsets(p, std::move(id), std::move(wanted));
+    });
+  }
+  out.error = code_of(offsets.error);
+  if (offsets.error != group::group_errc::ok && wanted) {
+    // The error also goes on each partition (all v0-1 can carry).
+    for (const auto& tp : *wanted) offsets.offsets.push_back({tp, {}});
+  }
+  for (const auto& [tp, o] : offsets.offsets) {
+    if (out.topics.empty() || out.topics.back().name != tp.first) {
+      out.topics.push_back({.name = tp.first});
+    }
+    out.topics.back().partitions.push_back({.index = tp.second,
+                                            .committed_offset = o.offset,
+                                            .committed_leader_epoch = o.leader_epoch,
+                                            .metadata = o.metadata,
+                                            .error = out.error});
+  }
+  co_return out;
+}
+
+}  // namespace
+
+task<handler_result> handle_offset_commit(const request_header& h, wire_reader& in,
+                                          request_context& ctx) {
+  offset_commit_request req;
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
+  offset_commit_response resp;
+  group_route route = route_group(ctx, req.group_id);
+  control::snapshot_ptr s = partition::shard_state::local().snapshot();
+  group::commit_request cr{.member_id = req.member_id,
+                           .instance_id = req.group_instance_id,
+                           .generation = h.version >= 1 ? req.generation_id : -1};
+  // Where each committed item's answer goes.
+  std::vector<std::pair<size_t, size_t>> slots;
+  for (const offset_commit_topic& t : req.topics) {
+    topic_partition_errors& rt = resp.topics.emplace_back();
+    rt.name = t.name;
+    for (const offset_commit_partition& p : t.partitions) {
+      partition_error& rp = rt.partitions.emplace_back();
+      rp.index = p.index;
+      if (route.error != error_code::none) {
+        rp.error = static_cast<int16_t>(route.error);
+      } else if (s->find_partition(t.name, p.index) == nullptr) {
+        rp.error = static_cast<int16_t>(error_code::unknown_topic_or_partition);
+      } else {
+        cr.items.push_back({{t.name, p.index},
+                            {.offset = p.committed_offset,
+                             .leader_epoch = p.committed_leader_epoch,
+                             .metadata = p.committed_metadata.value_or("")}});
+        slots.emplace_back(resp.topics.size() - 1, rt.partitions.size() - 1);
+      }
+    }
+  }
+  if (!cr.items.empty()) {
+    std::vector<group::group_errc> errors = co_await runtime::submit_to(
+        route.owner, [p = route.partition, id = req.group_id, cr = std::move(cr)]() mutable {
+          return group::group_coordinator::local().commit(p, std::move(id), std::move(cr));
+        });
+    for (size_t i = 0; i < slots.size(); ++i) {
+      resp.topics[slots[i].first].partitions[slots[i].second].error = code_of(errors.at(i));
+    }
+  }
+  co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
+}
+
+task<handler_result> handle_offset_fetch(const request_header& h, wire_reader& in,
+                                         request_context& ctx) {
+  offset_fetch_request req;
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
+  normalize_offset_fetch(&req, h.version);
+  // Nothing is ever unstable without transactions: require_stable holds.
+  offset_fetch_response resp;
+  for (offset_fetch_group& g : req.groups) {
+    resp.groups.push_back(co_await fetch_group(ctx, std::move(g)));
+  }
+  if (resp.groups.empty()) resp.groups.emplace_back();  // v8 with no groups
+  co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
+}
+
+task<handler_result> handle_offset_delete(const request_header& h, wire_reader& in,
+                                          request_context& ctx) {
+  offset_delete_request req;
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
+  offset_delete_response resp;
+  group_route route = route_group(ctx, req.group_id);
+  std::vector<group::topic_partition> tps;
+  for (const offset_delete_topic& t : req.topics) {
+    topic_partition_errors& rt = resp.topics.emplace_back();
+    rt.name = t.name;
+    for (int32_t p : t.partitions) {
+      rt.partitions.push_back({.index = p});
+      tps.emplace_back(t.name, p);
+    }
+  }
+  if (route.error != error_code::none) {
+    resp.error = static_cast<int16_t>(route.error);
+  } else {
+    auto [top, errors] = co_await runtime::submit_to(
+        route.owner, [p = route.partition, id = req.group_id, tps]() mutable {
+          return group::group_coordinator::local().delete_offsets(p, std::move(id), std::move(tps));
+        });
+    resp.error = code_of(top);
+    size_t i = 0;
+    for (topic_partition_errors& t : resp.topics) {
+      for (partition_error& p : t.partitions) p.error = code_of(errors.at(i++));
+    }
+  }
+  co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
+}
+
+}  // namespace rill::kafka
