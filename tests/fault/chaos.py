@@ -32,6 +32,14 @@ checks the history of acknowledgements:
                 known idempotence bug (see known_client_bug; allowed)
   longest_outage_s  the longest window a partition accepted no write
 
+A consumer group member (librdkafka, subscribe()) reads the topic while
+the faults run, committing every second, and is restarted (closed without
+a final commit, as a crash leaves it) after every second fault; it must
+resume from its commits:
+  group_skipped     acknowledged but never delivered to the group (must be 0)
+  group_duplicates  deliveries beyond the first (allowed: the uncommitted
+                    tail before a restart or a rebalance is read again)
+
 usage: chaos.py [--seed N] [--faults N] [--soak MINUTES] [--json]
                 [--network|--no-network] [--disk-mb N (0: off)] [--kinds K1,K2,..]
 The same seed replays the same schedule. Exit code 0 only when the
@@ -239,6 +247,77 @@ class Workload:
         self.stop.set()
         for t in self.threads:
             t.join(120)
+
+
+class GroupReader:
+    """A consumer group member reading the topic while faults run."""
+
+    COMMIT_EVERY_S = 1.0
+
+    def __init__(self, cluster, topic):
+        self.cluster = cluster
+        self.topic = topic
+        self.group = f"{topic}-readers"
+        self.delivered = {}  # payload -> deliveries
+        self.restarts = 0
+        self.commits = 0
+        self.commit_errors = 0
+        self.errors = []
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.restart = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stop.is_set():
+            c = Consumer({"bootstrap.servers": self.cluster.all_bootstrap, "group.id": self.group,
+                          "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                          "session.timeout.ms": 6000, "heartbeat.interval.ms": 500,
+                          "fetch.wait.max.ms": 100, "socket.timeout.ms": 5000,
+                          "topic.metadata.refresh.interval.ms": 1000})
+            c.subscribe([self.topic])
+            last_commit = time.time()
+            while not self.stop.is_set() and not self.restart.is_set():
+                m = c.poll(0.2)
+                if m is not None and not m.error():
+                    payload = m.value().decode().split("|")[0]
+                    with self.lock:
+                        self.delivered[payload] = self.delivered.get(payload, 0) + 1
+                elif m is not None and m.error().code() != KafkaError._PARTITION_EOF:
+                    with self.lock:
+                        self.errors.append(str(m.error()))
+                if time.time() - last_commit >= self.COMMIT_EVERY_S:
+                    last_commit = time.time()
+                    try:
+                        c.commit(asynchronous=False)
+                        self.commits += 1
+                    except KafkaException as e:
+                        if e.args[0].code() != KafkaError._NO_OFFSET:
+                            self.commit_errors += 1
+            if self.restart.is_set():
+                self.restart.clear()
+                self.restarts += 1
+            c.close()  # no final commit: what was read since the last one is read again
+
+    def wait_for(self, payloads, timeout_s):
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            with self.lock:
+                if all(p in self.delivered for p in payloads):
+                    return
+            time.sleep(0.5)
+
+    def finish(self):
+        self.stop.set()
+        self.thread.join(60)
+
+    def report(self, acked):
+        skipped = [p for p in acked if p not in self.delivered]
+        return {"group_skipped": len(skipped), "group_skipped_examples": skipped[:5],
+                "group_delivered": len(self.delivered),
+                "group_duplicates": sum(n - 1 for n in self.delivered.values()),
+                "group_restarts": self.restarts, "group_commits": self.commits,
+                "group_commit_errors": self.commit_errors, "group_consumer_errors": self.errors[:5]}
 
 
 def read_all(bootstrap, topic):
@@ -466,6 +545,8 @@ def main():
         time.sleep(2)
         workload = Workload(cluster, topic)
         workload.start()
+        reader = GroupReader(cluster, topic)
+        reader.thread.start()
         time.sleep(3)
         deadline = time.time() + args.soak * 60 if args.soak else None
         n = 0
@@ -473,6 +554,9 @@ def main():
         while (deadline is None and n < args.faults) or (deadline is not None and time.time() < deadline):
             inject(next(kinds_in_order), rng, cluster, topic, log, disks)
             n += 1
+            if n % 2 == 0:
+                reader.restart.set()
+                log("group reader restarted (closed without committing)")
         log(f"{n} faults injected; healing")
         if network is not None:
             for node in network.nodes:
@@ -487,7 +571,11 @@ def main():
         log(f"workload stopped: {workload.sent} sent, {len(workload.acked)} acknowledged")
         first = read_all(cluster.all_bootstrap, topic)
         second = read_all(cluster.all_bootstrap, topic)
+        reader.wait_for(list(workload.acked), 90)
+        reader.finish()
         report = check(workload, first, second)
+        report.update(reader.report(workload.acked))
+        report["ok"] = report["ok"] and report["group_skipped"] == 0
         report.update({"seed": seed, "faults": n, "fault_kinds": kinds,
                        "duration_s": round(time.time() - started, 1)})
     finally:
