@@ -18,6 +18,7 @@
 #include "base/command_line.h"
 #include "base/host_port.h"
 #include "base/wire.h"
+#include "cli/kafka_admin.h"
 
 namespace rill::cli {
 namespace {
@@ -60,15 +61,8 @@ CLI::Option* add_configs(CLI::App& cmd, admin_options* o, const char* help) {
       ->type_name("KEY=VALUE");
 }
 
-using client_ptr = std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)>;
-
 client_ptr connect_admin(const admin_options& o) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char err[256];
-  rd_kafka_conf_set(conf, "bootstrap.servers", o.bootstrap.c_str(), err, sizeof(err));
-  rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err));
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-  return client_ptr(rk, rd_kafka_destroy);
+  return rill::cli::connect_admin(o.bootstrap);
 }
 
 // Waits for the admin result event and prints each topic's outcome.

@@ -8,6 +8,7 @@
 
 #include "cli/admin.h"
 #include "cli/dev_cluster.h"
+#include "cli/groups.h"
 #include "control/server/controller_server.h"
 #include "dataplane/broker/broker.h"
 #include "dataplane/broker/broker_config.h"
@@ -15,18 +16,20 @@
 namespace {
 
 int usage(FILE* out, int code) {
-  fprintf(out,
-          "usage:\n"
-          "  rill broker [--config FILE] [--key=value ...]   run a broker (--help lists settings)\n"
-          "  rill controller [--key=value ...]               run the controller (--help lists "
-          "settings)\n"
-          "  rill dev run|start|status|stop [--help]         run a local cluster on loopback\n"
-          "  rill topics create|describe|delete|alter-config  manage topics\n"
-          "  rill cluster describe [--json]                  brokers, under-replicated and offline "
-          "partitions\n"
-          "  rill elect-leaders --preferred                  move leaders back to preferred "
-          "replicas\n"
-          "Each command takes --help; options are --key=value or --key value.\n");
+  fprintf(
+      out,
+      "usage:\n"
+      "  rill broker [--config FILE] [--key=value ...]   run a broker (--help lists settings)\n"
+      "  rill controller [--key=value ...]               run the controller (--help lists "
+      "settings)\n"
+      "  rill dev run|start|status|stop [--help]         run a local cluster on loopback\n"
+      "  rill topics create|describe|delete|alter-config  manage topics\n"
+      "  rill cluster describe [--json]                  brokers, under-replicated and offline "
+      "partitions\n"
+      "  rill elect-leaders --preferred                  move leaders back to preferred "
+      "replicas\n"
+      "  rill groups list|describe|delete|reset-offsets  consumer groups, their offsets and lag\n"
+      "Each command takes --help; options are --key=value or --key value.\n");
   return code;
 }
 
@@ -49,6 +52,7 @@ int main(int argc, char** argv) {
   if (command == "topics") return rill::cli::topics_main(args);
   if (command == "cluster") return rill::cli::cluster_main(args);
   if (command == "elect-leaders") return rill::cli::elect_leaders_main(args);
+  if (command == "groups") return rill::cli::groups_main(args);
   fprintf(stderr, "rill: unknown command '%s'\n", command.c_str());
   return usage(stderr, 2);
 }

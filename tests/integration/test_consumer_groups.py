@@ -4,6 +4,7 @@ overlap, a member that leaves or is killed hands its partitions over within
 the session timeout, committed offsets are honoured by the next member,
 across client implementations, and survive kill -9 of the coordinator's
 broker. kafkajs groups are in test_kafkajs.py."""
+import json
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 sys.path.insert(0, os.path.dirname(__file__))
 from kafka_wire_groups import GroupClient  # noqa: E402
-from rill_cluster import Broker, Cluster  # noqa: E402
+from rill_cluster import RILL, Broker, Cluster  # noqa: E402
 
 SESSION_MS = 6000  # the broker's smallest session timeout
 GROUP_BROKER = ["--group.initial.rebalance.delay.ms=0"]
@@ -208,6 +209,66 @@ class KcatGroupTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr.decode()[-2000:])
             lines = r.stdout.decode().split()
             self.assertEqual(sorted(int(l.split(":")[2][1:]) for l in lines), list(range(90)))
+
+
+class GroupsCommandTest(unittest.TestCase):
+    """`rill groups`: what kafka-consumer-groups.sh shows and does."""
+
+    def rill_groups(self, b, *args):
+        r = subprocess.run([RILL, "groups", *args, f"--bootstrap={b.bootstrap}"], capture_output=True,
+                           timeout=60)
+        return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+    def test_list_describe_reset_and_delete(self):
+        with Broker(extra=GROUP_BROKER) as b:
+            topic, group = f"cli-{uuid.uuid4().hex[:6]}", f"g-{uuid.uuid4().hex[:6]}"
+            create_topic(b.bootstrap, topic, 2)
+            produce(b.bootstrap, topic, 100, 2)
+            m = Member(b.bootstrap, group, topic, **{"client.id": "cli-test"})
+            poll_until([m], lambda: len(m.records) >= 100, what="100 records")
+            m.consumer.commit(asynchronous=False)
+            code, out, err = self.rill_groups(b, "list", "--json")
+            self.assertEqual(code, 0, err)
+            self.assertIn({"group": group, "state": "Stable"}, json.loads(out)["groups"])
+            code, out, err = self.rill_groups(b, "describe", f"--group={group}", "--json")
+            self.assertEqual(code, 0, err)
+            described = json.loads(out)
+            self.assertEqual(described["state"], "Stable")
+            rows = {r["partition"]: r for r in described["partitions"]}
+            self.assertEqual(sorted(rows), [0, 1])
+            for r in rows.values():
+                self.assertEqual((r["current_offset"], r["log_end_offset"], r["lag"]), (50, 50, 0))
+                self.assertEqual((r["client_id"], r["host"]), ("cli-test", "/127.0.0.1"))
+            code, _, err = self.rill_groups(b, "reset-offsets", f"--group={group}", f"--topic={topic}",
+                                            "--to-earliest", "--execute")
+            self.assertEqual(code, 1)
+            self.assertIn("Stable", err)
+            code, _, err = self.rill_groups(b, "delete", f"--group={group}")
+            self.assertEqual(code, 1)
+            self.assertIn("not empty", err.lower())
+            m.consumer.close()
+            code, out, _ = self.rill_groups(b, "reset-offsets", f"--group={group}", f"--topic={topic}",
+                                            "--to-offset=20", "--json")
+            self.assertEqual(json.loads(out)["executed"], False)
+            code, out, _ = self.rill_groups(b, "describe", f"--group={group}", "--json")
+            self.assertEqual({r["current_offset"] for r in json.loads(out)["partitions"]}, {50},
+                             "a dry run changes nothing")
+            code, _, err = self.rill_groups(b, "reset-offsets", f"--group={group}", f"--topic={topic}",
+                                            "--to-offset=20", "--execute")
+            self.assertEqual(code, 0, err)
+            code, out, _ = self.rill_groups(b, "describe", f"--group={group}", "--json")
+            described = json.loads(out)
+            self.assertEqual(described["state"], "Empty")
+            self.assertEqual({(r["current_offset"], r["lag"], r["consumer_id"])
+                              for r in described["partitions"]}, {(20, 30, "-")})
+            again = Member(b.bootstrap, group, topic)
+            poll_until([again], lambda: len(again.records) >= 60, what="the 60 records after the reset")
+            self.assertEqual(sorted({r[1] for r in again.records}), list(range(20, 50)))
+            again.consumer.close()
+            code, out, err = self.rill_groups(b, "delete", f"--group={group}")
+            self.assertEqual(code, 0, err)
+            code, out, _ = self.rill_groups(b, "list", "--json")
+            self.assertNotIn(group, [g["group"] for g in json.loads(out)["groups"]])
 
 
 class CoordinatorFailoverTest(unittest.TestCase):
