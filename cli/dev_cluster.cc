@@ -29,7 +29,8 @@ struct dev_options {
   int controller_port = 9190;
   int shards = 1;
   bool json = false;
-  std::vector<std::string> broker_args;  // extra --key=value for every broker
+  std::vector<std::string> broker_args;      // extra --key=value for every broker
+  std::vector<std::string> controller_args;  // extra --key=value for the controller
 };
 
 struct process_entry {
@@ -62,6 +63,10 @@ void add_dev_options(CLI::App& cmd, dev_options* o) {
       ->capture_default_str();
   cmd.add_option("--broker-arg", o->broker_args,
                  "a setting passed to every broker, e.g. --broker-arg=--log.flush.policy=interval "
+                 "(repeatable)")
+      ->allow_extra_args(false);
+  cmd.add_option("--controller-arg", o->controller_args,
+                 "a setting passed to the controller, e.g. --controller-arg=--num.partitions=4 "
                  "(repeatable)")
       ->allow_extra_args(false);
 }
@@ -126,6 +131,7 @@ pid_t spawn_process(const char* self, const dev_options& o, const process_entry&
   std::vector<std::string> args;
   if (e.role == "controller") {
     args = {self, "controller", "--port=" + std::to_string(e.port), "--data.dir=" + e.data_dir};
+    for (const std::string& a : o.controller_args) args.push_back(a);
   } else {
     args = {self,
             "broker",
