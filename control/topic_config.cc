@@ -1,5 +1,6 @@
 #include "control/topic_config.h"
 
+#include <climits>
 #include <cstdlib>
 
 namespace rill::control {
@@ -27,6 +28,14 @@ const std::map<std::string, std::string>& topic_config_defaults() {
       {"message.timestamp.type", "CreateTime"},
       {"unclean.leader.election.enable", "false"},
       {"cleanup.policy", "delete"},
+      {"delete.retention.ms", "86400000"},
+      {"min.cleanable.dirty.ratio", "0.5"},
+      {"min.compaction.lag.ms", "0"},
+      {"max.compaction.lag.ms", "9223372036854775807"},
+      // Kafka delays deleting a replaced file for its readers; Rill's readers
+      // keep the old file open instead, so the setting is accepted and has
+      // nothing to delay.
+      {"file.delete.delay.ms", "60000"},
       {"flush.ms", "1000"},
       {"rill.flush.policy", "fsync"},
   };
@@ -43,7 +52,8 @@ std::optional<std::string> validate_topic_config(const std::string& key, const s
   if (key == "retention.ms" || key == "retention.bytes") {
     if (!parse_int(value, -1, &n)) return key + " must be an integer >= -1";
   } else if (key == "segment.bytes") {
-    if (!parse_int(value, 1 << 20, &n)) return "segment.bytes must be at least 1048576";
+    if (!parse_int(value, 14, &n) || n > INT32_MAX)
+      return "segment.bytes must be in [14, 2147483647]";
   } else if (key == "segment.ms" || key == "flush.ms") {
     if (!parse_int(value, 1, &n)) return key + " must be a positive integer";
   } else if (key == "max.message.bytes") {
@@ -58,13 +68,46 @@ std::optional<std::string> validate_topic_config(const std::string& key, const s
   } else if (key == "unclean.leader.election.enable") {
     if (value != "true" && value != "false") return key + " must be true or false";
   } else if (key == "cleanup.policy") {
-    if (value != "delete") return "only cleanup.policy=delete is supported";
+    if (!parse_cleanup_policy(value)) {
+      return "cleanup.policy must be delete, compact, or compact,delete";
+    }
+  } else if (key == "delete.retention.ms" || key == "min.compaction.lag.ms" ||
+             key == "max.compaction.lag.ms" || key == "file.delete.delay.ms") {
+    if (!parse_int(value, 0, &n)) return key + " must be an integer >= 0";
+  } else if (key == "min.cleanable.dirty.ratio") {
+    char* end = nullptr;
+    double ratio = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || ratio < 0 || ratio > 1) {
+      return "min.cleanable.dirty.ratio must be in [0, 1]";
+    }
   } else if (key == "rill.flush.policy") {
     if (value != "fsync" && value != "interval" && value != "replication") {
       return "rill.flush.policy must be fsync, interval or replication";
     }
   }
   return std::nullopt;
+}
+
+std::optional<cleanup_policy> parse_cleanup_policy(const std::string& value) {
+  cleanup_policy p{.compact = false, .remove = false};
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    std::string word =
+        value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!word.empty() && word.front() == ' ') word.erase(word.begin());
+    while (!word.empty() && word.back() == ' ') word.pop_back();
+    if (word == "compact") {
+      p.compact = true;
+    } else if (word == "delete") {
+      p.remove = true;
+    } else {
+      return std::nullopt;
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return p;
 }
 
 bool valid_topic_name(const std::string& name) {

@@ -21,5 +21,10 @@ constexpr const char* time_index_suffix = ".timeindex";
 // segment's indexes (written at the close) are trusted and only the tail
 // behind their last entry is read.
 constexpr const char* clean_shutdown_file = "clean-shutdown";
+// Compaction: "<first dirty offset>\n", the end of what the cleaner has
+// compacted; and the suffix of a segment being rewritten (left over by a
+// crash: removed at open, the original is intact).
+constexpr const char* cleaner_checkpoint_file = "cleaner-checkpoint";
+constexpr const char* cleaning_suffix = ".log.cleaned";
 
 }  // namespace rill::storage::index_format

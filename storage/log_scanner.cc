@@ -84,4 +84,20 @@ task<scan_result> scan_batches(file_io& io, int fd, scan_options options, batch_
   co_return r;
 }
 
+const char* scan_stop_reason(const scan_result& r) {
+  switch (r.stop) {
+    case scan_stop::end_of_data:
+      return "end of data";
+    case scan_stop::invalid_batch:
+      return batch_errc_name(r.batch_error);
+    case scan_stop::offset_gap:
+      return "offset gap";
+    case scan_stop::read_error:
+      return "read error";
+    case scan_stop::stopped:
+      return "stopped";
+  }
+  return "?";
+}
+
 }  // namespace rill::storage

@@ -35,4 +35,7 @@ using batch_visitor = std::function<bool(const batch_view&, uint64_t, std::span<
 
 task<scan_result> scan_batches(file_io& io, int fd, scan_options options, batch_visitor on_batch);
 
+// Why a scan stopped, for logs.
+const char* scan_stop_reason(const scan_result& r);
+
 }  // namespace rill::storage

@@ -43,10 +43,10 @@ log_errc log_errc_from_io(io_errc e) {
 partition_log::partition_log(file_io& io, log_options options)
     : io_(io), options_(std::move(options)) {
   RILL_ASSERT(!options_.dir.empty(), "log needs a directory");
-  RILL_ASSERT(options_.segment_bytes_max > options_.batch_bytes_max,
-              "segment_bytes_max %llu must exceed batch_bytes_max %zu",
-              static_cast<unsigned long long>(options_.segment_bytes_max),
-              options_.batch_bytes_max);
+  // A segment smaller than a batch holds one batch each (maybe_roll rolls
+  // only a segment that has data), as Kafka allows segment.bytes down to 14.
+  RILL_ASSERT(options_.segment_bytes_max >= k_segment_bytes_min, "segment_bytes_max %llu",
+              static_cast<unsigned long long>(options_.segment_bytes_max));
   options_.staging_bytes_max = round_up_page(
       std::max(options_.staging_bytes_max, 2 * options_.batch_bytes_max + 2 * k_page));
   if (options_.staging == nullptr) {

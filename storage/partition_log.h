@@ -40,6 +40,7 @@
 #include "base/turn_queue.h"
 #include "base/waiter_list.h"
 #include "storage/aligned_buffer.h"
+#include "storage/compaction.h"
 #include "storage/file_io.h"
 #include "storage/hot_tail_cache.h"
 #include "storage/leader_epoch_cache.h"
@@ -71,6 +72,9 @@ bool parse_preallocation(const std::string& name, preallocation* out);
 // What a failed write, open or allocation means to appends.
 log_errc log_errc_from_io(io_errc e);
 
+// Kafka's smallest segment.bytes.
+constexpr uint64_t k_segment_bytes_min = 14;
+
 struct log_options {
   std::string dir;
   uint64_t segment_bytes_max = 1ULL << 30;
@@ -83,6 +87,15 @@ struct log_options {
   int64_t flush_interval_ms = 1000;
   int64_t retention_bytes = -1;
   int64_t retention_ms = 7LL * 24 * 3600 * 1000;
+  // cleanup.policy: whether retention deletes old segments ("delete"), and
+  // whether the log is compacted ("compact"; see compact()).
+  bool retention_deletes = true;
+  bool compacted = false;
+  // Compaction (compaction_options takes these for each pass).
+  int64_t delete_retention_ms = 86400000;
+  double min_cleanable_dirty_ratio = 0.5;
+  int64_t min_compaction_lag_ms = 0;
+  int64_t max_compaction_lag_ms = INT64_MAX;
   timestamp_type timestamps = timestamp_type::create_time;
   size_t batch_bytes_max = (1 << 20) + 1024;
   size_t hot_tail_bytes_max = 8 << 20;  // this log's own cap
@@ -124,6 +137,29 @@ struct append_result {
 struct staged_append {
   append_result offsets;
   uint64_t failure_generation;  // a failure after staging fails this append
+};
+
+// What one compaction pass may do (partition_log::compact).
+struct compaction_options {
+  int64_t clean_below = INT64_MAX;            // only segments wholly below (the high watermark)
+  double min_cleanable_dirty_ratio = 0.5;     // min.cleanable.dirty.ratio
+  int64_t delete_retention_ms = 86400000;     // tombstones older than this go
+  int64_t min_compaction_lag_ms = 0;          // segments with newer records wait
+  int64_t max_compaction_lag_ms = INT64_MAX;  // dirty data this old is cleaned whatever the ratio
+  size_t key_map_bytes = 8 << 20;             // the offset map's memory
+  // Called with the bytes read or written so far in the pass; may wait
+  // (the cleaner's I/O budget). Null: no limit.
+  std::function<task<void>(uint64_t)> throttle;
+};
+
+struct compaction_stats {
+  bool ran = false;
+  int segments_rewritten = 0;
+  uint64_t bytes_before = 0;
+  uint64_t bytes_after = 0;
+  int64_t records_removed = 0;
+  size_t keys = 0;
+  int64_t cleaned_to = -1;  // the new checkpoint
 };
 
 struct log_counters {
@@ -180,6 +216,14 @@ class partition_log {
   task<log_errc> flush_if_due();
   // Deletes whole segments past retention.bytes / retention.ms.
   task<log_errc> apply_retention();
+  // Log compaction (partition_log_compact.cc): keeps the latest record of
+  // each key in the closed segments below o.clean_below, drops tombstones
+  // older than o.delete_retention_ms, never changes an offset or the order,
+  // never touches the active segment. Runs when the dirty part (past the
+  // cleaner checkpoint) is at least o.min_cleanable_dirty_ratio of the
+  // cleanable bytes. A segment is rewritten beside the original and renamed
+  // over it; a crash leaves one or the other.
+  task<result<compaction_stats, log_errc>> compact(compaction_options o);
   // A log that has not appended for idle_ms gives back the space it holds
   // ahead of its data beyond its first window (256 KiB) and resets its
   // window: an idle partition does not keep a busy one's reservation.
@@ -298,6 +342,9 @@ class partition_log {
   task<void> close_read_fds();
   read_result read_hot(int64_t offset, size_t max_bytes, int64_t bound);
   task<result<read_result, log_errc>> read_cold(int64_t offset, size_t max_bytes, int64_t bound);
+  task<result<read_result, log_errc>> read_cold_counted(int64_t offset, size_t max_bytes,
+                                                        int64_t bound);
+  task<result<int64_t, log_errc>> offset_for_timestamp_counted(int64_t timestamp_ms);
   void trim_hot_tail();
   // Every change of the hot tail goes through these (bytes and the cache).
   void hot_push(hot_batch b);
@@ -306,6 +353,21 @@ class partition_log {
   size_t hot_tail_bytes() const { return hot_member_.hot_bytes(); }
   void hot_clear();
   size_t evict_hot(size_t bytes);
+
+  // Compaction (partition_log_compact.cc).
+  task<int64_t> cleaner_checkpoint();
+  task<log_errc> build_key_map(const std::vector<segment*>& dirty, key_map* map,
+                               const compaction_options& o, uint64_t* io_bytes, int64_t* mapped_to);
+  // Rewrites s without what map and the tombstone rule drop.
+  task<log_errc> clean_segment(segment& s, const key_map& map, const compaction_options& o,
+                               int64_t now, uint64_t* io_bytes, compaction_stats* stats);
+  task<log_errc> swap_cleaned_segment(segment& s, offset_index index, time_index timestamps,
+                                      uint64_t size_bytes);
+  // Descriptors replaced while reads may still use them close once no
+  // cold read is in flight.
+  task<void> close_retired_fds();
+  // Truncation, retention and close wait for a compaction pass to end.
+  task<void> wait_for_compaction();
 
   // Truncation and retention (partition_log_truncate.cc).
   task<log_errc> delete_segment(int64_t base_offset);
@@ -346,8 +408,13 @@ class partition_log {
   bool closing_ = false;
   uint64_t failure_generation_ = 0;
   log_errc last_failure_ = log_errc::ok;
-  waiter_list progress_;     // woken on every write, sync, failure, roll
-  turn_queue append_turns_;  // appends take offsets in call order
+  int64_t cleaned_offset_ = -1;  // the cleaner checkpoint (-1: not read yet)
+  bool compacting_ = false;
+  bool stop_compaction_ = false;  // close(): the pass stops at the next segment
+  int cold_reads_ = 0;            // disk reads in flight (they hold read descriptors)
+  std::vector<int> retired_fds_;  // read descriptors of replaced segment files
+  waiter_list progress_;          // woken on every write, sync, failure, roll
+  turn_queue append_turns_;       // appends take offsets in call order
   log_counters counters_;
 };
 

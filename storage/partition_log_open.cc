@@ -15,22 +15,6 @@ namespace {
 
 constexpr const char* k_log_start_file = "log-start-offset";
 
-const char* scan_stop_reason(const scan_result& r) {
-  switch (r.stop) {
-    case scan_stop::end_of_data:
-      return "end of data";
-    case scan_stop::invalid_batch:
-      return batch_errc_name(r.batch_error);
-    case scan_stop::offset_gap:
-      return "offset gap";
-    case scan_stop::read_error:
-      return "read error";
-    case scan_stop::stopped:
-      return "stopped";
-  }
-  return "?";
-}
-
 }  // namespace
 
 task<result<std::unique_ptr<partition_log>, log_errc>> partition_log::open(file_io& io,
@@ -52,6 +36,12 @@ task<log_errc> partition_log::recover() {
   for (const std::string& name : names.value()) {
     int64_t base = 0;
     if (parse_segment_file_name(name, &base)) bases.push_back(base);
+    std::string_view n = name;
+    std::string_view cleaning = index_format::cleaning_suffix;
+    if (n.size() > cleaning.size() && n.substr(n.size() - cleaning.size()) == cleaning) {
+      // A compaction the process did not finish: the original segment is intact.
+      (void)io_.remove(options_.dir + "/" + name);
+    }
   }
   std::sort(bases.begin(), bases.end());
   auto start_text = co_await read_small_file(io_, options_.dir + "/" + k_log_start_file);

@@ -35,15 +35,23 @@ int64_t partition_log::offset_bytes_before_end(uint64_t bytes_back) const {
 }
 
 task<result<int, log_errc>> partition_log::read_fd_of(segment& s) {
-  if (s.read_fd >= 0) co_return s.read_fd;
-  auto fd = co_await io_.open(segment_path(options_.dir, s.base_offset, index_format::log_suffix),
-                              open_mode::read_only, direct_io::off);
-  if (!fd.ok()) {
-    RILL_ERROR("storage", "%s: opening segment %lld for reading failed: %s", options_.dir.c_str(),
-               static_cast<long long>(s.base_offset), io_errc_name(fd.error()));
-    co_return log_errc_from_io(fd.error());
+  while (s.read_fd < 0) {
+    // Compaction may replace the file while the open is in flight: a
+    // descriptor of the old file must not meet the new indexes.
+    uint64_t generation = s.file_generation;
+    auto fd = co_await io_.open(segment_path(options_.dir, s.base_offset, index_format::log_suffix),
+                                open_mode::read_only, direct_io::off);
+    if (!fd.ok()) {
+      RILL_ERROR("storage", "%s: opening segment %lld for reading failed: %s", options_.dir.c_str(),
+                 static_cast<long long>(s.base_offset), io_errc_name(fd.error()));
+      co_return log_errc_from_io(fd.error());
+    }
+    if (s.read_fd >= 0 || s.file_generation != generation) {
+      (void)co_await io_.close(fd.value());  // another open won, or the file was replaced
+      continue;
+    }
+    s.read_fd = fd.value();
   }
-  s.read_fd = fd.value();
   co_return s.read_fd;
 }
 
@@ -51,6 +59,7 @@ task<void> partition_log::close_read_fds() {
   for (auto& [base, s] : segments_) {
     if (s->read_fd >= 0) (void)co_await io_.close(std::exchange(s->read_fd, -1));
   }
+  co_await close_retired_fds();
 }
 
 void partition_log::trim_hot_tail() {
@@ -123,6 +132,15 @@ read_result partition_log::read_hot(int64_t offset, size_t max_bytes, int64_t bo
 
 task<result<read_result, log_errc>> partition_log::read_cold(int64_t offset, size_t max_bytes,
                                                              int64_t bound) {
+  ++cold_reads_;
+  auto r = co_await read_cold_counted(offset, max_bytes, bound);
+  if (--cold_reads_ == 0 && !retired_fds_.empty()) co_await close_retired_fds();
+  co_return r;
+}
+
+task<result<read_result, log_errc>> partition_log::read_cold_counted(int64_t offset,
+                                                                     size_t max_bytes,
+                                                                     int64_t bound) {
   const segment* found = segment_for(offset);
   if (found == nullptr) co_return log_errc::offset_out_of_range;
   segment* s = segments_.at(found->base_offset).get();
@@ -165,16 +183,23 @@ task<result<read_result, log_errc>> partition_log::read_cold(int64_t offset, siz
 }
 
 task<result<int64_t, log_errc>> partition_log::offset_for_timestamp(int64_t timestamp_ms) {
+  ++cold_reads_;
+  auto r = co_await offset_for_timestamp_counted(timestamp_ms);
+  if (--cold_reads_ == 0 && !retired_fds_.empty()) co_await close_retired_fds();
+  co_return r;
+}
+
+task<result<int64_t, log_errc>> partition_log::offset_for_timestamp_counted(int64_t timestamp_ms) {
   for (auto& [base, s] : segments_) {
     if (s->max_timestamp < timestamp_ms) continue;
+    auto fd = co_await read_fd_of(*s);  // first: the index must be the open file's
+    if (!fd.ok()) co_return fd.error();
     uint32_t relative = s->timestamps.lookup(timestamp_ms);
     int64_t found = -1;
     scan_options options{.start_position = s->index.lookup(relative),
                          .end_position = s->size_bytes,
                          .expected_offset = -1,
                          .batch_bytes_max = std::max<size_t>(options_.batch_bytes_max, 64 << 20)};
-    auto fd = co_await read_fd_of(*s);
-    if (!fd.ok()) co_return fd.error();
     scan_result scanned = co_await scan_batches(
         io_, fd.value(), options, [&](const batch_view& v, uint64_t, std::span<const uint8_t>) {
           if (v.base_offset() >= written_offset_) return false;

@@ -196,6 +196,8 @@ task<void> partition_log::write_clean_shutdown_marker() {
 }
 
 task<void> partition_log::close() {
+  stop_compaction_ = true;
+  co_await wait_for_compaction();
   co_await wait_idle();
   closing_ = true;
   // A clean close makes everything durable, whatever the policy, and leaves

@@ -28,6 +28,7 @@ task<log_errc> partition_log::delete_segment(int64_t base_offset) {
 
 task<log_errc> partition_log::reset_to(int64_t offset) {
   RILL_ASSERT(offset >= 0, "reset to %lld", static_cast<long long>(offset));
+  co_await wait_for_compaction();
   co_await wait_idle();
   rolling_ = true;
   log_errc e = log_errc::ok;
@@ -49,6 +50,7 @@ task<log_errc> partition_log::reset_to(int64_t offset) {
 }
 
 task<log_errc> partition_log::truncate_to(int64_t offset) {
+  co_await wait_for_compaction();
   co_await wait_idle();
   if (offset >= next_offset_) co_return log_errc::ok;
   if (offset <= log_start_offset_ || offset <= segments_.begin()->first) {
@@ -104,6 +106,8 @@ task<log_errc> partition_log::truncate_to(int64_t offset) {
 }
 
 task<log_errc> partition_log::apply_retention() {
+  if (!options_.retention_deletes) co_return log_errc::ok;  // cleanup.policy=compact
+  co_await wait_for_compaction();
   int64_t now = now_ms();
   bool deleted = false;
   while (segments_.size() > 1) {

@@ -42,6 +42,7 @@ std::optional<record_view> record_reader::next() {
     valid_ = false;
     return std::nullopt;
   };
+  size_t start = pos_;
   auto length = varlong();
   if (!length || *length < 1 || static_cast<uint64_t>(*length) > body_.size() - pos_) return fail();
   size_t end = pos_ + static_cast<size_t>(*length);
@@ -67,6 +68,7 @@ std::optional<record_view> record_reader::next() {
   if (pos_ > end) return fail();
   pos_ = end;  // headers: not needed by any reader here
   --remaining_;
+  r.bytes = body_.subspan(start, end - start);
   return r;
 }
 

@@ -13,6 +13,7 @@
 namespace rill::storage {
 
 struct record_view {
+  std::span<const uint8_t> bytes;  // the whole record, its length prefix included
   int64_t offset = 0;
   int64_t timestamp_ms = 0;
   std::optional<std::span<const uint8_t>> key;    // nullopt: null key

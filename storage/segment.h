@@ -17,6 +17,7 @@ struct segment {
   int64_t max_timestamp = -1;
   int64_t created_ms = 0;  // wall time of the first append (roll by age)
   int read_fd = -1;
+  uint64_t file_generation = 0;    // bumped when compaction replaces the file
   int write_fd = -1;               // O_DIRECT (or buffered) descriptor of the active segment
   uint64_t allocated_bytes = 0;    // file space reserved ahead (fallocate'd or zeroed)
   uint64_t initialized_bytes = 0;  // [0, this) holds data or zeros: writes there are overwrites

@@ -100,6 +100,15 @@ config make_broker_config() {
        60000},
       {"controlled.shutdown.timeout.ms", setting_kind::integer, "10000",
        "wait for leaderships to move on SIGTERM", 0, 600000},
+      {"log.cleaner.enable", setting_kind::boolean, "true",
+       "compact topics with cleanup.policy=compact"},
+      {"log.cleaner.backoff.ms", setting_kind::integer, "15000",
+       "how often each shard looks for logs to compact", 10, 86400000},
+      {"log.cleaner.dedupe.buffer.size", setting_kind::integer, "33554432",
+       "memory for the compaction key maps, split among shards (about 40 bytes a key)", 1 << 20,
+       1LL << 34},
+      {"log.cleaner.io.max.bytes.per.second", setting_kind::integer, "67108864",
+       "compaction I/O per shard (0: no limit)", 0, 1LL << 40},
       {"offsets.topic.num.partitions", setting_kind::integer, "16",
        "partitions of __consumer_offsets, fixed when it is created (Kafka: 50; 16 suits a "
        "machine of a few cores)",
@@ -109,7 +118,7 @@ config make_broker_config() {
        "creation)",
        1, 16},
       {"offsets.topic.segment.bytes", setting_kind::integer, "104857600",
-       "segment size of __consumer_offsets", 1 << 20, 1LL << 30},
+       "segment size of __consumer_offsets", 14, 1LL << 30},
       {"offsets.retention.minutes", setting_kind::integer, "10080",
        "committed offsets of an empty group expire after this long", 1, 525600000},
       {"offsets.commit.timeout.ms", setting_kind::integer, "5000",
@@ -201,9 +210,10 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
   s->group_initial_rebalance_delay_ms =
       static_cast<int32_t>(c.integer("group.initial.rebalance.delay.ms"));
   s->group_members_max = static_cast<int32_t>(c.integer("group.max.size"));
-  if (s->offsets_topic_segment_bytes <= s->message_bytes_max) {
-    return "offsets.topic.segment.bytes must exceed message.max.bytes";
-  }
+  s->log_cleaner_enable = c.boolean("log.cleaner.enable");
+  s->log_cleaner_backoff_ms = c.integer("log.cleaner.backoff.ms");
+  s->log_cleaner_dedupe_buffer_bytes = c.integer("log.cleaner.dedupe.buffer.size");
+  s->log_cleaner_io_bytes_per_second = c.integer("log.cleaner.io.max.bytes.per.second");
   s->log_retention_check_ms = c.integer("log.retention.check.interval.ms");
   storage::log_options& o = s->log_defaults;
   o.segment_bytes_max = static_cast<uint64_t>(c.integer("log.segment.bytes"));

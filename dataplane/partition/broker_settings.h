@@ -53,6 +53,11 @@ struct broker_settings {
   // Log defaults; topics override them with their own configs.
   storage::log_options log_defaults;
   int64_t log_flush_check_ms = 100;
+  // Compaction of cleanup.policy=compact topics (Kafka's log.cleaner.*).
+  bool log_cleaner_enable = true;
+  int64_t log_cleaner_backoff_ms = 15000;
+  int64_t log_cleaner_dedupe_buffer_bytes = 32 << 20;  // split among shards
+  int64_t log_cleaner_io_bytes_per_second = 64 << 20;  // per shard; 0: no limit
   int64_t log_retention_check_ms = 300000;
   // Consumer groups (dataplane/group): the offsets topic, created on first
   // use, and the coordinator's limits, with Kafka's names and defaults

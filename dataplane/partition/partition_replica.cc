@@ -444,6 +444,18 @@ task<void> partition_replica::apply_retention() {
   note_log_result(co_await log_->apply_retention());
 }
 
+task<void> partition_replica::compact(storage::compaction_options o) {
+  if (health_ != log_health::healthy || role_ == replica_role::offline) co_return;
+  const storage::log_options& topic = log_->options();
+  o.clean_below = high_watermark_;
+  o.delete_retention_ms = topic.delete_retention_ms;
+  o.min_cleanable_dirty_ratio = topic.min_cleanable_dirty_ratio;
+  o.min_compaction_lag_ms = topic.min_compaction_lag_ms;
+  o.max_compaction_lag_ms = topic.max_compaction_lag_ms;
+  auto r = co_await log_->compact(std::move(o));
+  if (!r.ok()) note_log_result(r.error());
+}
+
 void partition_replica::maybe_change_isr() {
   if (role_ != replica_role::leader || !tracker_ || !options_.send_isr_change) return;
   auto change = tracker_->next_change(log_end_offset(), wall_clock_ms());

@@ -111,6 +111,9 @@ class partition_replica {
   // the replica out of service like a failed append).
   task<void> flush_if_due();
   task<void> apply_retention();
+  // cleanup.policy=compact: one compaction pass over what lies below the
+  // high watermark, with the topic's settings and the shard's limits in o.
+  task<void> compact(storage::compaction_options o);
   // Follower: what the fetcher brought.
   task<partition_errc> append_from_leader(std::span<const uint8_t> records,
                                           int64_t leader_high_watermark);

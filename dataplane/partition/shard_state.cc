@@ -1,5 +1,7 @@
 #include "dataplane/partition/shard_state.h"
 
+#include "control/topic_config.h"
+
 #include <sys/statvfs.h>
 
 #include <filesystem>
@@ -147,7 +149,19 @@ storage::log_options shard_state::log_options_for(const control::topic_info& top
   if (policy == "fsync") o.sync_policy = storage::durability::sync_each;
   if (policy == "interval") o.sync_policy = storage::durability::sync_interval;
   if (policy == "replication") o.sync_policy = storage::durability::sync_none;
-  if (o.segment_bytes_max <= o.batch_bytes_max) o.segment_bytes_max = o.batch_bytes_max * 2;
+  // A segment smaller than a batch holds one batch: the roll happens before
+  // a write only when the segment already has data (Kafka's rule too).
+  std::optional<control::cleanup_policy> cleanup =
+      control::parse_cleanup_policy(topic_config_value(topic, "cleanup.policy", "delete"));
+  if (cleanup) {
+    o.retention_deletes = cleanup->remove;
+    o.compacted = cleanup->compact;
+  }
+  o.delete_retention_ms = num("delete.retention.ms", o.delete_retention_ms);
+  o.min_compaction_lag_ms = num("min.compaction.lag.ms", o.min_compaction_lag_ms);
+  o.max_compaction_lag_ms = num("max.compaction.lag.ms", o.max_compaction_lag_ms);
+  o.min_cleanable_dirty_ratio = std::stod(topic_config_value(
+      topic, "min.cleanable.dirty.ratio", std::to_string(o.min_cleanable_dirty_ratio)));
   return o;
 }
 
@@ -310,6 +324,7 @@ task<void> shard_state::background_loop() {
   runtime::work_guard guard(*shard_);
   uint64_t last_retention = runtime::monotonic_ns();
   uint64_t last_trim = runtime::monotonic_ns();
+  uint64_t last_clean = runtime::monotonic_ns();
   while (!shard_->stopping() && !stopping_) {
     co_await runtime::sleep_for(
         *shard_, static_cast<uint64_t>(settings_->log_flush_check_ms) * runtime::k_ns_per_ms);
@@ -319,6 +334,11 @@ task<void> shard_state::background_loop() {
         static_cast<uint64_t>(settings_->log_retention_check_ms) * runtime::k_ns_per_ms;
     bool trim_due = runtime::monotonic_ns() - last_trim >= k_trim_check_ns;
     if (trim_due) last_trim = runtime::monotonic_ns();
+    bool cleaner_due =
+        settings_->log_cleaner_enable &&
+        runtime::monotonic_ns() - last_clean >=
+            static_cast<uint64_t>(settings_->log_cleaner_backoff_ms) * runtime::k_ns_per_ms;
+    if (cleaner_due) last_clean = runtime::monotonic_ns();
     std::vector<key> keys;
     for (const auto& [k, p] : partitions_) keys.push_back(k);
     for (const key& k : keys) {
@@ -328,6 +348,7 @@ task<void> shard_state::background_loop() {
       if (p == nullptr) continue;
       co_await p->flush_if_due();
       if (retention_due) co_await p->apply_retention();
+      if (cleaner_due && p->log().options().compacted) co_await p->compact(cleaner_options());
       if (trim_due) (void)co_await p->log().trim_idle_reservation(k_idle_reservation_ms);
       p->maybe_change_isr();
     }
@@ -335,6 +356,25 @@ task<void> shard_state::background_loop() {
     check_health();
     if (retention_due) last_retention = runtime::monotonic_ns();
   }
+}
+
+storage::compaction_options shard_state::cleaner_options() {
+  storage::compaction_options o;
+  o.key_map_bytes = static_cast<size_t>(settings_->log_cleaner_dedupe_buffer_bytes /
+                                        std::max<uint32_t>(settings_->shards, 1));
+  int64_t rate = settings_->log_cleaner_io_bytes_per_second;
+  if (rate > 0) {
+    // The pass's I/O at no more than rate bytes a second: it sleeps for
+    // whatever it is ahead of that pace.
+    uint64_t started = runtime::monotonic_ns();
+    runtime::shard* s = shard_;
+    o.throttle = [started, rate, s](uint64_t bytes) -> task<void> {
+      uint64_t due_ns = started + bytes * 1'000'000'000ULL / static_cast<uint64_t>(rate);
+      uint64_t now = runtime::monotonic_ns();
+      if (due_ns > now) co_await runtime::sleep_for(*s, due_ns - now);
+    };
+  }
+  return o;
 }
 
 task<void> shard_state::stop_replication() {

@@ -76,6 +76,10 @@ class shard_state {
   task<void> open_partition(const control::topic_info& topic, const control::partition_info& p);
   storage::log_options log_options_for(const control::topic_info& topic, int32_t index);
   task<void> background_loop();
+  // The shard-level part of a compaction pass: the key map's memory (the
+  // broker's log.cleaner.dedupe.buffer.size over its shards) and the I/O
+  // budget (log.cleaner.io.max.bytes.per.second).
+  storage::compaction_options cleaner_options();
   void check_health();
   void apply_disk_fault_file();
   task<void> reconcile_fetchers();

@@ -211,6 +211,30 @@ class KcatGroupTest(unittest.TestCase):
             self.assertEqual(sorted(int(l.split(":")[2][1:]) for l in lines), list(range(90)))
 
 
+class CompactedOffsetsTest(unittest.TestCase):
+    def test_commits_survive_compaction_of_the_offsets_topic_and_a_restart(self):
+        extra = GROUP_BROKER + ["--offsets.topic.num.partitions=1", "--offsets.topic.segment.bytes=65536",
+                                "--log.cleaner.backoff.ms=200"]
+        with Broker(extra=extra) as b:
+            topic, group = f"oc-{uuid.uuid4().hex[:6]}", f"g-{uuid.uuid4().hex[:6]}"
+            create_topic(b.bootstrap, topic, 10)
+            c = group_consumer(b.bootstrap, group)
+            for i in range(1, 1201):
+                c.commit(offsets=[TopicPartition(topic, p, i + p) for p in range(10)], asynchronous=False)
+            c.close()
+            wait_until(lambda: "__consumer_offsets-0: compacted" in b.log_text(), timeout_s=30,
+                       what="the offsets topic compacted")
+            b.stop()
+            b.start()
+            c = group_consumer(b.bootstrap, group)
+            committed = c.committed([TopicPartition(topic, p) for p in range(10)], 30)
+            self.assertEqual([tp.offset for tp in committed], [1200 + p for p in range(10)])
+            c.close()
+            loaded = [line for line in b.log_text().splitlines() if "__consumer_offsets-0 loaded" in line]
+            self.assertTrue(loaded, "the coordinator loaded its partition after the restart")
+            print(f"\n{loaded[-1].split('group: ')[-1]}", file=sys.stderr)
+
+
 class GroupsCommandTest(unittest.TestCase):
     """`rill groups`: what kafka-consumer-groups.sh shows and does."""
 

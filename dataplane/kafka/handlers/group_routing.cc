@@ -37,9 +37,9 @@ task<bool> ensure_offsets_topic(request_context& ctx) {
       .name = group::k_offsets_topic,
       .partitions = settings.offsets_topic_partitions,
       .replication_factor = rf,
-      // Until compaction exists, commits are kept: no deletion by age or size.
-      .configs = {{"retention.ms", "-1"},
-                  {"retention.bytes", "-1"},
+      // Compacted: the latest commit of each group and partition stays, old
+      // ones and deleted groups' tombstones go (Kafka's settings).
+      .configs = {{"cleanup.policy", "compact"},
                   {"segment.bytes", std::to_string(settings.offsets_topic_segment_bytes)}}};
   auto outcomes = co_await ctx.broker->create_topics({spec}, false);
   for (const control::topic_outcome& o : outcomes) {
