@@ -84,10 +84,19 @@ def poll_until(members, cond, timeout_s=30, what="condition"):
 
 class LibrdkafkaGroupTest(unittest.TestCase):
     def test_members_split_partitions_consume_once_and_hand_over_on_leave(self):
+        self.split_and_hand_over("range,roundrobin")
+
+    def test_cooperative_sticky_members_split_and_hand_over(self):
+        # Incremental rebalancing (KIP-429): the assignor and the protocol's
+        # second join are the client's; the broker passes them through.
+        self.split_and_hand_over("cooperative-sticky")
+
+    def split_and_hand_over(self, strategy):
         with Broker(extra=GROUP_BROKER) as b:
             topic, group = f"split-{uuid.uuid4().hex[:6]}", f"g-{uuid.uuid4().hex[:6]}"
             create_topic(b.bootstrap, topic, 6)
-            a, c = Member(b.bootstrap, group, topic), Member(b.bootstrap, group, topic)
+            settings = {"partition.assignment.strategy": strategy}
+            a, c = Member(b.bootstrap, group, topic, **settings), Member(b.bootstrap, group, topic, **settings)
             poll_until([a, c], lambda: a.partitions() and c.partitions() and
                        a.partitions() | c.partitions() == set(range(6)), what="a split")
             self.assertFalse(a.partitions() & c.partitions(), "a partition has two owners")
@@ -101,7 +110,8 @@ class LibrdkafkaGroupTest(unittest.TestCase):
             left = time.time()
             c.consumer.close()
             poll_until([a], lambda: a.partitions() == set(range(6)), what="a takes over")
-            print(f"\nhand-over after a LeaveGroup: {time.time() - left:.2f} s", file=sys.stderr)
+            print(f"\n{strategy}: hand-over after a LeaveGroup: {time.time() - left:.2f} s",
+                  file=sys.stderr)
             a.consumer.close()
 
     def test_a_killed_member_hands_over_within_the_session_timeout(self):
