@@ -316,5 +316,18 @@ TEST(election, offline_replicas_survive_the_snapshot_text_form) {
   EXPECT_EQ(back.topics["t"].partitions[0].isr, (std::vector<int32_t>{2, 3}));
 }
 
+TEST(election, a_fenced_broker_stays_fenced_in_the_snapshot_text_form) {
+  cluster_snapshot s;
+  s.cluster_id = "c";
+  s.brokers[1] = {1, "h", 1, {}, true};
+  s.brokers[2] = {2, "h", 2, "rack-b", true};
+  (void)fence_broker(s, 2);
+  cluster_snapshot back;
+  ASSERT_TRUE(parse_snapshot(serialize_snapshot(s), &back));
+  EXPECT_TRUE(back.brokers[1].alive);
+  EXPECT_FALSE(back.brokers[2].alive) << "brokers must not list a fenced broker as alive";
+  EXPECT_EQ(back.brokers[2].rack, "rack-b");
+}
+
 }  // namespace
 }  // namespace rill::control

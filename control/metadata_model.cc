@@ -70,7 +70,8 @@ std::string serialize_snapshot(const cluster_snapshot& s) {
   out << "epoch " << s.epoch << "\n";
   out << "cluster " << s.cluster_id << "\n";
   for (const auto& [id, b] : s.brokers) {
-    out << "broker " << id << " " << b.host << " " << b.port << " " << b.rack.value_or("-") << "\n";
+    out << "broker " << id << " " << b.host << " " << b.port << " " << b.rack.value_or("-")
+        << (b.alive ? "" : " fenced") << "\n";
   }
   for (const auto& [name, t] : s.topics) {
     out << "topic " << name << " " << topic_id_hex(t.id) << " " << t.partitions.size() << "\n";
@@ -102,7 +103,15 @@ bool parse_snapshot(const std::string& text, cluster_snapshot* out) {
       broker_info b;
       std::string rack;
       f >> b.id >> b.host >> b.port >> rack;
+      if (f.fail()) return false;
       if (rack != "-") b.rack = rack;
+      std::string state;  // optional: "fenced"; absent while the broker is alive
+      if (f >> state) {
+        if (state != "fenced") return false;
+        b.alive = false;
+      } else {
+        f.clear();
+      }
       s.brokers[b.id] = b;
     } else if (kind == "topic") {
       topic_info t;

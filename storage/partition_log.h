@@ -126,6 +126,11 @@ struct read_result {
   bool from_memory = true;
 };
 
+struct timestamp_lookup {
+  int64_t offset = -1;
+  int64_t timestamp = -1;
+};
+
 struct append_result {
   int64_t base_offset;
   int64_t last_offset;
@@ -202,8 +207,13 @@ class partition_log {
   // whole batch if any). offset_out_of_range below the log start or above
   // the log end.
   task<result<read_result, log_errc>> read(int64_t offset, size_t max_bytes, int64_t bound);
-  // First offset whose batch has max timestamp >= timestamp_ms, or -1.
-  task<result<int64_t, log_errc>> offset_for_timestamp(int64_t timestamp_ms);
+  // The first record whose timestamp is >= timestamp_ms (offset -1 when
+  // none): Kafka's ListOffsets by time. Within a compressed batch, which
+  // the log cannot look into, the batch's first offset and max timestamp.
+  task<result<timestamp_lookup, log_errc>> offset_for_timestamp(int64_t timestamp_ms);
+  // The record with the largest timestamp (the first of them), below
+  // bound: ListOffsets' MAX_TIMESTAMP (KIP-734).
+  task<result<timestamp_lookup, log_errc>> max_timestamp_record(int64_t bound);
 
   // Removes everything at or after offset (rounded down to a batch start).
   task<log_errc> truncate_to(int64_t offset);
@@ -344,7 +354,8 @@ class partition_log {
   task<result<read_result, log_errc>> read_cold(int64_t offset, size_t max_bytes, int64_t bound);
   task<result<read_result, log_errc>> read_cold_counted(int64_t offset, size_t max_bytes,
                                                         int64_t bound);
-  task<result<int64_t, log_errc>> offset_for_timestamp_counted(int64_t timestamp_ms);
+  task<result<timestamp_lookup, log_errc>> offset_for_timestamp_counted(int64_t timestamp_ms);
+  task<result<timestamp_lookup, log_errc>> max_timestamp_counted(int64_t bound);
   void trim_hot_tail();
   // Every change of the hot tail goes through these (bytes and the cache).
   void hot_push(hot_batch b);

@@ -7,6 +7,7 @@
 #include "storage/index_format.h"
 #include "storage/log_scanner.h"
 #include "storage/partition_log.h"
+#include "storage/record_reader.h"
 
 namespace rill::storage {
 
@@ -182,37 +183,98 @@ task<result<read_result, log_errc>> partition_log::read_cold_counted(int64_t off
   co_return r;
 }
 
-task<result<int64_t, log_errc>> partition_log::offset_for_timestamp(int64_t timestamp_ms) {
+namespace {
+
+// The record of a batch at or after timestamp_ms (the first one), or the
+// record with the largest timestamp when timestamp_ms is nullopt. Records
+// of a LogAppendTime batch all carry its max timestamp.
+timestamp_lookup find_in_batch(std::span<const uint8_t> batch,
+                               std::optional<int64_t> timestamp_ms) {
+  batch_view v(batch.data());
+  bool append_time = (v.attributes() & batch_format::timestamp_type_log_append) != 0;
+  record_reader records(batch);
+  timestamp_lookup best;
+  while (auto r = records.next()) {
+    int64_t ts = append_time ? v.max_timestamp() : r->timestamp_ms;
+    if (timestamp_ms) {
+      if (ts >= *timestamp_ms) return {r->offset, ts};
+    } else if (ts > best.timestamp) {
+      best = {r->offset, ts};
+    }
+  }
+  if (!records.valid() || best.offset < 0) {
+    // Compressed (or unreadable): the batch's first offset and its max.
+    return {v.base_offset(), v.max_timestamp()};
+  }
+  return best;
+}
+
+}  // namespace
+
+task<result<timestamp_lookup, log_errc>> partition_log::offset_for_timestamp(int64_t timestamp_ms) {
   ++cold_reads_;
   auto r = co_await offset_for_timestamp_counted(timestamp_ms);
   if (--cold_reads_ == 0 && !retired_fds_.empty()) co_await close_retired_fds();
   co_return r;
 }
 
-task<result<int64_t, log_errc>> partition_log::offset_for_timestamp_counted(int64_t timestamp_ms) {
+task<result<timestamp_lookup, log_errc>> partition_log::offset_for_timestamp_counted(
+    int64_t timestamp_ms) {
   for (auto& [base, s] : segments_) {
     if (s->max_timestamp < timestamp_ms) continue;
     auto fd = co_await read_fd_of(*s);  // first: the index must be the open file's
     if (!fd.ok()) co_return fd.error();
     uint32_t relative = s->timestamps.lookup(timestamp_ms);
-    int64_t found = -1;
+    timestamp_lookup found;
     scan_options options{.start_position = s->index.lookup(relative),
                          .end_position = s->size_bytes,
                          .expected_offset = -1,
                          .batch_bytes_max = std::max<size_t>(options_.batch_bytes_max, 64 << 20)};
     scan_result scanned = co_await scan_batches(
-        io_, fd.value(), options, [&](const batch_view& v, uint64_t, std::span<const uint8_t>) {
+        io_, fd.value(), options, [&](const batch_view& v, uint64_t, std::span<const uint8_t> b) {
           if (v.base_offset() >= written_offset_) return false;
-          if (v.max_timestamp() >= timestamp_ms) {
-            found = std::max(v.base_offset(), log_start_offset_);
-            return false;
-          }
-          return true;
+          if (v.max_timestamp() < timestamp_ms) return true;
+          found = find_in_batch(b, timestamp_ms);
+          found.offset = std::max(found.offset, log_start_offset_);
+          return false;
         });
     if (scanned.stop == scan_stop::read_error) co_return log_errc::storage_error;
-    if (found >= 0) co_return found;
+    if (found.offset >= 0) co_return found;
   }
-  co_return int64_t{-1};
+  co_return timestamp_lookup{};
+}
+
+task<result<timestamp_lookup, log_errc>> partition_log::max_timestamp_record(int64_t bound) {
+  ++cold_reads_;
+  auto r = co_await max_timestamp_counted(bound);
+  if (--cold_reads_ == 0 && !retired_fds_.empty()) co_await close_retired_fds();
+  co_return r;
+}
+
+task<result<timestamp_lookup, log_errc>> partition_log::max_timestamp_counted(int64_t bound) {
+  segment* newest = nullptr;  // the first segment holding the largest timestamp
+  for (auto& [base, s] : segments_) {
+    if (s->base_offset >= bound) break;
+    if (s->size_bytes > 0 && (newest == nullptr || s->max_timestamp > newest->max_timestamp)) {
+      newest = s.get();
+    }
+  }
+  if (newest == nullptr) co_return timestamp_lookup{};
+  auto fd = co_await read_fd_of(*newest);
+  if (!fd.ok()) co_return fd.error();
+  timestamp_lookup best;
+  scan_options options{.start_position = 0,
+                       .end_position = newest->size_bytes,
+                       .expected_offset = -1,
+                       .batch_bytes_max = std::max<size_t>(options_.batch_bytes_max, 64 << 20)};
+  scan_result scanned = co_await scan_batches(
+      io_, fd.value(), options, [&](const batch_view& v, uint64_t, std::span<const uint8_t> b) {
+        if (v.last_offset() >= bound) return false;
+        if (v.max_timestamp() > best.timestamp) best = find_in_batch(b, std::nullopt);
+        return true;
+      });
+  if (scanned.stop == scan_stop::read_error) co_return log_errc::storage_error;
+  co_return best;
 }
 
 }  // namespace rill::storage

@@ -169,12 +169,24 @@ TEST_F(partition_log_test, segments_roll_by_age) {
   sync_await(log->close());
 }
 
-TEST_F(partition_log_test, offset_for_timestamp_finds_the_first_batch_reaching_it) {
+TEST_F(partition_log_test, offset_for_timestamp_finds_the_first_record_reaching_it) {
   auto log = open_log();
   for (int i = 0; i < 30; ++i) append(*log, make_batch(2, 2000, 10'000 + i * 100));
-  EXPECT_EQ(sync_await(log->offset_for_timestamp(0)).value(), 0);
-  EXPECT_EQ(sync_await(log->offset_for_timestamp(10'000 + 1250)).value(), 26);
-  EXPECT_EQ(sync_await(log->offset_for_timestamp(99'999'999)).value(), -1);
+  EXPECT_EQ(sync_await(log->offset_for_timestamp(0)).value().offset, 0);
+  EXPECT_EQ(sync_await(log->offset_for_timestamp(10'000 + 1250)).value().offset, 26);
+  EXPECT_EQ(sync_await(log->offset_for_timestamp(99'999'999)).value().offset, -1);
+  // Within a batch: records at 50'000, 50'010, 50'020 (deltas 0, 10, 20).
+  auto b = std::make_shared<std::vector<uint8_t>>(
+      build_batch({.base_timestamp_ms = 50'000}, {{.value = "a"},
+                                                  {.value = "b", .timestamp_delta_ms = 10},
+                                                  {.value = "c", .timestamp_delta_ms = 20}}));
+  append(*log, b);
+  timestamp_lookup mid = sync_await(log->offset_for_timestamp(50'005)).value();
+  EXPECT_EQ(mid.offset, 61) << "the second record of the batch, not the batch's first";
+  EXPECT_EQ(mid.timestamp, 50'010);
+  timestamp_lookup newest = sync_await(log->max_timestamp_record(INT64_MAX)).value();
+  EXPECT_EQ(newest.offset, 62);
+  EXPECT_EQ(newest.timestamp, 50'020);
   sync_await(log->close());
 }
 

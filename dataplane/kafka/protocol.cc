@@ -57,6 +57,8 @@ const char* api_name(int16_t key) {
       return "DeleteGroups";
     case api_key::offset_delete:
       return "OffsetDelete";
+    case api_key::describe_cluster:
+      return "DescribeCluster";
   }
   return "Unknown";
 }

@@ -33,6 +33,7 @@ enum class api_key : int16_t {
   delete_groups = 42,
   elect_leaders = 43,
   offset_delete = 47,
+  describe_cluster = 60,
 };
 
 struct api_range {
@@ -67,11 +68,13 @@ constexpr api_range k_supported_apis[] = {
     {api_key::create_topics, 0, 4, 5},
     {api_key::delete_topics, 0, 3, 4},
     {api_key::init_producer_id, 0, 4, 2},
+    {api_key::offset_for_leader_epoch, 0, 4, 4},
     {api_key::describe_configs, 0, 3, 4},
     {api_key::alter_configs, 0, 1, 2},
     {api_key::delete_groups, 0, 2, 2},
     {api_key::elect_leaders, 0, 1, 2},
     {api_key::offset_delete, 0, 0, k_never_flexible},
+    {api_key::describe_cluster, 0, 1, 0},
     // clang-format on
 };
 
@@ -112,6 +115,7 @@ enum class error_code : int16_t {
   duplicate_sequence_number = 46,
   invalid_producer_epoch = 47,
   unknown_producer_id = 59,
+  transactional_id_authorization_failed = 53,
   kafka_storage_error = 56,
   non_empty_group = 68,
   group_id_not_found = 69,
@@ -121,6 +125,7 @@ enum class error_code : int16_t {
   group_max_size_reached = 81,
   fenced_instance_id = 82,
   group_subscribed_to_topic = 86,
+  unsupported_endpoint_type = 114,
   unknown_server_error = -1,
 };
 

@@ -420,15 +420,33 @@ task<offset_lookup> partition_replica::list_offset(int64_t timestamp,
   } else if (timestamp == -2) {
     out.offset = log_->log_start_offset();
   } else {
-    auto r = co_await log_->offset_for_timestamp(timestamp == -3 ? 0 : timestamp);
+    // -3: the record with the largest timestamp (KIP-734); else the first
+    // record at or after the timestamp. Only what consumers may read.
+    auto r = timestamp == -3 ? co_await log_->max_timestamp_record(high_watermark_)
+                             : co_await log_->offset_for_timestamp(timestamp);
     if (!r.ok()) {
       out.error = from_log(r.error());
+      note_log_result(r.error());
       co_return out;
     }
-    out.offset = r.value() >= high_watermark_ ? -1 : r.value();
-    out.timestamp = out.offset >= 0 ? timestamp : -1;
+    bool readable = r.value().offset >= 0 && r.value().offset < high_watermark_;
+    out.offset = readable ? r.value().offset : -1;
+    out.timestamp = readable ? r.value().timestamp : -1;
   }
   co_return out;
+}
+
+offset_lookup partition_replica::end_of_epoch(int32_t epoch, int32_t current_leader_epoch) {
+  offset_lookup out;
+  out.error = check_leadership(current_leader_epoch);
+  if (out.error != partition_errc::ok) return out;
+  storage::leader_epoch_cache::epoch_end end =
+      log_->epochs().end_offset_for(epoch, log_end_offset());
+  out.leader_epoch = end.epoch;
+  out.offset = end.end_offset;
+  RILL_ASSERT(end.epoch <= epoch, "%s-%d: epoch %d answered for %d", topic_.c_str(), index_,
+              end.epoch, epoch);
+  return out;
 }
 
 task<void> partition_replica::flush_if_due() {

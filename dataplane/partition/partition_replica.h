@@ -104,6 +104,10 @@ class partition_replica {
   task<fetch_outcome> replica_fetch(int32_t replica, int64_t offset, int32_t last_fetched_epoch,
                                     int32_t current_leader_epoch, int32_t max_bytes);
   task<offset_lookup> list_offset(int64_t timestamp, int32_t current_leader_epoch);
+  // OffsetForLeaderEpoch: the largest epoch <= epoch this leader's log knows
+  // and where it ends (the next epoch's start, or the log end); epoch and
+  // offset -1 when epoch precedes the log's history.
+  offset_lookup end_of_epoch(int32_t epoch, int32_t current_leader_epoch);
 
   // Leader: asks the controller for an ISR change when one is due.
   void maybe_change_isr();

@@ -7,6 +7,7 @@
 
 #include "dataplane/kafka/messages/admin.h"
 #include "dataplane/kafka/messages/api_versions.h"
+#include "dataplane/kafka/messages/cluster.h"
 #include "dataplane/kafka/messages/fetch.h"
 #include "dataplane/kafka/messages/group.h"
 #include "dataplane/kafka/messages/list_offsets.h"
@@ -119,6 +120,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case api_key::offset_for_leader_epoch:
+      decode_as<offset_for_leader_epoch_request>(in, h);
+      break;
+    case api_key::describe_cluster:
+      decode_as<describe_cluster_request>(in, h);
       break;
   }
   // The replica side decodes Fetch responses from other brokers too.

@@ -14,7 +14,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 sys.path.insert(0, os.path.dirname(__file__))
 from rill_cluster import Cluster  # noqa: E402
-from test_consumer_groups import wait_until  # noqa: E402
+from test_consumer_groups import broker_count, partition_state, wait_until  # noqa: E402
 
 KEYS = 20
 
@@ -53,7 +53,7 @@ class CompactionTest(unittest.TestCase):
                                         "--replica.lag.time.max.ms=3000"]).start()
         try:
             admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
-            wait_until(lambda: len(admin.list_topics(timeout=10).brokers) == 3, what="3 brokers")
+            wait_until(lambda: broker_count(admin) == 3, what="3 brokers")
             topic = f"cmp-{uuid.uuid4().hex[:6]}"
             admin.create_topics([NewTopic(topic, 1, 3, config={
                 "cleanup.policy": "compact", "segment.bytes": "20000",
@@ -65,6 +65,10 @@ class CompactionTest(unittest.TestCase):
                 value = None if (key == "k0" and i >= 2980) else f"{key}-{i}"
                 p.produce(topic, key=key, value=value, partition=0)
                 produced.append((key, value))
+                if i % 50 == 49:
+                    # Small batches, so that segments roll (segment.bytes 20000)
+                    # however busy the machine is.
+                    self.assertEqual(p.flush(30), 0)
             self.assertEqual(p.flush(30), 0)
             want = {}
             for key, value in produced:
@@ -82,17 +86,17 @@ class CompactionTest(unittest.TestCase):
                 if value is not None:
                     self.assertEqual(value, f"{key}-{offset}", "a record keeps its offset")
 
-            leader = admin.list_topics(topic, timeout=10).topics[topic].partitions[0].leader
+            leader = partition_state(admin, topic)[0]
             time.sleep(1.5)  # the followers' cleaners run too (every 200 ms)
             cluster.brokers[leader - 1].kill9()
-            wait_until(lambda: admin.list_topics(topic, timeout=5).topics[topic].partitions[0].leader
+            wait_until(lambda: partition_state(admin, topic)[0]
                        not in (-1, leader), timeout_s=30, what="a new leader")
             second = read_from_start(cluster.bootstrap, topic)
             self.assertEqual(latest_per_key(second), latest_per_key(first),
                              "the new leader has the same latest record of every key, at the same offset")
             self.assertLess(len(second), 2000, "the follower compacted on its own")
             cluster.brokers[leader - 1].start()
-            wait_until(lambda: len(admin.list_topics(topic, timeout=5).topics[topic].partitions[0].isrs) == 3,
+            wait_until(lambda: len(partition_state(admin, topic)[1]) == 3,
                        timeout_s=60, what="the restarted broker back in the ISR")
         finally:
             cluster.stop()

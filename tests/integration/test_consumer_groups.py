@@ -33,6 +33,24 @@ def wait_until(cond, timeout_s=30, what="condition", step=0.1):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def partition_state(admin, topic, partition=0):
+    """(leader, isr) of a partition, or (-1, []) while no broker answers
+    (one just died: a metadata request to it times out)."""
+    try:
+        p = admin.list_topics(topic, timeout=5).topics[topic].partitions[partition]
+        return p.leader, list(p.isrs)
+    except Exception:  # KafkaException: timed out, or the topic is not there yet
+        return -1, []
+
+
+def broker_count(admin):
+    """Brokers the cluster lists, or 0 while none answers yet."""
+    try:
+        return len(admin.list_topics(timeout=5).brokers)
+    except Exception:  # KafkaException: timed out while the brokers start
+        return 0
+
+
 def create_topic(bootstrap, name, partitions, rf=1):
     admin = AdminClient({"bootstrap.servers": bootstrap})  # alive until the result is in
     admin.create_topics([NewTopic(name, partitions, rf)])[name].result(30)
@@ -310,8 +328,8 @@ class CoordinatorFailoverTest(unittest.TestCase):
         cluster = Cluster(controller_extra=["--session.timeout.ms=3000"],
                           broker_extra=["--heartbeat.interval.ms=100", *GROUP_BROKER]).start()
         try:
-            wait_until(lambda: len(AdminClient({"bootstrap.servers": cluster.bootstrap})
-                                  .list_topics(timeout=10).brokers) == 3, what="3 brokers")
+            admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+            wait_until(lambda: broker_count(admin) == 3, what="3 brokers")
             topic, group = f"fail-{uuid.uuid4().hex[:6]}", f"g-{uuid.uuid4().hex[:6]}"
             create_topic(cluster.bootstrap, topic, 3, rf=3)
             produce(cluster.bootstrap, topic, 300, 3)

@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from kafka_wire_groups import GroupClient  # noqa: E402
 from rill_cluster import Broker  # noqa: E402
 
-NONE, INVALID_REQUEST, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID = 0, 42, 22, 25
+NONE, TXN_ID_AUTHORIZATION_FAILED, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID = 0, 53, 22, 25
 REBALANCE_IN_PROGRESS, MEMBER_ID_REQUIRED, NON_EMPTY_GROUP = 27, 79, 68
 GROUP_ID_NOT_FOUND, GROUP_SUBSCRIBED_TO_TOPIC, INVALID_TOPIC = 69, 86, 17
 
@@ -37,7 +37,7 @@ class GroupProtocolTest(unittest.TestCase):
             for f in found:
                 self.assertEqual((f["error"], f["node_id"], f["port"]), (NONE, 1, b.port))
             txn = c.find_coordinators(["txn-1"], key_type=1)[0]
-            self.assertEqual(txn["error"], INVALID_REQUEST)
+            self.assertEqual(txn["error"], TXN_ID_AUTHORIZATION_FAILED)
             self.assertIn("transactions", txn["message"])
 
             first = c.join(group, "", [topic])

@@ -223,7 +223,8 @@ task<handler_result> handle_init_producer_id(const request_header& h, wire_reade
     RILL_WARN("kafka", "%s asked for transactional id '%s': transactions are not supported",
               ctx.peer.c_str(), req.transactional_id->c_str());
     co_return respond(h, [&](response_buffer& out) {
-      encode_init_producer_id_response(out.writer(), h, error_code::invalid_request, -1, -1);
+      encode_init_producer_id_response(out.writer(), h,
+                                       error_code::transactional_id_authorization_failed, -1, -1);
     });
   }
   int64_t id = co_await ctx.broker->allocate_producer_id();

@@ -35,6 +35,7 @@ bool reads_only(api_key key) {
     case api_key::offset_fetch:
     case api_key::list_groups:
     case api_key::describe_groups:
+    case api_key::describe_cluster:
       return true;
     default:
       return false;
@@ -94,7 +95,9 @@ task<handler_result> handle_request(request_header h, std::span<const uint8_t> b
     case api_key::offset_delete:
       co_return co_await handle_offset_delete(h, in, ctx);
     case api_key::offset_for_leader_epoch:
-      break;
+      co_return co_await handle_offset_for_leader_epoch(h, in, ctx);
+    case api_key::describe_cluster:
+      co_return co_await handle_describe_cluster(h, in, ctx);
   }
   co_return malformed_request(h, "API not served");
 }
@@ -105,7 +108,10 @@ task<void> auto_create_topics(request_context& ctx, const std::vector<std::strin
   std::vector<control::topic_spec> missing;
   for (const std::string& name : names) {
     if (snapshot->find_topic(name) == nullptr && control::valid_topic_name(name)) {
-      missing.push_back({.name = name});
+      // The broker's own defaults, as Kafka's auto-creation uses them.
+      missing.push_back({.name = name,
+                         .partitions = ctx.broker->settings().num_partitions,
+                         .replication_factor = ctx.broker->settings().default_replication_factor});
     }
   }
   if (missing.empty()) co_return;

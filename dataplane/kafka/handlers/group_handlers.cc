@@ -30,7 +30,10 @@ task<coordinator_answer> find_one(request_context& ctx, const std::string& key, 
     return a;
   };
   if (key_type == k_key_type_transaction) {
-    co_return fail(error_code::invalid_request, "transactions are not supported by this broker");
+    // The code clients treat as fatal at once (librdkafka fails
+    // init_transactions() with it), with the reason in the message.
+    co_return fail(error_code::transactional_id_authorization_failed,
+                   "transactions are not supported by this broker");
   }
   if (key_type != k_key_type_group) co_return fail(error_code::invalid_request, "unknown key type");
   if (key.empty()) co_return fail(error_code::invalid_request, "empty group id");

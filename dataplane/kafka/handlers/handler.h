@@ -68,6 +68,14 @@ task<handler_result> handle_alter_configs(const request_header& h, wire_reader& 
                                           request_context& ctx);
 task<handler_result> handle_elect_leaders(const request_header& h, wire_reader& in,
                                           request_context& ctx);
+// cluster_handlers.cc
+task<handler_result> handle_offset_for_leader_epoch(const request_header& h, wire_reader& in,
+                                                    request_context& ctx);
+task<handler_result> handle_describe_cluster(const request_header& h, wire_reader& in,
+                                             request_context& ctx);
+// The id Metadata and DescribeCluster name as the controller.
+int32_t reported_controller_id(const control::cluster_snapshot& s);
+
 // The consumer-group APIs (group_handlers.cc, offset_handlers.cc).
 task<handler_result> handle_find_coordinator(const request_header& h, wire_reader& in,
                                              request_context& ctx);

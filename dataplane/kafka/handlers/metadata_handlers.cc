@@ -61,7 +61,7 @@ task<handler_result> handle_metadata(const request_header& h, wire_reader& in,
   control::snapshot_ptr s = local.snapshot();
   metadata_response resp;
   resp.cluster_id = s->cluster_id;
-  resp.controller_id = ctx.broker->settings().broker_id;
+  resp.controller_id = reported_controller_id(*s);
   const int32_t self = ctx.broker->settings().broker_id;
   const bool leasing = ctx.broker->lease().valid(runtime::monotonic_ns());
   for (const auto& [id, b] : s->brokers) {

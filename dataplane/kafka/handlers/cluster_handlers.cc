@@ -1,0 +1,84 @@
+// OffsetForLeaderEpoch (consumers detect log truncation with it, KIP-320)
+// and DescribeCluster.
+#include <algorithm>
+
+#include "dataplane/kafka/error_mapping.h"
+#include "dataplane/kafka/handlers/handler.h"
+#include "dataplane/kafka/messages/cluster.h"
+#include "dataplane/partition/shard_state.h"
+#include "dataplane/runtime/cross_shard.h"
+
+namespace rill::kafka {
+
+int32_t reported_controller_id(const control::cluster_snapshot& s) {
+  // Clients send admin requests to "the controller"; Rill's controller is
+  // no broker, and any broker forwards them. Every broker names the same
+  // one: the lowest live broker id.
+  int32_t id = -1;
+  for (const auto& [broker_id, b] : s.brokers) {
+    if (b.alive && (id < 0 || broker_id < id)) id = broker_id;
+  }
+  return id;
+}
+
+task<handler_result> handle_offset_for_leader_epoch(const request_header& h, wire_reader& in,
+                                                    request_context& ctx) {
+  offset_for_leader_epoch_request req;
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
+  auto& local = partition::shard_state::local();
+  control::snapshot_ptr s = local.snapshot();
+  offset_for_leader_epoch_response resp;
+  for (const epoch_query_topic& t : req.topics) {
+    epoch_end_topic& rt = resp.topics.emplace_back();
+    rt.name = t.name;
+    for (const epoch_query_partition& p : t.partitions) {
+      epoch_end_partition& rp = rt.partitions.emplace_back();
+      rp.partition = p.partition;
+      const control::partition_info* info = s->find_partition(t.name, p.partition);
+      if (info == nullptr) {
+        rp.error = static_cast<int16_t>(error_code::unknown_topic_or_partition);
+        continue;
+      }
+      if (info->leader != ctx.broker->settings().broker_id) {
+        rp.error = static_cast<int16_t>(error_code::not_leader_or_follower);
+        continue;
+      }
+      partition::offset_lookup o = co_await runtime::submit_to(
+          local.owner_of(t.name, p.partition),
+          [topic = t.name, index = p.partition, epoch = p.leader_epoch,
+           current = p.current_leader_epoch] {
+            auto r = partition::shard_state::local().find_shared(topic, index);
+            if (r == nullptr) {
+              return partition::offset_lookup{partition::partition_errc::not_leader};
+            }
+            return r->end_of_epoch(epoch, current);
+          });
+      rp.error = static_cast<int16_t>(to_kafka(o.error));
+      rp.leader_epoch = o.leader_epoch;
+      rp.end_offset = o.offset;
+    }
+  }
+  co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
+}
+
+task<handler_result> handle_describe_cluster(const request_header& h, wire_reader& in,
+                                             request_context& ctx) {
+  describe_cluster_request req;
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
+  control::snapshot_ptr s = partition::shard_state::local().snapshot();
+  describe_cluster_response resp;
+  resp.endpoint_type = req.endpoint_type;
+  if (req.endpoint_type != 1) {
+    resp.error = static_cast<int16_t>(error_code::unsupported_endpoint_type);
+    resp.error_message = "only broker endpoints are described";
+  } else {
+    resp.cluster_id = ctx.broker->settings().cluster_id;
+    resp.controller_id = reported_controller_id(*s);
+    for (const auto& [id, b] : s->brokers) {
+      if (b.alive) resp.brokers.push_back({id, b.host, b.port, b.rack});
+    }
+  }
+  co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
+}
+
+}  // namespace rill::kafka

@@ -1,0 +1,131 @@
+// Replication and cluster APIs described once (see field_io.h), from
+// Kafka's message schemas: OffsetForLeaderEpoch (23) v0-4 and
+// DescribeCluster (60) v0-1.
+#pragma once
+
+#include <climits>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "dataplane/kafka/messages/field_io.h"
+
+namespace rill::kafka {
+
+// ---- OffsetForLeaderEpoch ----
+struct epoch_query_partition {
+  int32_t partition = 0;
+  int32_t current_leader_epoch = -1;  // v2+
+  int32_t leader_epoch = -1;
+};
+struct epoch_query_topic {
+  std::string name;
+  std::vector<epoch_query_partition> partitions;
+};
+struct offset_for_leader_epoch_request {
+  int32_t replica_id = -2;  // v3+: -1 consumers, -2 unset
+  std::vector<epoch_query_topic> topics;
+};
+struct epoch_end_partition {
+  int16_t error = 0;
+  int32_t partition = 0;
+  int32_t leader_epoch = -1;  // v1+
+  int64_t end_offset = -1;
+};
+struct epoch_end_topic {
+  std::string name;
+  std::vector<epoch_end_partition> partitions;
+};
+struct offset_for_leader_epoch_response {
+  int32_t throttle_time_ms = 0;  // v2+
+  std::vector<epoch_end_topic> topics;
+};
+
+template <typename IO, typename M>
+void describe(
+    IO& io, M& m) requires std::is_same_v<std::remove_const_t<M>, offset_for_leader_epoch_request> {
+  if (io.version() >= 3) io.i32(m.replica_id);
+  io.array(m.topics, [](IO& io, auto& t) {
+    io.string(t.name);
+    io.array(t.partitions, [](IO& io, auto& p) {
+      io.i32(p.partition);
+      if (io.version() >= 2) io.i32(p.current_leader_epoch);
+      io.i32(p.leader_epoch);
+      io.tagged_fields();
+    });
+    io.tagged_fields();
+  });
+  io.tagged_fields();
+}
+
+template <typename IO, typename M>
+void describe(IO& io, M& m) requires
+    std::is_same_v<std::remove_const_t<M>, offset_for_leader_epoch_response> {
+  if (io.version() >= 2) io.i32(m.throttle_time_ms);
+  io.array(m.topics, [](IO& io, auto& t) {
+    io.string(t.name);
+    io.array(t.partitions, [](IO& io, auto& p) {
+      io.i16(p.error);
+      io.i32(p.partition);
+      if (io.version() >= 1) io.i32(p.leader_epoch);
+      io.i64(p.end_offset);
+      io.tagged_fields();
+    });
+    io.tagged_fields();
+  });
+  io.tagged_fields();
+}
+
+// ---- DescribeCluster (always flexible) ----
+struct describe_cluster_request {
+  bool include_cluster_authorized_operations = false;
+  int8_t endpoint_type = 1;  // v1+: 1 brokers
+};
+struct cluster_broker {
+  int32_t broker_id = -1;
+  std::string host;
+  int32_t port = 0;
+  std::optional<std::string> rack;
+};
+struct describe_cluster_response {
+  int32_t throttle_time_ms = 0;
+  int16_t error = 0;
+  std::optional<std::string> error_message;
+  int8_t endpoint_type = 1;  // v1+
+  std::string cluster_id;
+  int32_t controller_id = -1;
+  std::vector<cluster_broker> brokers;
+  int32_t cluster_authorized_operations = INT32_MIN;  // not computed
+};
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, describe_cluster_request> {
+  io.boolean(m.include_cluster_authorized_operations);
+  if (io.version() >= 1) io.i8(m.endpoint_type);
+  io.tagged_fields();
+}
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, describe_cluster_response> {
+  io.i32(m.throttle_time_ms);
+  io.i16(m.error);
+  io.nullable_string(m.error_message);
+  if (io.version() >= 1) io.i8(m.endpoint_type);
+  io.string(m.cluster_id);
+  io.i32(m.controller_id);
+  io.array(m.brokers, [](IO& io, auto& b) {
+    io.i32(b.broker_id);
+    io.string(b.host);
+    io.i32(b.port);
+    io.nullable_string(b.rack);
+    io.tagged_fields();
+  });
+  io.i32(m.cluster_authorized_operations);
+  io.tagged_fields();
+}
+
+}  // namespace rill::kafka

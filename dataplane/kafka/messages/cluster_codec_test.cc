@@ -1,0 +1,44 @@
+#include <gtest/gtest.h>
+
+#include "dataplane/kafka/messages/cluster.h"
+#include "dataplane/kafka/messages/codec_testing.h"
+
+namespace rill::kafka {
+namespace {
+
+TEST(cluster_codec, offset_for_leader_epoch_round_trips_at_every_version) {
+  round_trips_at_every_version(
+      offset_for_leader_epoch_request{
+          .replica_id = -1,
+          .topics = {{"t", {{.partition = 1, .current_leader_epoch = 4, .leader_epoch = 3}}}}},
+      api_key::offset_for_leader_epoch);
+  round_trips_at_every_version(
+      offset_for_leader_epoch_response{
+          .topics = {{"t", {{.error = 0, .partition = 1, .leader_epoch = 3, .end_offset = 977}}}}},
+      api_key::offset_for_leader_epoch);
+}
+
+TEST(cluster_codec, offset_for_leader_epoch_v0_is_the_guides_layout) {
+  // topics [topic partitions [partition leader_epoch]]
+  std::vector<uint8_t> want = {0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 7};
+  EXPECT_EQ(
+      encode_at(
+          offset_for_leader_epoch_request{.topics = {{"t", {{.partition = 2, .leader_epoch = 7}}}}},
+          api_key::offset_for_leader_epoch, 0),
+      want);
+}
+
+TEST(cluster_codec, describe_cluster_round_trips_at_every_version) {
+  round_trips_at_every_version(
+      describe_cluster_request{.include_cluster_authorized_operations = true},
+      api_key::describe_cluster);
+  round_trips_at_every_version(
+      describe_cluster_response{
+          .cluster_id = "rill",
+          .controller_id = 1,
+          .brokers = {{1, "127.0.0.1", 9092, std::nullopt}, {2, "h", 9093, "r1"}}},
+      api_key::describe_cluster);
+}
+
+}  // namespace
+}  // namespace rill::kafka

@@ -1,0 +1,138 @@
+"""APIs beyond produce and fetch, checked on the wire and with real clients:
+OffsetForLeaderEpoch across a leader change (KIP-320's truncation check),
+DescribeCluster, ListOffsets by time inside a batch and MAX_TIMESTAMP, the
+broker's own defaults for auto-created topics, and transactions refused at
+once."""
+import os
+import sys
+import time
+import unittest
+import uuid
+
+from confluent_kafka import KafkaException, Producer, TopicPartition, Consumer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+sys.path.insert(0, os.path.dirname(__file__))
+from kafka_wire_groups import GroupClient, Writer  # noqa: E402
+from rill_cluster import Broker, Cluster  # noqa: E402
+from test_consumer_groups import broker_count, partition_state, wait_until  # noqa: E402
+
+OFFSET_FOR_LEADER_EPOCH, DESCRIBE_CLUSTER = 23, 60
+NONE, NOT_LEADER, FENCED_LEADER_EPOCH = 0, 6, 74
+
+
+def end_of_epoch(client, topic, partition, epoch, current_epoch=-1):
+    """OffsetForLeaderEpoch v4: (error, leader_epoch, end_offset)."""
+    w = (Writer().i32(-1)
+         .carray([topic], lambda w, t: w.cstr(t).carray(
+             [partition], lambda w, p: w.i32(p).i32(current_epoch).i32(epoch).tags()).tags())
+         .tags())
+    r = client.call(OFFSET_FOR_LEADER_EPOCH, 4, w)
+    r.i32()
+    out = []
+
+    def read_topic(r):
+        r.cstr()
+
+        def read_partition(r):
+            error = r.i16()
+            r.i32()
+            out.append((error, r.i32(), r.i64()))
+            r.tags()
+        r.carray(read_partition)
+        r.tags()
+    r.carray(read_topic)
+    return out[0]
+
+
+def describe_cluster(client):
+    r = client.call(DESCRIBE_CLUSTER, 1, Writer().i8(0).i8(1).tags())
+    r.i32()
+    error = r.i16()
+    r.cstr()  # error message
+    r.i8()  # endpoint type
+    cluster_id, controller = r.cstr(), r.i32()
+
+    def broker(r):
+        b = (r.i32(), r.cstr(), r.i32(), r.cstr())
+        r.tags()
+        return b
+    brokers = r.carray(broker)
+    return error, cluster_id, controller, brokers
+
+
+class LeaderEpochTest(unittest.TestCase):
+    def test_offset_for_leader_epoch_and_describe_cluster_across_a_leader_change(self):
+        cluster = Cluster(controller_extra=["--session.timeout.ms=3000"],
+                          broker_extra=["--heartbeat.interval.ms=100"]).start()
+        try:
+            admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+            wait_until(lambda: broker_count(admin) == 3, what="3 brokers")
+            topic = f"epochs-{uuid.uuid4().hex[:6]}"
+            admin.create_topics([NewTopic(topic, 1, 3)])[topic].result(30)
+            wait_until(lambda: len(partition_state(admin, topic)[1]) == 3,
+                       what="full ISR")
+            p = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all"})
+            for i in range(10):
+                p.produce(topic, value=b"first", partition=0)
+            self.assertEqual(p.flush(30), 0)
+            first_leader = partition_state(admin, topic)[0]
+            cluster.brokers[first_leader - 1].kill9()
+            wait_until(lambda: partition_state(admin, topic)[0]
+                       not in (-1, first_leader), timeout_s=30, what="a new leader")
+            for i in range(5):
+                p.produce(topic, value=b"second", partition=0)
+            self.assertEqual(p.flush(30), 0)
+            leader = partition_state(admin, topic)[0]
+            c = GroupClient("127.0.0.1", cluster.brokers[leader - 1].port)
+            self.assertEqual(end_of_epoch(c, topic, 0, 0), (NONE, 0, 10), "epoch 0 ends where epoch 1 began")
+            error, epoch, end = end_of_epoch(c, topic, 0, 99)
+            self.assertEqual((error, end), (NONE, 15), "a later epoch: the newest known, to the log end")
+            self.assertGreaterEqual(epoch, 1)
+            self.assertEqual(end_of_epoch(c, topic, 0, 0, current_epoch=0)[0], FENCED_LEADER_EPOCH)
+            other = next(b for b in cluster.brokers if b.broker_id not in (leader, first_leader))
+            o = GroupClient("127.0.0.1", other.port)
+            self.assertEqual(end_of_epoch(o, topic, 0, 0)[0], NOT_LEADER)
+            error, cluster_id, controller, brokers = describe_cluster(c)
+            self.assertEqual((error, cluster_id), (NONE, "rill-cluster"))
+            alive = sorted(b.broker_id for b in cluster.brokers if b.broker_id != first_leader)
+            self.assertEqual(sorted(b[0] for b in brokers), alive, "a fenced broker is not listed")
+            self.assertEqual(controller, alive[0])
+            self.assertEqual(describe_cluster(o)[2], controller, "every broker names the same controller")
+            c.close()
+            o.close()
+        finally:
+            cluster.stop()
+            cluster.cleanup()
+
+
+class ListOffsetsAndDefaultsTest(unittest.TestCase):
+    def test_time_lookups_auto_creation_defaults_and_transactions(self):
+        with Broker(extra=["--num.partitions=3"]) as b:
+            topic = f"times-{uuid.uuid4().hex[:6]}"
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+            p = Producer({"bootstrap.servers": b.bootstrap, "linger.ms": 200})
+            base = int(time.time() * 1000) - 60000
+            for i in range(5):  # one batch: records at base, base+1000, ..., base+4000
+                p.produce(topic, value=f"r{i}".encode(), partition=0, timestamp=base + 1000 * i)
+            self.assertEqual(p.flush(30), 0)
+            c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "times"})
+            found = c.offsets_for_times([TopicPartition(topic, 0, base + 2500)], 10)
+            self.assertEqual(found[0].offset, 3, "the first record at or after the time, inside the batch")
+            c.close()
+
+            auto = f"auto-{uuid.uuid4().hex[:6]}"
+            wait_until(lambda: len(admin.list_topics(auto, timeout=5).topics[auto].partitions) == 3,
+                       what="an auto-created topic with the broker's num.partitions")
+
+            t = Producer({"bootstrap.servers": b.bootstrap, "transactional.id": "tx-1"})
+            started = time.time()
+            with self.assertRaises(KafkaException) as refused:
+                t.init_transactions(30)
+            self.assertLess(time.time() - started, 10, "refused at once, not after the timeout")
+            self.assertIn("not supported", str(refused.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
