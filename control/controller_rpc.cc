@@ -183,6 +183,30 @@ bool decode(wire_reader& r, delete_topics_request* m) {
   for (int32_t i = 0; i < n && r.ok(); ++i) m->names.push_back(r.string(false));
   return r.ok();
 }
+void encode(wire_writer& w, const create_partitions_request& m) {
+  w.boolean(m.validate_only);
+  w.array_length(static_cast<int32_t>(m.topics.size()), false);
+  for (const auto& t : m.topics) {
+    w.string(t.name, false);
+    w.i32(t.count);
+    w.array_length(static_cast<int32_t>(t.assignments.size()), false);
+    for (const auto& replicas : t.assignments) put_ints(w, replicas);
+  }
+}
+bool decode(wire_reader& r, create_partitions_request* m) {
+  m->validate_only = r.boolean();
+  int32_t n = r.array_length(false, 6);
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    auto& t = m->topics.emplace_back();
+    t.name = r.string(false);
+    t.count = r.i32();
+    int32_t a = r.array_length(false, 4);
+    for (int32_t j = 0; j < a && r.ok(); ++j) {
+      if (!get_ints(r, &t.assignments.emplace_back())) return false;
+    }
+  }
+  return r.ok();
+}
 void encode(wire_writer& w, const alter_topic_config_request& m) {
   w.string(m.name, false);
   put_pairs(w, m.configs);

@@ -23,6 +23,7 @@ enum class api : int16_t {
   elect_preferred = 1006,
   alter_topic_config = 1007,
   report_replica_state = 1008,
+  create_partitions = 1009,
 };
 
 // Errors on the wire: the values of control::topic_errc, then these.
@@ -86,6 +87,15 @@ struct topics_response {
 struct delete_topics_request {
   std::vector<std::string> names;
 };
+struct create_partitions_request {
+  bool validate_only = false;
+  struct topic {
+    std::string name;
+    int32_t count = 0;
+    std::vector<std::vector<int32_t>> assignments;
+  };
+  std::vector<topic> topics;
+};
 struct alter_topic_config_request {
   std::string name;
   std::vector<std::pair<std::string, std::string>> configs;
@@ -143,6 +153,8 @@ void encode(wire_writer& w, const topics_response& m);
 bool decode(wire_reader& r, topics_response* m);
 void encode(wire_writer& w, const delete_topics_request& m);
 bool decode(wire_reader& r, delete_topics_request* m);
+void encode(wire_writer& w, const create_partitions_request& m);
+bool decode(wire_reader& r, create_partitions_request* m);
 void encode(wire_writer& w, const alter_topic_config_request& m);
 bool decode(wire_reader& r, alter_topic_config_request* m);
 void encode(wire_writer& w, const alter_partition_request& m);

@@ -128,6 +128,20 @@ task<rpc::topics_response> controller_service::alter_topic_config(
                                  {{o.name, static_cast<int16_t>(o.error), o.message}}};
 }
 
+task<rpc::topics_response> controller_service::create_partitions(
+    const rpc::create_partitions_request& req) {
+  std::vector<partition_increase> increases;
+  for (const auto& t : req.topics) increases.push_back({t.name, t.count, t.assignments});
+  std::vector<topic_outcome> outcomes =
+      co_await store_.create_partitions(std::move(increases), req.validate_only);
+  if (on_change_) on_change_();
+  rpc::topics_response resp{metadata_epoch(), {}};
+  for (const topic_outcome& o : outcomes) {
+    resp.results.push_back({o.name, static_cast<int16_t>(o.error), o.message});
+  }
+  co_return resp;
+}
+
 task<rpc::alter_partition_response> controller_service::alter_partition(
     const rpc::alter_partition_request& req) {
   isr_change_errc result = isr_change_errc::ok;

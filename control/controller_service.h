@@ -36,6 +36,7 @@ class controller_service {
   task<rpc::topics_response> create_topics(const rpc::create_topics_request& req);
   task<rpc::topics_response> delete_topics(const rpc::delete_topics_request& req);
   task<rpc::topics_response> alter_topic_config(const rpc::alter_topic_config_request& req);
+  task<rpc::topics_response> create_partitions(const rpc::create_partitions_request& req);
   task<rpc::alter_partition_response> alter_partition(const rpc::alter_partition_request& req);
   task<rpc::elect_preferred_response> elect_preferred();
   // A broker's replica log went offline (leadership and ISR membership move

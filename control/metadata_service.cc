@@ -1,5 +1,7 @@
 #include "control/metadata_service.h"
 
+#include <algorithm>
+
 #include "base/log.h"
 #include "control/replica_assignment.h"
 #include "control/topic_config.h"
@@ -28,6 +30,8 @@ const char* topic_errc_name(topic_errc e) {
       return "metadata store write failed";
     case topic_errc::controller_unavailable:
       return "controller unavailable";
+    case topic_errc::invalid_replica_assignment:
+      return "invalid replica assignment";
   }
   return "?";
 }
@@ -198,6 +202,103 @@ task<std::vector<topic_outcome>> metadata_service::delete_topics(std::vector<std
   topic_errc e = co_await publish(next);
   if (e != topic_errc::ok) {
     for (topic_outcome& o : outcomes) o = {o.name, e, topic_errc_name(e)};
+  }
+  co_return outcomes;
+}
+
+topic_outcome metadata_service::validate_increase(const partition_increase& inc,
+                                                  const cluster_snapshot& s) const {
+  const topic_info* t = s.find_topic(inc.name);
+  if (t == nullptr) return {inc.name, topic_errc::unknown_topic, "unknown topic " + inc.name};
+  auto current = static_cast<int32_t>(t->partitions.size());
+  if (inc.count <= current) {
+    return {inc.name, topic_errc::invalid_partitions,
+            "the topic has " + std::to_string(current) + " partitions; " +
+                std::to_string(inc.count) + " is not more"};
+  }
+  if (inc.count > options_.partitions_max) {
+    return {inc.name, topic_errc::invalid_partitions,
+            "at most " + std::to_string(options_.partitions_max) + " partitions"};
+  }
+  size_t rf = t->partitions.empty() ? 1 : t->partitions.front().replicas.size();
+  int32_t live = 0;
+  for (const auto& [id, b] : s.brokers) live += b.alive ? 1 : 0;
+  if (inc.assignments.empty()) {
+    if (static_cast<int32_t>(rf) > live) {
+      return {inc.name, topic_errc::invalid_replication_factor,
+              "replication factor " + std::to_string(rf) + " larger than the " +
+                  std::to_string(live) + " live brokers"};
+    }
+    return {inc.name, topic_errc::ok, ""};
+  }
+  if (static_cast<int32_t>(inc.assignments.size()) != inc.count - current) {
+    return {inc.name, topic_errc::invalid_replica_assignment,
+            std::to_string(inc.assignments.size()) + " assignments for " +
+                std::to_string(inc.count - current) + " new partitions"};
+  }
+  for (const std::vector<int32_t>& replicas : inc.assignments) {
+    std::vector<int32_t> sorted = replicas;
+    std::sort(sorted.begin(), sorted.end());
+    bool distinct = std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
+    bool known = std::all_of(replicas.begin(), replicas.end(),
+                             [&](int32_t b) { return s.brokers.count(b) == 1; });
+    if (replicas.size() != rf || !distinct || !known) {
+      return {inc.name, topic_errc::invalid_replica_assignment,
+              "each new partition needs " + std::to_string(rf) + " distinct, known brokers"};
+    }
+  }
+  return {inc.name, topic_errc::ok, ""};
+}
+
+task<std::vector<topic_outcome>> metadata_service::create_partitions(
+    std::vector<partition_increase> increases, bool validate_only) {
+  co_await lock();
+  unlock_on_exit guard{this};
+  std::vector<topic_outcome> outcomes;
+  auto next = std::make_shared<cluster_snapshot>(*snapshot_);
+  std::vector<placement_broker> live;
+  for (const auto& [id, b] : next->brokers) {
+    if (b.alive) live.push_back({id, b.rack});
+  }
+  for (const partition_increase& inc : increases) {
+    topic_outcome o = validate_increase(inc, *next);
+    outcomes.push_back(o);
+    if (o.error != topic_errc::ok || validate_only) continue;
+    topic_info& t = next->topics[inc.name];
+    auto current = static_cast<int32_t>(t.partitions.size());
+    auto rf = static_cast<int32_t>(t.partitions.front().replicas.size());
+    std::vector<std::vector<int32_t>> placement = inc.assignments;
+    if (placement.empty()) {
+      auto all = assign_replicas(live, inc.count, rf, next_start_index_++);
+      placement.assign(all.begin() + current, all.end());
+    }
+    for (int32_t p = current; p < inc.count; ++p) {
+      partition_info info;
+      info.index = p;
+      info.replicas = placement[static_cast<size_t>(p - current)];
+      info.leader = -1;
+      for (int32_t r : info.replicas) {
+        auto b = next->brokers.find(r);
+        if (b != next->brokers.end() && b->second.alive) {
+          info.leader = r;
+          break;
+        }
+      }
+      info.isr = info.leader >= 0 ? info.replicas : std::vector<int32_t>{};
+      t.partitions.push_back(std::move(info));
+    }
+    RILL_ASSERT(static_cast<int32_t>(t.partitions.size()) == inc.count,
+                "%s grew to %zu partitions, not %d", inc.name.c_str(), t.partitions.size(),
+                inc.count);
+  }
+  bool any = false;
+  for (const topic_outcome& o : outcomes) any = any || o.error == topic_errc::ok;
+  if (validate_only || !any) co_return outcomes;
+  topic_errc e = co_await publish(next);
+  if (e != topic_errc::ok) {
+    for (topic_outcome& o : outcomes) {
+      if (o.error == topic_errc::ok) o = {o.name, e, topic_errc_name(e)};
+    }
   }
   co_return outcomes;
 }

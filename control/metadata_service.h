@@ -34,6 +34,7 @@ enum class topic_errc : uint8_t {
   not_enough_brokers,
   storage_error,
   controller_unavailable,  // a broker could not reach the controller
+  invalid_replica_assignment,
 };
 const char* topic_errc_name(topic_errc e);
 
@@ -42,6 +43,14 @@ struct topic_spec {
   int32_t partitions = -1;          // -1: default
   int32_t replication_factor = -1;  // -1: default
   std::vector<std::pair<std::string, std::string>> configs;
+};
+
+// CreatePartitions: grow a topic to `count` partitions; the new ones are
+// placed like a new topic's, or on the given brokers (one list each).
+struct partition_increase {
+  std::string name;
+  int32_t count = 0;
+  std::vector<std::vector<int32_t>> assignments;  // empty: placed by the controller
 };
 
 struct topic_outcome {
@@ -76,6 +85,8 @@ class metadata_service {
   task<topic_errc> upsert_broker(broker_info broker);
   task<std::vector<topic_outcome>> create_topics(std::vector<topic_spec> specs, bool validate_only);
   task<std::vector<topic_outcome>> delete_topics(std::vector<std::string> names);
+  task<std::vector<topic_outcome>> create_partitions(std::vector<partition_increase> increases,
+                                                     bool validate_only);
   task<topic_outcome> alter_topic_config(std::string name,
                                          std::vector<std::pair<std::string, std::string>> configs);
   // Applies any other change (elections, ISR changes, liveness) to a copy
@@ -84,6 +95,7 @@ class metadata_service {
 
  private:
   topic_outcome validate(const topic_spec& spec, const cluster_snapshot& s) const;
+  topic_outcome validate_increase(const partition_increase& inc, const cluster_snapshot& s) const;
   task<topic_errc> publish(std::shared_ptr<cluster_snapshot> next);
 
   // Changes are read-modify-write of the snapshot across an await (the

@@ -42,6 +42,36 @@ TEST_F(metadata_service_test, created_topics_survive_a_restart) {
   EXPECT_EQ(again.snapshot()->epoch, service_.snapshot()->epoch);
 }
 
+TEST_F(metadata_service_test, partitions_are_added_placed_or_where_asked_and_never_removed) {
+  ASSERT_EQ(sync_await(service_.create_topics(
+                {{.name = "t", .partitions = 2, .replication_factor = 2}}, false))[0]
+                .error,
+            topic_errc::ok);
+  auto validated = sync_await(service_.create_partitions({{"t", 4, {}}}, true));
+  EXPECT_EQ(validated[0].error, topic_errc::ok);
+  EXPECT_EQ(service_.snapshot()->find_topic("t")->partitions.size(), 2u) << "validate only";
+  auto out = sync_await(service_.create_partitions({{"t", 4, {}}}, false));
+  ASSERT_EQ(out[0].error, topic_errc::ok) << out[0].message;
+  const topic_info* t = service_.snapshot()->find_topic("t");
+  ASSERT_EQ(t->partitions.size(), 4u);
+  for (const partition_info& p : t->partitions) {
+    EXPECT_EQ(p.replicas.size(), 2u) << "the topic's replication factor";
+    EXPECT_EQ(p.leader, p.replicas.front());
+    EXPECT_EQ(p.isr, p.replicas);
+  }
+  auto manual = sync_await(service_.create_partitions({{"t", 5, {{3, 1}}}}, false));
+  ASSERT_EQ(manual[0].error, topic_errc::ok);
+  EXPECT_EQ(service_.snapshot()->find_topic("t")->partitions[4].replicas,
+            (std::vector<int32_t>{3, 1}));
+  auto refused = sync_await(service_.create_partitions(
+      {{"t", 3, {}}, {"t", 7, {{1, 1}, {2, 3}}}, {"t", 6, {{1, 9}}}, {"nope", 2, {}}}, false));
+  EXPECT_EQ(refused[0].error, topic_errc::invalid_partitions) << "no fewer partitions";
+  EXPECT_EQ(refused[1].error, topic_errc::invalid_replica_assignment) << "a broker twice";
+  EXPECT_EQ(refused[2].error, topic_errc::invalid_replica_assignment) << "an unknown broker";
+  EXPECT_EQ(refused[3].error, topic_errc::unknown_topic);
+  EXPECT_EQ(service_.snapshot()->find_topic("t")->partitions.size(), 5u);
+}
+
 TEST_F(metadata_service_test, bad_requests_are_refused_with_a_reason) {
   auto out = sync_await(service_.create_topics({{.name = "bad name!"},
                                                 {.name = "t", .replication_factor = 4},

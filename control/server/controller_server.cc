@@ -141,6 +141,11 @@ task<std::vector<uint8_t>> controller_server::dispatch(int16_t key, wire_reader&
       if (!(*ok = rpc::decode(in, &req))) co_return {};
       co_return encoded(co_await service_.alter_topic_config(req));
     }
+    case rpc::api::create_partitions: {
+      rpc::create_partitions_request req;
+      if (!(*ok = rpc::decode(in, &req))) co_return {};
+      co_return encoded(co_await service_.create_partitions(req));
+    }
     case rpc::api::alter_partition: {
       rpc::alter_partition_request req;
       if (!(*ok = rpc::decode(in, &req))) co_return {};

@@ -62,6 +62,8 @@ error_code to_kafka(control::topic_errc e) {
       return error_code::kafka_storage_error;
     case topic_errc::controller_unavailable:
       return error_code::request_timed_out;
+    case topic_errc::invalid_replica_assignment:
+      return error_code::invalid_replica_assignment;
   }
   return error_code::unknown_server_error;
 }

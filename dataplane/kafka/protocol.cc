@@ -59,6 +59,8 @@ const char* api_name(int16_t key) {
       return "OffsetDelete";
     case api_key::describe_cluster:
       return "DescribeCluster";
+    case api_key::create_partitions:
+      return "CreatePartitions";
   }
   return "Unknown";
 }

@@ -130,6 +130,40 @@ task<control::topic_outcome> broker_context::alter_topic_config_here(
   co_return out;
 }
 
+task<std::vector<control::topic_outcome>> broker_context::create_partitions_here(
+    std::vector<control::partition_increase> increases, bool validate_only) {
+  if (!link_) {
+    auto out = co_await metadata_->create_partitions(std::move(increases), validate_only);
+    if (!validate_only) co_await broadcast(metadata_->snapshot());
+    co_return out;
+  }
+  control::rpc::create_partitions_request req{validate_only, {}};
+  for (control::partition_increase& inc : increases) {
+    req.topics.push_back({inc.name, inc.count, std::move(inc.assignments)});
+  }
+  auto r = co_await link_->create_partitions(req);
+  std::vector<control::topic_outcome> out;
+  if (!r) {
+    for (const auto& t : req.topics) {
+      out.push_back(
+          {t.name, control::topic_errc::controller_unavailable, "controller unavailable"});
+    }
+    co_return out;
+  }
+  for (const control::rpc::topic_result_wire& t : r->results) {
+    out.push_back({t.name, static_cast<control::topic_errc>(t.error), t.message});
+  }
+  if (!validate_only) co_await wait_for_epoch(r->metadata_epoch);
+  co_return out;
+}
+
+task<std::vector<control::topic_outcome>> broker_context::create_partitions(
+    std::vector<control::partition_increase> increases, bool validate_only) {
+  co_return co_await runtime::submit_to(k_metadata_shard, [this, &increases, validate_only] {
+    return create_partitions_here(std::move(increases), validate_only);
+  });
+}
+
 task<std::vector<control::topic_outcome>> broker_context::create_topics(
     std::vector<control::topic_spec> specs, bool validate_only) {
   co_return co_await runtime::submit_to(k_metadata_shard, [this, &specs, validate_only] {

@@ -33,6 +33,8 @@ class broker_context {
   task<std::vector<control::topic_outcome>> delete_topics(std::vector<std::string> names);
   task<control::topic_outcome> alter_topic_config(
       std::string name, std::vector<std::pair<std::string, std::string>> configs);
+  task<std::vector<control::topic_outcome>> create_partitions(
+      std::vector<control::partition_increase> increases, bool validate_only);
   task<int64_t> allocate_producer_id();
   // Preferred leader election now; returns how many leaderships moved, or
   // -1 when the controller could not be reached.
@@ -62,6 +64,8 @@ class broker_context {
   task<std::vector<control::topic_outcome>> delete_topics_here(std::vector<std::string> names);
   task<control::topic_outcome> alter_topic_config_here(
       std::string name, std::vector<std::pair<std::string, std::string>> configs);
+  task<std::vector<control::topic_outcome>> create_partitions_here(
+      std::vector<control::partition_increase> increases, bool validate_only);
 
   runtime::runtime* runtime_;
   const broker_settings* settings_;

@@ -233,6 +233,12 @@ task<std::optional<rpc::topics_response>> controller_link::alter_topic_config(
       co_await call(rpc_, rpc::api::alter_topic_config, encoded(req), k_call_timeout_ns));
 }
 
+task<std::optional<rpc::topics_response>> controller_link::create_partitions(
+    rpc::create_partitions_request req) {
+  co_return decoded<rpc::topics_response>(
+      co_await call(rpc_, rpc::api::create_partitions, encoded(req), k_call_timeout_ns));
+}
+
 task<std::optional<rpc::alter_partition_response>> controller_link::alter_partition(
     rpc::alter_partition_request req) {
   co_return decoded<rpc::alter_partition_response>(

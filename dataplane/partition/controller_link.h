@@ -41,6 +41,8 @@ class controller_link {
       control::rpc::create_topics_request req);
   task<std::optional<control::rpc::topics_response>> delete_topics(
       control::rpc::delete_topics_request req);
+  task<std::optional<control::rpc::topics_response>> create_partitions(
+      control::rpc::create_partitions_request req);
   task<std::optional<control::rpc::topics_response>> alter_topic_config(
       control::rpc::alter_topic_config_request req);
   task<std::optional<control::rpc::alter_partition_response>> alter_partition(

@@ -125,6 +125,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case api_key::describe_cluster:
       decode_as<describe_cluster_request>(in, h);
       break;
+    case api_key::create_partitions:
+      decode_as<create_partitions_request>(in, h);
+      break;
   }
   // The replica side decodes Fetch responses from other brokers too.
   wire_reader again({data, size});

@@ -10,7 +10,7 @@ import unittest
 import uuid
 
 from confluent_kafka import KafkaException, Producer, TopicPartition, Consumer
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 
 sys.path.insert(0, os.path.dirname(__file__))
 from kafka_wire_groups import GroupClient, Writer  # noqa: E402
@@ -101,6 +101,42 @@ class LeaderEpochTest(unittest.TestCase):
             self.assertEqual(describe_cluster(o)[2], controller, "every broker names the same controller")
             c.close()
             o.close()
+        finally:
+            cluster.stop()
+            cluster.cleanup()
+
+
+class CreatePartitionsTest(unittest.TestCase):
+    def test_partitions_are_added_where_asked_and_serve_at_once(self):
+        cluster = Cluster(broker_extra=["--heartbeat.interval.ms=100"]).start()
+        try:
+            admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+            wait_until(lambda: broker_count(admin) == 3, what="3 brokers")
+            topic = f"grow-{uuid.uuid4().hex[:6]}"
+            admin.create_topics([NewTopic(topic, 1, 3)])[topic].result(30)
+            admin.create_partitions([NewPartitions(topic, 3)], validate_only=True)[topic].result(30)
+            self.assertEqual(len(admin.list_topics(topic, timeout=10).topics[topic].partitions), 1)
+            admin.create_partitions([NewPartitions(topic, 3, replica_assignment=[[2, 3, 1], [3, 1, 2]])]
+                                    )[topic].result(30)
+            md = admin.list_topics(topic, timeout=10).topics[topic].partitions
+            self.assertEqual(sorted(md), [0, 1, 2])
+            self.assertEqual((md[1].replicas, md[2].replicas), ([2, 3, 1], [3, 1, 2]))
+            self.assertEqual((md[1].leader, md[2].leader), (2, 3))
+            with self.assertRaises(KafkaException) as fewer:
+                admin.create_partitions([NewPartitions(topic, 2)])[topic].result(30)
+            self.assertEqual(fewer.exception.args[0].code(), 37)  # INVALID_PARTITIONS
+            with self.assertRaises(KafkaException) as twice:
+                admin.create_partitions([NewPartitions(topic, 4, replica_assignment=[[1, 1, 2]])])[topic].result(30)
+            self.assertEqual(twice.exception.args[0].code(), 39)  # INVALID_REPLICA_ASSIGNMENT
+            p = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all"})
+            for part in range(3):
+                p.produce(topic, value=f"to {part}".encode(), partition=part)
+            self.assertEqual(p.flush(30), 0, "the new partitions take acks=all writes at once")
+            c = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "grow"})
+            for part in range(3):
+                low, high = c.get_watermark_offsets(TopicPartition(topic, part), 10)
+                self.assertEqual((low, high), (0, 1))
+            c.close()
         finally:
             cluster.stop()
             cluster.cleanup()

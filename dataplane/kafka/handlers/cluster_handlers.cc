@@ -1,5 +1,5 @@
-// OffsetForLeaderEpoch (consumers detect log truncation with it, KIP-320)
-// and DescribeCluster.
+// OffsetForLeaderEpoch (consumers detect log truncation with it, KIP-320),
+// CreatePartitions and DescribeCluster.
 #include <algorithm>
 
 #include "dataplane/kafka/error_mapping.h"
@@ -57,6 +57,27 @@ task<handler_result> handle_offset_for_leader_epoch(const request_header& h, wir
       rp.leader_epoch = o.leader_epoch;
       rp.end_offset = o.offset;
     }
+  }
+  co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
+}
+
+task<handler_result> handle_create_partitions(const request_header& h, wire_reader& in,
+                                              request_context& ctx) {
+  create_partitions_request req;
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
+  std::vector<control::partition_increase> increases;
+  for (partitions_increase& t : req.topics) {
+    increases.push_back(
+        {t.name, t.count, t.assignments.value_or(std::vector<std::vector<int32_t>>{})});
+  }
+  std::vector<control::topic_outcome> outcomes =
+      co_await ctx.broker->create_partitions(std::move(increases), req.validate_only);
+  create_partitions_response resp;
+  for (const control::topic_outcome& o : outcomes) {
+    create_partitions_result& r = resp.results.emplace_back();
+    r.name = o.name;
+    r.error = static_cast<int16_t>(to_kafka(o.error));
+    if (o.error != control::topic_errc::ok) r.error_message = o.message;
   }
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
 }

@@ -1,6 +1,6 @@
 // Replication and cluster APIs described once (see field_io.h), from
-// Kafka's message schemas: OffsetForLeaderEpoch (23) v0-4 and
-// DescribeCluster (60) v0-1.
+// Kafka's message schemas: OffsetForLeaderEpoch (23) v0-4, CreatePartitions
+// (37) v0-3 and DescribeCluster (60) v0-1.
 #pragma once
 
 #include <climits>
@@ -73,6 +73,57 @@ void describe(IO& io, M& m) requires
       io.i64(p.end_offset);
       io.tagged_fields();
     });
+    io.tagged_fields();
+  });
+  io.tagged_fields();
+}
+
+// ---- CreatePartitions ----
+struct partitions_increase {
+  std::string name;
+  int32_t count = 0;
+  std::optional<std::vector<std::vector<int32_t>>> assignments;  // null: placed by Rill
+};
+struct create_partitions_request {
+  std::vector<partitions_increase> topics;
+  int32_t timeout_ms = 0;
+  bool validate_only = false;
+};
+struct create_partitions_result {
+  std::string name;
+  int16_t error = 0;
+  std::optional<std::string> error_message;
+};
+struct create_partitions_response {
+  int32_t throttle_time_ms = 0;
+  std::vector<create_partitions_result> results;
+};
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, create_partitions_request> {
+  io.array(m.topics, [](IO& io, auto& t) {
+    io.string(t.name);
+    io.i32(t.count);
+    io.nullable_array(t.assignments, [](IO& io, auto& a) {
+      io.int32_array(a);
+      io.tagged_fields();
+    });
+    io.tagged_fields();
+  });
+  io.i32(m.timeout_ms);
+  io.boolean(m.validate_only);
+  io.tagged_fields();
+}
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, create_partitions_response> {
+  io.i32(m.throttle_time_ms);
+  io.array(m.results, [](IO& io, auto& r) {
+    io.string(r.name);
+    io.i16(r.error);
+    io.nullable_string(r.error_message);
     io.tagged_fields();
   });
   io.tagged_fields();

@@ -28,6 +28,19 @@ TEST(cluster_codec, offset_for_leader_epoch_v0_is_the_guides_layout) {
       want);
 }
 
+TEST(cluster_codec, create_partitions_round_trips_at_every_version) {
+  round_trips_at_every_version(
+      create_partitions_request{
+          .topics = {{"t", 6, std::vector<std::vector<int32_t>>{{1, 2}, {2, 3}}},
+                     {"u", 3, std::nullopt}},
+          .timeout_ms = 30000,
+          .validate_only = true},
+      api_key::create_partitions);
+  round_trips_at_every_version(
+      create_partitions_response{.results = {{"t", 0, std::nullopt}, {"u", 37, "not more"}}},
+      api_key::create_partitions);
+}
+
 TEST(cluster_codec, describe_cluster_round_trips_at_every_version) {
   round_trips_at_every_version(
       describe_cluster_request{.include_cluster_authorized_operations = true},
