@@ -140,6 +140,8 @@ void encode(wire_writer& w, const create_topics_request& m) {
     w.i32(t.partitions);
     w.i32(t.replication_factor);
     put_pairs(w, t.configs);
+    w.array_length(static_cast<int32_t>(t.assignments.size()), false);
+    for (const auto& replicas : t.assignments) put_ints(w, replicas);
   }
 }
 bool decode(wire_reader& r, create_topics_request* m) {
@@ -151,6 +153,10 @@ bool decode(wire_reader& r, create_topics_request* m) {
     t.partitions = r.i32();
     t.replication_factor = r.i32();
     get_pairs(r, &t.configs);
+    int32_t a = r.array_length(false, 4);
+    for (int32_t j = 0; j < a && r.ok(); ++j) {
+      if (!get_ints(r, &t.assignments.emplace_back())) return false;
+    }
   }
   return r.ok();
 }

@@ -70,6 +70,7 @@ struct topic_spec_wire {
   int32_t partitions = -1;
   int32_t replication_factor = -1;
   std::vector<std::pair<std::string, std::string>> configs;
+  std::vector<std::vector<int32_t>> assignments;  // empty: placed by the controller
 };
 struct create_topics_request {
   bool validate_only = false;

@@ -97,7 +97,7 @@ task<rpc::topics_response> controller_service::create_topics(
     const rpc::create_topics_request& req) {
   std::vector<topic_spec> specs;
   for (const rpc::topic_spec_wire& t : req.topics) {
-    specs.push_back({t.name, t.partitions, t.replication_factor, t.configs});
+    specs.push_back({t.name, t.partitions, t.replication_factor, t.configs, t.assignments});
   }
   auto outcomes = co_await store_.create_topics(std::move(specs), req.validate_only);
   if (!req.validate_only && on_change_) on_change_();

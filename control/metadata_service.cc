@@ -108,6 +108,19 @@ task<topic_errc> metadata_service::upsert_broker(broker_info broker) {
   });
 }
 
+namespace {
+
+// The leader of a new partition: its first replica whose broker is alive.
+int32_t first_alive(const cluster_snapshot& s, const std::vector<int32_t>& replicas) {
+  for (int32_t r : replicas) {
+    auto b = s.brokers.find(r);
+    if (b != s.brokers.end() && b->second.alive) return r;
+  }
+  return -1;
+}
+
+}  // namespace
+
 topic_outcome metadata_service::validate(const topic_spec& spec, const cluster_snapshot& s) const {
   topic_outcome out{spec.name, topic_errc::ok, ""};
   int32_t live = 0;
@@ -116,6 +129,8 @@ topic_outcome metadata_service::validate(const topic_spec& spec, const cluster_s
     out = {spec.name, topic_errc::invalid_name, "topic names use [a-zA-Z0-9._-], 1-249 chars"};
   } else if (s.find_topic(spec.name) != nullptr) {
     out = {spec.name, topic_errc::already_exists, "topic '" + spec.name + "' already exists"};
+  } else if (!spec.assignments.empty()) {
+    out = validate_assignment(spec, s);
   } else if (spec.partitions == 0 || spec.partitions < -1 ||
              spec.partitions > options_.partitions_max) {
     out = {spec.name, topic_errc::invalid_partitions, "partitions must be in [1, partitions_max]"};
@@ -163,13 +178,14 @@ task<std::vector<topic_outcome>> metadata_service::create_topics(std::vector<top
         spec.replication_factor < 0 ? options_.default_replication_factor : spec.replication_factor;
     topic_info t{spec.name, random_topic_id(), {}, {}};
     for (const auto& [k, v] : spec.configs) t.configs[k] = v;
-    auto placement = assign_replicas(live, partitions, rf, next_start_index_++);
-    for (int32_t p = 0; p < partitions; ++p) {
+    std::vector<std::vector<int32_t>> placement = spec.assignments;
+    if (placement.empty()) placement = assign_replicas(live, partitions, rf, next_start_index_++);
+    for (size_t p = 0; p < placement.size(); ++p) {
       partition_info info;
-      info.index = p;
-      info.replicas = placement[static_cast<size_t>(p)];
-      info.leader = info.replicas.front();
-      info.isr = info.replicas;
+      info.index = static_cast<int32_t>(p);
+      info.replicas = placement[p];
+      info.leader = first_alive(*next, info.replicas);
+      info.isr = info.leader >= 0 ? info.replicas : std::vector<int32_t>{};
       t.partitions.push_back(info);
     }
     next->topics[spec.name] = std::move(t);
@@ -204,6 +220,35 @@ task<std::vector<topic_outcome>> metadata_service::delete_topics(std::vector<std
     for (topic_outcome& o : outcomes) o = {o.name, e, topic_errc_name(e)};
   }
   co_return outcomes;
+}
+
+topic_outcome metadata_service::validate_assignment(const topic_spec& spec,
+                                                    const cluster_snapshot& s) const {
+  auto refuse = [&](const std::string& why) {
+    return topic_outcome{spec.name, topic_errc::invalid_replica_assignment, why};
+  };
+  if (spec.partitions != -1 || spec.replication_factor != -1) {
+    return refuse("a manual assignment leaves the partition count and replication factor at -1");
+  }
+  if (static_cast<int32_t>(spec.assignments.size()) > options_.partitions_max) {
+    return refuse("at most " + std::to_string(options_.partitions_max) + " partitions");
+  }
+  size_t rf = spec.assignments.front().size();
+  if (rf == 0 || static_cast<int32_t>(rf) > options_.replication_factor_max) {
+    return refuse("replication factor " + std::to_string(rf) + " out of [1, " +
+                  std::to_string(options_.replication_factor_max) + "]");
+  }
+  for (const std::vector<int32_t>& replicas : spec.assignments) {
+    std::vector<int32_t> sorted = replicas;
+    std::sort(sorted.begin(), sorted.end());
+    bool distinct = std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
+    bool known = std::all_of(replicas.begin(), replicas.end(),
+                             [&](int32_t b) { return s.brokers.count(b) == 1; });
+    if (replicas.size() != rf || !distinct || !known) {
+      return refuse("each partition needs " + std::to_string(rf) + " distinct, known brokers");
+    }
+  }
+  return {spec.name, topic_errc::ok, ""};
 }
 
 topic_outcome metadata_service::validate_increase(const partition_increase& inc,
@@ -276,14 +321,7 @@ task<std::vector<topic_outcome>> metadata_service::create_partitions(
       partition_info info;
       info.index = p;
       info.replicas = placement[static_cast<size_t>(p - current)];
-      info.leader = -1;
-      for (int32_t r : info.replicas) {
-        auto b = next->brokers.find(r);
-        if (b != next->brokers.end() && b->second.alive) {
-          info.leader = r;
-          break;
-        }
-      }
+      info.leader = first_alive(*next, info.replicas);
       info.isr = info.leader >= 0 ? info.replicas : std::vector<int32_t>{};
       t.partitions.push_back(std::move(info));
     }

@@ -43,6 +43,9 @@ struct topic_spec {
   int32_t partitions = -1;          // -1: default
   int32_t replication_factor = -1;  // -1: default
   std::vector<std::pair<std::string, std::string>> configs;
+  // Manual placement, one replica list per partition in index order (then
+  // partitions and replication_factor are -1); empty: placed by the controller.
+  std::vector<std::vector<int32_t>> assignments;
 };
 
 // CreatePartitions: grow a topic to `count` partitions; the new ones are
@@ -96,6 +99,7 @@ class metadata_service {
  private:
   topic_outcome validate(const topic_spec& spec, const cluster_snapshot& s) const;
   topic_outcome validate_increase(const partition_increase& inc, const cluster_snapshot& s) const;
+  topic_outcome validate_assignment(const topic_spec& spec, const cluster_snapshot& s) const;
   task<topic_errc> publish(std::shared_ptr<cluster_snapshot> next);
 
   // Changes are read-modify-write of the snapshot across an await (the

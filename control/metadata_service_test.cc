@@ -72,6 +72,24 @@ TEST_F(metadata_service_test, partitions_are_added_placed_or_where_asked_and_nev
   EXPECT_EQ(service_.snapshot()->find_topic("t")->partitions.size(), 5u);
 }
 
+TEST_F(metadata_service_test, a_topic_is_placed_where_its_creator_asks) {
+  auto out = sync_await(
+      service_.create_topics({{.name = "manual", .assignments = {{3, 1}, {2, 3}, {1, 2}}},
+                              {.name = "twice", .assignments = {{1, 1}}},
+                              {.name = "uneven", .assignments = {{1, 2}, {3}}},
+                              {.name = "counted", .partitions = 2, .assignments = {{1}, {2}}}},
+                             false));
+  ASSERT_EQ(out[0].error, topic_errc::ok) << out[0].message;
+  EXPECT_EQ(out[1].error, topic_errc::invalid_replica_assignment);
+  EXPECT_EQ(out[2].error, topic_errc::invalid_replica_assignment);
+  EXPECT_EQ(out[3].error, topic_errc::invalid_replica_assignment);
+  const topic_info* t = service_.snapshot()->find_topic("manual");
+  ASSERT_EQ(t->partitions.size(), 3u);
+  EXPECT_EQ(t->partitions[0].replicas, (std::vector<int32_t>{3, 1}));
+  EXPECT_EQ(t->partitions[0].leader, 3);
+  EXPECT_EQ(t->partitions[2].isr, (std::vector<int32_t>{1, 2}));
+}
+
 TEST_F(metadata_service_test, bad_requests_are_refused_with_a_reason) {
   auto out = sync_await(service_.create_topics({{.name = "bad name!"},
                                                 {.name = "t", .replication_factor = 4},

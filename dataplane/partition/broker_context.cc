@@ -191,7 +191,8 @@ task<std::vector<control::topic_outcome>> broker_context::forward_topics(
   if (key == control::rpc::api::create_topics) {
     control::rpc::create_topics_request req{validate_only, {}};
     for (control::topic_spec& t : specs) {
-      req.topics.push_back({t.name, t.partitions, t.replication_factor, std::move(t.configs)});
+      req.topics.push_back({t.name, t.partitions, t.replication_factor, std::move(t.configs),
+                            std::move(t.assignments)});
       names.push_back(t.name);
     }
     r = co_await link_->create_topics(std::move(req));

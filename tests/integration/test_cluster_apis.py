@@ -107,7 +107,7 @@ class LeaderEpochTest(unittest.TestCase):
 
 
 class CreatePartitionsTest(unittest.TestCase):
-    def test_partitions_are_added_where_asked_and_serve_at_once(self):
+    def test_topics_and_partitions_are_placed_where_asked_and_serve_at_once(self):
         cluster = Cluster(broker_extra=["--heartbeat.interval.ms=100"]).start()
         try:
             admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
@@ -128,6 +128,10 @@ class CreatePartitionsTest(unittest.TestCase):
             with self.assertRaises(KafkaException) as twice:
                 admin.create_partitions([NewPartitions(topic, 4, replica_assignment=[[1, 1, 2]])])[topic].result(30)
             self.assertEqual(twice.exception.args[0].code(), 39)  # INVALID_REPLICA_ASSIGNMENT
+            placed = f"placed-{uuid.uuid4().hex[:6]}"
+            admin.create_topics([NewTopic(placed, 2, replica_assignment=[[3, 2], [1, 3]])])[placed].result(30)
+            md = admin.list_topics(placed, timeout=10).topics[placed].partitions
+            self.assertEqual((md[0].replicas, md[1].replicas, md[0].leader), ([3, 2], [1, 3], 3))
             p = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all"})
             for part in range(3):
                 p.produce(topic, value=f"to {part}".encode(), partition=part)

@@ -1,4 +1,6 @@
 // ListOffsets, CreateTopics, DeleteTopics, DescribeConfigs, InitProducerId.
+#include <algorithm>
+
 #include "base/log.h"
 #include "control/topic_config.h"
 #include "dataplane/kafka/error_mapping.h"
@@ -62,13 +64,21 @@ task<handler_result> handle_create_topics(const request_header& h, wire_reader& 
   std::vector<control::topic_spec> specs;
   std::vector<topic_result> results;
   for (const create_topic_spec& t : req.topics) {
-    if (!t.assignments.empty()) {
-      results.push_back(
-          {t.name, error_code::invalid_request, "manual replica assignment is not supported"});
-      continue;
-    }
     control::topic_spec spec{
         .name = t.name, .partitions = t.partitions, .replication_factor = t.replication_factor};
+    // Manual placement: Kafka names each partition; they must be 0..n-1.
+    std::vector<std::pair<int32_t, std::vector<int32_t>>> named = t.assignments;
+    std::sort(named.begin(), named.end());
+    bool consecutive = true;
+    for (size_t i = 0; i < named.size(); ++i) {
+      consecutive = consecutive && named[i].first == static_cast<int32_t>(i);
+      spec.assignments.push_back(named[i].second);
+    }
+    if (!consecutive) {
+      results.push_back({t.name, error_code::invalid_replica_assignment,
+                         "the assigned partitions must be 0 to n-1, each once"});
+      continue;
+    }
     for (const auto& [k, v] : t.configs) {
       if (v) spec.configs.emplace_back(k, *v);
     }
