@@ -4,6 +4,7 @@ DescribeCluster, ListOffsets by time inside a batch and MAX_TIMESTAMP, the
 broker's own defaults for auto-created topics, and transactions refused at
 once."""
 import os
+import struct
 import sys
 import time
 import unittest
@@ -144,6 +145,58 @@ class CreatePartitionsTest(unittest.TestCase):
         finally:
             cluster.stop()
             cluster.cleanup()
+
+
+def fetch_v4(conn, topic, partitions, max_bytes, correlation=7):
+    """Fetch v4 of every partition from offset 0: {partition: records bytes}."""
+    body = struct.pack(">hhi", 1, 4, correlation) + struct.pack(">h", 4) + b"test"
+    body += struct.pack(">iiiib", -1, 0, 0, max_bytes, 0)
+    body += struct.pack(">i", 1) + struct.pack(">h", len(topic)) + topic.encode()
+    body += struct.pack(">i", len(partitions))
+    for p in partitions:
+        body += struct.pack(">iqi", p, 0, 1 << 20)
+    conn.send(struct.pack(">i", len(body)) + body)
+    data = conn.receive()
+    at = 8  # correlation, throttle
+    (topics,) = struct.unpack_from(">i", data, at)
+    at += 4
+    out = {}
+    for _ in range(topics):
+        (n,) = struct.unpack_from(">h", data, at)
+        at += 2 + n
+        (count,) = struct.unpack_from(">i", data, at)
+        at += 4
+        for _ in range(count):
+            index, _error, _hw, _lso, aborted = struct.unpack_from(">ihqqi", data, at)
+            at += 26 + max(aborted, 0) * 16
+            (size,) = struct.unpack_from(">i", data, at)
+            at += 4 + max(size, 0)
+            out[index] = max(size, 0)
+    return out
+
+
+class FetchBudgetTest(unittest.TestCase):
+    def test_max_bytes_bounds_the_whole_response(self):
+        from kafka_wire import Connection
+        with Broker() as b:
+            topic = f"budget-{uuid.uuid4().hex[:6]}"
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            admin.create_topics([NewTopic(topic, 3, 1)])[topic].result(30)
+            p = Producer({"bootstrap.servers": b.bootstrap, "linger.ms": 0, "batch.size": 12000})
+            for i in range(60):
+                p.produce(topic, value=bytes(10000), partition=i % 3)
+                p.poll(0)
+            self.assertEqual(p.flush(30), 0)
+            conn = Connection("127.0.0.1", b.port)
+            everything = fetch_v4(conn, topic, [0, 1, 2], 64 << 20)
+            self.assertGreater(min(everything.values()), 150000, "all 20 records of each partition")
+            bounded = fetch_v4(conn, topic, [0, 1, 2], 50000)
+            self.assertLessEqual(sum(bounded.values()), 50000)
+            self.assertGreater(bounded[0], 0)
+            tiny = fetch_v4(conn, topic, [0, 1, 2], 1)
+            self.assertGreater(tiny[0], 0, "the first batch comes whatever its size")
+            self.assertEqual((tiny[1], tiny[2]), (0, 0))
+            conn.close()
 
 
 class ListOffsetsAndDefaultsTest(unittest.TestCase):

@@ -10,6 +10,7 @@
 #include "dataplane/runtime/clock.h"
 #include "dataplane/runtime/cross_shard.h"
 #include "dataplane/runtime/when_all.h"
+#include "storage/record_batch.h"
 
 namespace rill::kafka {
 namespace {
@@ -60,6 +61,32 @@ task<bool> wait_for_data_on_owner(std::vector<fetch_item> items, uint64_t deadli
     auto reason = co_await local.activity().wait_until(local.shard(), deadline_ns);
     if (reason == runtime::wake_reason::timed_out) co_return false;
   }
+}
+
+// Keeps what fits in budget bytes of records, whole batches only; the
+// first batch stays whatever its size when nothing was kept before (so a
+// consumer always makes progress, as Kafka's max_bytes promises).
+void trim_to_budget(storage::read_result& r, size_t* budget_used, size_t budget) {
+  storage::read_result kept;
+  kept.from_memory = r.from_memory;
+  for (storage::batch_slice& slice : r.slices) {
+    size_t at = 0;
+    size_t take = 0;
+    while (at < slice.bytes.size()) {
+      size_t size = storage::batch_view(slice.bytes.data() + at).size_bytes();
+      bool first = *budget_used == 0 && take == 0 && kept.bytes == 0;
+      if (!first && *budget_used + size > budget) break;
+      *budget_used += size;
+      take += size;
+      at += size;
+    }
+    if (take > 0) {
+      kept.slices.push_back({slice.owner, slice.bytes.first(take)});
+      kept.bytes += take;
+    }
+    if (at < slice.bytes.size()) break;
+  }
+  r = std::move(kept);
 }
 
 }  // namespace
@@ -124,7 +151,15 @@ task<handler_result> handle_fetch(const request_header& h, wire_reader& in, requ
       ++g;
     }
     bool enough = static_cast<int64_t>(total) >= std::max<int32_t>(req.min_bytes, 1);
-    if (enough || any_error || by_owner.empty() || runtime::monotonic_ns() >= deadline) break;
+    if (enough || any_error || by_owner.empty() || runtime::monotonic_ns() >= deadline) {
+      // The response's max_bytes over all partitions, in request order.
+      size_t used = 0;
+      auto budget = static_cast<size_t>(std::max<int32_t>(req.max_bytes, 0));
+      for (fetch_topic_response& t : resp) {
+        for (fetch_partition_response& p : t.partitions) trim_to_budget(p.records, &used, budget);
+      }
+      break;
+    }
     // Wait on one owner; with partitions on several shards, re-check often.
     uint64_t slice = by_owner.size() == 1
                          ? deadline
