@@ -35,6 +35,8 @@ error_code to_kafka(partition::partition_errc e) {
       return error_code::unknown_leader_epoch;
     case partition_errc::invalid_request:
       return error_code::invalid_request;
+    case partition_errc::invalid_record:
+      return error_code::invalid_record;
   }
   return error_code::unknown_server_error;
 }

@@ -128,6 +128,7 @@ enum class error_code : int16_t {
   group_max_size_reached = 81,
   fenced_instance_id = 82,
   group_subscribed_to_topic = 86,
+  invalid_record = 87,
   unsupported_endpoint_type = 114,
   unknown_server_error = -1,
 };

@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "dataplane/runtime/clock.h"
 #include "storage/record_batch.h"
+#include "storage/record_reader.h"
 
 namespace rill::partition {
 
@@ -43,6 +44,8 @@ const char* partition_errc_name(partition_errc e) {
       return "unknown leader epoch";
     case partition_errc::invalid_request:
       return "invalid request";
+    case partition_errc::invalid_record:
+      return "invalid record";
   }
   return "?";
 }
@@ -277,8 +280,27 @@ task<partition_errc> partition_replica::wait_for_commit(int64_t end_offset, int3
   }
 }
 
+namespace {
+
+// Whether every record of an uncompressed batch has a key (a compressed
+// one cannot be looked into here: it is let through).
+bool every_record_keyed(const std::vector<uint8_t>& batch) {
+  storage::record_reader records(batch);
+  while (auto r = records.next()) {
+    if (!r->key) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 task<produce_outcome> partition_replica::stage_one(storage::batch_bytes batch,
                                                    std::vector<pending_append>* pending) {
+  // Kafka refuses keyless records on a compacted topic: there is no key to
+  // keep the latest of.
+  if (log_->options().compacted && !every_record_keyed(*batch)) {
+    co_return produce_outcome{partition_errc::invalid_record};
+  }
   storage::batch_view v(batch->data());
   batch_identity id{v.producer_id(), v.producer_epoch(), v.base_sequence(),
                     v.base_sequence() + v.last_offset_delta()};

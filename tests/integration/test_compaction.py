@@ -59,6 +59,10 @@ class CompactionTest(unittest.TestCase):
                 "cleanup.policy": "compact", "segment.bytes": "20000",
                 "min.cleanable.dirty.ratio": "0.01", "delete.retention.ms": "3600000"})])[topic].result(30)
             p = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all", "linger.ms": 2})
+            keyless = []
+            p.produce(topic, value=b"no key", partition=0, on_delivery=lambda err, msg: keyless.append(err))
+            p.flush(30)
+            self.assertEqual(keyless[0].code(), 87, "INVALID_RECORD: a compacted topic needs keys")
             produced = []
             for i in range(3000):
                 key = f"k{i % KEYS}"
