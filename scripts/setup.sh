@@ -8,7 +8,7 @@ packages=(
   liburing-dev libmimalloc-dev libdpdk-dev libgtest-dev libgmock-dev libbenchmark-dev
   librdkafka-dev kcat python3-confluent-kafka etcd-server fio iperf3 libcli11-dev
   nodejs npm iproute2 procps python3-matplotlib python3-crc32c python3-kafka
-  nlohmann-json3-dev
+  nlohmann-json3-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev
 )
 
 missing=()

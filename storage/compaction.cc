@@ -2,6 +2,7 @@
 
 #include "base/assert.h"
 #include "base/byte_order.h"
+#include "storage/compression.h"
 #include "storage/crc32c.h"
 #include "storage/record_batch.h"
 
@@ -36,11 +37,15 @@ filtered_batch filter_batch(std::span<const uint8_t> batch,
   RILL_ASSERT(batch.size() >= batch_format::header_bytes, "a batch of %zu bytes", batch.size());
   batch_view view(batch.data());
   filtered_batch out;
-  if (view.is_control()) {
+  auto c = static_cast<codec>(view.attributes() & batch_format::compression_mask);
+  std::optional<std::vector<uint8_t>> plain;
+  if (c != codec::none) plain = inflated_batch(batch, k_inflated_batch_bytes_max);
+  if (view.is_control() || (c != codec::none && !plain)) {
+    // Control batches stay; a batch that will not inflate is kept whole.
     out.bytes.assign(batch.begin(), batch.end());
     return out;
   }
-  record_reader reader(batch);
+  record_reader reader(plain ? std::span<const uint8_t>(*plain) : batch);
   std::vector<uint8_t> records;
   int32_t kept = 0;
   while (auto r = reader.next()) {
@@ -58,6 +63,23 @@ filtered_batch filter_batch(std::span<const uint8_t> batch,
     return out;
   }
   out.bytes.assign(batch.begin(), batch.begin() + batch_format::header_bytes);
+  if (kept == 0 && c != codec::none) {
+    // An emptied batch is a bare header without a codec, as Kafka writes
+    // one (clients take a compressed batch to carry a compressed payload).
+    c = codec::none;
+    store_be16(out.bytes.data() + batch_format::attributes,
+               view.attributes() & static_cast<uint16_t>(~batch_format::compression_mask));
+  }
+  if (c != codec::none) {
+    // Written back with the producer's codec (the attributes keep it).
+    auto packed = compress(c, records);
+    if (!packed.ok()) {
+      out.removed = 0;
+      out.bytes.assign(batch.begin(), batch.end());
+      return out;
+    }
+    records = std::move(packed).value();
+  }
   out.bytes.insert(out.bytes.end(), records.begin(), records.end());
   uint8_t* p = out.bytes.data();
   store_be32(p + batch_format::batch_length,

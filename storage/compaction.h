@@ -50,9 +50,11 @@ struct filtered_batch {
 // Rewrites one whole, valid batch without the records keep() refuses. The
 // batch keeps its base offset, last offset delta, attributes, producer
 // fields and timestamps, so offsets never change and the batches of a
-// segment stay contiguous; its record count and CRC are recomputed. A batch
-// that loses nothing comes back byte for byte; compressed and control
-// batches are never filtered.
+// segment stay contiguous; its record count and CRC are recomputed. A
+// compressed batch is inflated, filtered and compressed again with its own
+// codec (an emptied one becomes a bare header without a codec, as Kafka
+// writes one). A batch that loses nothing comes back byte for byte;
+// control batches, and batches that will not inflate, are never filtered.
 filtered_batch filter_batch(std::span<const uint8_t> batch,
                             const std::function<bool(const record_view&)>& keep);
 

@@ -18,6 +18,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "storage/compression.h"
 #include "storage/index_format.h"
 #include "storage/leader_epoch_cache.h"
 #include "storage/log_scanner.h"
@@ -147,7 +148,9 @@ task<log_errc> partition_log::build_key_map(const std::vector<segment*>& dirty, 
     scan_result r = co_await scan_batches(
         io_, fd.value(), options, [&](const batch_view& v, uint64_t, std::span<const uint8_t> b) {
           if (v.is_control()) return true;
-          record_reader records(b);
+          std::optional<std::vector<uint8_t>> plain = inflated_batch(b, k_inflated_batch_bytes_max);
+          if (!plain) return true;  // kept whole by the rewrite too
+          record_reader records(*plain);
           while (auto rec = records.next()) {
             if (rec->key) map->put(*rec->key, rec->offset);
           }

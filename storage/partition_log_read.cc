@@ -4,6 +4,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "storage/compression.h"
 #include "storage/index_format.h"
 #include "storage/log_scanner.h"
 #include "storage/partition_log.h"
@@ -192,7 +193,9 @@ timestamp_lookup find_in_batch(std::span<const uint8_t> batch,
                                std::optional<int64_t> timestamp_ms) {
   batch_view v(batch.data());
   bool append_time = (v.attributes() & batch_format::timestamp_type_log_append) != 0;
-  record_reader records(batch);
+  std::optional<std::vector<uint8_t>> plain = inflated_batch(batch, k_inflated_batch_bytes_max);
+  if (!plain) return {v.base_offset(), v.max_timestamp()};  // cannot look inside
+  record_reader records(*plain);
   timestamp_lookup best;
   while (auto r = records.next()) {
     int64_t ts = append_time ? v.max_timestamp() : r->timestamp_ms;
@@ -203,7 +206,7 @@ timestamp_lookup find_in_batch(std::span<const uint8_t> batch,
     }
   }
   if (!records.valid() || best.offset < 0) {
-    // Compressed (or unreadable): the batch's first offset and its max.
+    // Unreadable: the batch's first offset and its max.
     return {v.base_offset(), v.max_timestamp()};
   }
   return best;

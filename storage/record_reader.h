@@ -1,9 +1,9 @@
 // record_reader: walks the records of one uncompressed RecordBatch v2 (see
 // docs/formats/record_batch.md), the way a consumer decodes them. Used by
-// the group coordinator to load __consumer_offsets; the spans point into
-// the batch, which must outlive them. Compressed batches are not read
-// (valid() is false with compressed() true): the broker never writes them
-// to its internal topics.
+// compaction, time lookups and the group coordinator's loads; the spans
+// point into the batch, which must outlive them. A compressed batch is read
+// through inflated_batch() (compression.h); given one directly, valid() is
+// false and compressed() true.
 #pragma once
 
 #include <cstdint>

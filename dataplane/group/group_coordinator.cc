@@ -12,6 +12,7 @@
 #include "dataplane/runtime/clock.h"
 #include "dataplane/runtime/uring_op.h"
 #include "storage/batch_builder.h"
+#include "storage/compression.h"
 #include "storage/record_batch.h"
 #include "storage/record_reader.h"
 
@@ -261,7 +262,9 @@ task<void> group_coordinator::load(offsets_partition* part,
     }
     for (const storage::batch_slice& slice : r.value().slices) {
       storage::batch_view batch(slice.bytes.data());
-      storage::record_reader reader(slice.bytes);
+      std::optional<std::vector<uint8_t>> plain =
+          storage::inflated_batch(slice.bytes, storage::k_inflated_batch_bytes_max);
+      storage::record_reader reader(plain ? std::span<const uint8_t>(*plain) : slice.bytes);
       while (auto rec = reader.next()) {
         apply_loaded_record(*part, *rec);
         ++records;

@@ -7,6 +7,7 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "dataplane/runtime/clock.h"
+#include "storage/compression.h"
 #include "storage/record_batch.h"
 #include "storage/record_reader.h"
 
@@ -282,10 +283,13 @@ task<partition_errc> partition_replica::wait_for_commit(int64_t end_offset, int3
 
 namespace {
 
-// Whether every record of an uncompressed batch has a key (a compressed
-// one cannot be looked into here: it is let through).
+// Whether every record of a batch has a key (one that will not inflate is
+// let through: the log's validation judges it).
 bool every_record_keyed(const std::vector<uint8_t>& batch) {
-  storage::record_reader records(batch);
+  std::optional<std::vector<uint8_t>> plain =
+      storage::inflated_batch(batch, storage::k_inflated_batch_bytes_max);
+  if (!plain) return true;
+  storage::record_reader records(*plain);
   while (auto r = records.next()) {
     if (!r->key) return false;
   }

@@ -13,7 +13,7 @@ from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 sys.path.insert(0, os.path.dirname(__file__))
-from rill_cluster import Cluster  # noqa: E402
+from rill_cluster import Broker, Cluster  # noqa: E402
 from test_consumer_groups import broker_count, partition_state, wait_until  # noqa: E402
 
 KEYS = 20
@@ -105,6 +105,30 @@ class CompactionTest(unittest.TestCase):
         finally:
             cluster.stop()
             cluster.cleanup()
+
+    def test_batches_of_every_codec_are_compacted(self):
+        with Broker(extra=["--log.cleaner.backoff.ms=200"]) as b:
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            for codec in ("gzip", "snappy", "lz4", "zstd"):
+                topic = f"cmp-{codec}-{uuid.uuid4().hex[:6]}"
+                admin.create_topics([NewTopic(topic, 1, 1, config={
+                    "cleanup.policy": "compact", "segment.bytes": "4000",
+                    "min.cleanable.dirty.ratio": "0.01"})])[topic].result(30)
+                p = Producer({"bootstrap.servers": b.bootstrap, "compression.type": codec, "linger.ms": 5})
+                want = {}
+                for i in range(2000):
+                    key = f"k{i % 10}"
+                    p.produce(topic, key=key, value=f"{key}-{i}-{'x' * 40}", partition=0)
+                    want[key] = f"{key}-{i}-{'x' * 40}"
+                    if i % 100 == 99:
+                        self.assertEqual(p.flush(30), 0)
+                self.assertEqual(p.flush(30), 0)
+                wait_until(lambda: len(read_from_start(b.bootstrap, topic)) < 1000, timeout_s=30,
+                           what=f"compaction of {codec} batches", step=0.5)
+                got = read_from_start(b.bootstrap, topic)
+                self.assertEqual({k: v for k, (o, v) in latest_per_key(got).items()}, want, codec)
+                for offset, key, value in got:
+                    self.assertEqual(int(value.split("-")[1]), offset, f"{codec}: a record keeps its offset")
 
 
 if __name__ == "__main__":
