@@ -46,13 +46,14 @@ struct api_range {
 
 constexpr int16_t k_never_flexible = INT16_MAX;
 
-// The APIs this broker answers. The ranges keep Produce v3, Fetch v4,
-// InitProducerId v0 and FindCoordinator v0 inside, for older librdkafka;
+// The APIs this broker answers. The ranges keep Produce v0 (message formats
+// v0/v1, up-converted), Fetch v4, InitProducerId v0 and FindCoordinator v0
+// inside, for older clients;
 // the group APIs span every version Kafka 3.x serves. Metadata v0 is what
 // kafka-python sends after its ApiVersions probe.
 constexpr api_range k_supported_apis[] = {
     // clang-format off
-    {api_key::produce, 3, 9, 9},
+    {api_key::produce, 0, 9, 9},
     {api_key::fetch, 4, 12, 12},
     {api_key::list_offsets, 1, 7, 6},
     {api_key::metadata, 0, 12, 9},
@@ -123,6 +124,7 @@ enum class error_code : int16_t {
   non_empty_group = 68,
   group_id_not_found = 69,
   fenced_leader_epoch = 74,
+  unsupported_compression_type = 76,
   unknown_leader_epoch = 75,
   member_id_required = 79,
   group_max_size_reached = 81,

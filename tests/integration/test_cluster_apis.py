@@ -199,6 +199,40 @@ class FetchBudgetTest(unittest.TestCase):
             conn.close()
 
 
+class LegacyProduceTest(unittest.TestCase):
+    def test_old_message_formats_are_stored_as_record_batches(self):
+        with Broker() as b:
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            cases = [("0.9.0.0", "none"), ("0.9.0.0", "gzip"), ("0.10.0.0", "none"),
+                     ("0.10.0.0", "snappy")]
+            for version, codec in cases:
+                topic = f"legacy-{version.replace('.', '')}-{codec}-{uuid.uuid4().hex[:4]}"
+                admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+                # No ApiVersions: Produce v1 (format v0) or v2 (format v1), as old clients send.
+                p = Producer({"bootstrap.servers": b.bootstrap, "api.version.request": False,
+                              "broker.version.fallback": version, "compression.type": codec,
+                              "linger.ms": 20})
+                for i in range(10):
+                    p.produce(topic, key=f"k{i}", value=f"v{i}", partition=0, timestamp=1_700_000_000_000 + i)
+                self.assertEqual(p.flush(30), 0, f"{version} {codec}")
+                c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "legacy",
+                              "enable.partition.eof": True})
+                c.assign([TopicPartition(topic, 0, 0)])
+                got = []
+                deadline = time.time() + 20
+                while len(got) < 10 and time.time() < deadline:
+                    m = c.poll(0.5)
+                    if m is not None and not m.error():
+                        got.append((m.offset(), m.key(), m.value(), m.timestamp()[1]))
+                c.close()
+                self.assertEqual([g[:3] for g in got],
+                                 [(i, f"k{i}".encode(), f"v{i}".encode()) for i in range(10)], version)
+                if version == "0.9.0.0":
+                    self.assertTrue(all(g[3] == -1 for g in got), "format v0 has no timestamps")
+                else:
+                    self.assertEqual([g[3] for g in got], [1_700_000_000_000 + i for i in range(10)])
+
+
 class ListOffsetsAndDefaultsTest(unittest.TestCase):
     def test_time_lookups_auto_creation_defaults_and_transactions(self):
         with Broker(extra=["--num.partitions=3"]) as b:

@@ -13,6 +13,8 @@
 #include "dataplane/partition/shard_state.h"
 #include "dataplane/runtime/cross_shard.h"
 #include "dataplane/runtime/when_all.h"
+#include "storage/compression.h"
+#include "storage/legacy_message_set.h"
 
 namespace rill::kafka {
 namespace {
@@ -56,6 +58,21 @@ task<runtime::posted_call<owner_call_fn>> post_to_owner(runtime::shard_id owner,
   co_return co_await runtime::post_to(owner, std::move(call));
 }
 
+// Produce v0-v2 carry message formats v0/v1: stored as one RecordBatch v2.
+bool upconvert(produce_partition& p, produce_partition_response* pr) {
+  if (p.records == nullptr) return true;
+  auto batch = storage::upconvert_message_set(*p.records, storage::k_inflated_batch_bytes_max);
+  if (!batch.ok()) {
+    pr->error = batch.error() == storage::legacy_errc::unsupported_codec
+                    ? error_code::unsupported_compression_type
+                    : error_code::corrupt_message;
+    pr->error_message = storage::legacy_errc_name(batch.error());
+    return false;
+  }
+  p.records = std::make_shared<std::vector<uint8_t>>(std::move(batch).value());
+  return true;
+}
+
 }  // namespace
 
 task<handler_result> handle_produce(const request_header& h, wire_reader& in, request_context& ctx,
@@ -88,6 +105,8 @@ task<handler_result> handle_produce(const request_header& h, wire_reader& in, re
         pr.error_message = "cannot produce to an internal topic";
       } else if (info == nullptr) {
         pr.error = error_code::unknown_topic_or_partition;
+      } else if (h.version < 3 && !upconvert(p, &pr)) {
+        continue;  // pr says why
       } else if (info->leader != ctx.broker->settings().broker_id) {
         pr.error = error_code::not_leader_or_follower;
       } else {

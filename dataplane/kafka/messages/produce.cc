@@ -4,7 +4,7 @@ namespace rill::kafka {
 
 bool decode_produce_request(wire_reader& in, const request_header& h, produce_request* out) {
   const bool f = h.flexible;
-  out->transactional_id = in.nullable_string(f);
+  if (h.version >= 3) out->transactional_id = in.nullable_string(f);
   out->acks = in.i16();
   out->timeout_ms = in.i32();
   int32_t topics = in.array_length(f);
@@ -38,7 +38,7 @@ void encode_produce_response(wire_writer& out, const request_header& h,
       out.i32(p.index);
       out.i16(static_cast<int16_t>(p.error));
       out.i64(p.base_offset);
-      out.i64(p.log_append_time_ms);
+      if (v >= 2) out.i64(p.log_append_time_ms);
       if (v >= 5) out.i64(p.log_start_offset);
       if (v >= 8) {
         out.array_length(0, f);  // record errors
@@ -48,7 +48,7 @@ void encode_produce_response(wire_writer& out, const request_header& h,
     }
     out.empty_tagged_fields(f);
   }
-  out.i32(0);  // throttle_time_ms
+  if (v >= 1) out.i32(0);  // throttle_time_ms
   out.empty_tagged_fields(f);
 }
 

@@ -1,4 +1,5 @@
-// Produce (key 0), v3-v9.
+// Produce (key 0), v0-v9 (v0-v2 carry message formats v0/v1: see
+// storage/legacy_message_set.h).
 #pragma once
 
 #include <memory>
