@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -172,8 +173,8 @@ std::string join(const int32_t* v, int n) {
   return out;
 }
 
-std::string json_ints(const int32_t* v, int n) {
-  return "[" + join(v, n) + "]";
+nlohmann::json json_ints(const int32_t* v, int n) {
+  return nlohmann::json(std::vector<int32_t>(v, v + n));
 }
 
 const rd_kafka_metadata_t* fetch_metadata(rd_kafka_t* rk, const std::string& topic) {
@@ -192,8 +193,7 @@ int describe_topics(const admin_options& o) {
   client_ptr rk = connect_admin(o);
   const rd_kafka_metadata_t* md = fetch_metadata(rk.get(), o.topic);
   if (md == nullptr) return 1;
-  if (o.json) printf("{\"topics\": [");
-  bool first_topic = true;
+  nlohmann::json topics = nlohmann::json::array();
   for (int i = 0; i < md->topic_cnt; ++i) {
     const rd_kafka_metadata_topic_t& t = md->topics[i];
     if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -201,29 +201,27 @@ int describe_topics(const admin_options& o) {
       continue;
     }
     int rf = t.partition_cnt > 0 ? t.partitions[0].replica_cnt : 0;
-    if (o.json) {
-      printf("%s{\"topic\": \"%s\", \"partitions\": [", first_topic ? "" : ", ", t.topic);
-    } else {
+    if (!o.json) {
       printf("Topic: %s\tPartitionCount: %d\tReplicationFactor: %d\n", t.topic, t.partition_cnt,
              rf);
     }
-    first_topic = false;
+    nlohmann::json partitions = nlohmann::json::array();
     for (int p = 0; p < t.partition_cnt; ++p) {
       const rd_kafka_metadata_partition_t& part = t.partitions[p];
       if (o.json) {
-        printf("%s{\"partition\": %d, \"leader\": %d, \"replicas\": %s, \"isr\": %s}",
-               p ? ", " : "", part.id, part.leader,
-               json_ints(part.replicas, part.replica_cnt).c_str(),
-               json_ints(part.isrs, part.isr_cnt).c_str());
+        partitions.push_back({{"partition", part.id},
+                              {"leader", part.leader},
+                              {"replicas", json_ints(part.replicas, part.replica_cnt)},
+                              {"isr", json_ints(part.isrs, part.isr_cnt)}});
       } else {
         printf("\tTopic: %s\tPartition: %d\tLeader: %d\tReplicas: %s\tIsr: %s\n", t.topic, part.id,
                part.leader, join(part.replicas, part.replica_cnt).c_str(),
                join(part.isrs, part.isr_cnt).c_str());
       }
     }
-    if (o.json) printf("]}");
+    if (o.json) topics.push_back({{"topic", t.topic}, {"partitions", partitions}});
   }
-  if (o.json) printf("]}\n");
+  if (o.json) printf("%s\n", nlohmann::json{{"topics", topics}}.dump().c_str());
   rd_kafka_metadata_destroy(md);
   return 0;
 }
@@ -282,19 +280,18 @@ int cluster_main(const std::vector<std::string>& args) {
         under.push_back(name);
     }
   }
-  auto list = [](const std::vector<std::string>& v) {
-    std::string out;
-    for (size_t i = 0; i < v.size(); ++i) out += (i ? ", \"" : "\"") + v[i] + "\"";
-    return "[" + out + "]";
-  };
   if (o.json) {
-    printf("{\"brokers\": [");
+    nlohmann::json brokers = nlohmann::json::array();
     for (int i = 0; i < md->broker_cnt; ++i) {
-      printf("%s{\"id\": %d, \"host\": \"%s\", \"port\": %d}", i ? ", " : "", md->brokers[i].id,
-             md->brokers[i].host, md->brokers[i].port);
+      brokers.push_back({{"id", md->brokers[i].id},
+                         {"host", md->brokers[i].host},
+                         {"port", md->brokers[i].port}});
     }
-    printf("], \"topics\": %d, \"under_replicated\": %s, \"offline\": %s}\n", md->topic_cnt,
-           list(under).c_str(), list(offline).c_str());
+    nlohmann::json out{{"brokers", brokers},
+                       {"topics", md->topic_cnt},
+                       {"under_replicated", under},
+                       {"offline", offline}};
+    printf("%s\n", out.dump().c_str());
   } else {
     printf("Brokers (%d):\n", md->broker_cnt);
     for (int i = 0; i < md->broker_cnt; ++i) {

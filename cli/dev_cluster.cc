@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -153,17 +154,20 @@ pid_t spawn_process(const char* self, const dev_options& o, const process_entry&
 
 void print_status(const dev_options& o, const std::vector<process_entry>& entries) {
   if (o.json) {
-    printf("{\"processes\": [");
-    for (size_t i = 0; i < entries.size(); ++i) {
-      const process_entry& e = entries[i];
-      printf(
-          "%s{\"role\": \"%s\", \"id\": %d, \"pid\": %d, \"alive\": %s, \"port\": %d, "
-          "\"data_dir\": \"%s\", \"log\": \"%s\"}",
-          i ? ", " : "", e.role.c_str(), e.id, e.pid, alive(e.pid) ? "true" : "false", e.port,
-          e.data_dir.c_str(), e.log_file.c_str());
+    nlohmann::json processes = nlohmann::json::array();
+    for (const process_entry& e : entries) {
+      processes.push_back({{"role", e.role},
+                           {"id", e.id},
+                           {"pid", e.pid},
+                           {"alive", alive(e.pid)},
+                           {"port", e.port},
+                           {"data_dir", e.data_dir},
+                           {"log", e.log_file}});
     }
-    printf("], \"bootstrap\": \"127.0.0.1:%d\", \"controller\": \"127.0.0.1:%d\"}\n", o.base_port,
-           o.controller_port);
+    nlohmann::json out{{"processes", processes},
+                       {"bootstrap", "127.0.0.1:" + std::to_string(o.base_port)},
+                       {"controller", "127.0.0.1:" + std::to_string(o.controller_port)}};
+    printf("%s\n", out.dump().c_str());
     return;
   }
   printf("%-10s %-4s %-8s %-6s %-16s %s\n", "ROLE", "ID", "PID", "STATE", "PORT", "DATA");
