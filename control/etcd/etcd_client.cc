@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "base/log.h"
 
@@ -18,28 +20,54 @@ namespace {
 
 constexpr char k_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-// The value of the first "key": field at or after from: the text inside the
-// quotes for a string, else the literal up to the next , } or ]. etcd's
-// gateway writes proto3 JSON: int64 values are strings, false booleans and
-// zero numbers are left out.
-std::optional<std::string> json_field(const std::string& json, const std::string& key,
-                                      size_t from = 0) {
-  std::string needle = "\"" + key + "\":";
-  size_t at = json.find(needle, from);
-  if (at == std::string::npos) return std::nullopt;
-  at += needle.size();
-  if (at < json.size() && json[at] == '"') {
-    size_t end = json.find('"', at + 1);
-    if (end == std::string::npos) return std::nullopt;
-    return json.substr(at + 1, end - at - 1);
+// etcd's gateway writes proto3 JSON: int64 values are strings, false
+// booleans and zero numbers are left out, and streaming calls (keepalive)
+// wrap their answer in "result". The first field named key, depth first
+// (objects in key order, so a txn's header comes before its responses).
+const nlohmann::json* find_key(const nlohmann::json& j, std::string_view key) {
+  if (j.is_object()) {
+    auto it = j.find(key);
+    if (it != j.end()) return &*it;
+    for (const auto& [k, v] : j.items()) {
+      if (const nlohmann::json* found = find_key(v, key)) return found;
+    }
+  } else if (j.is_array()) {
+    for (const nlohmann::json& v : j) {
+      if (const nlohmann::json* found = find_key(v, key)) return found;
+    }
   }
-  size_t end = json.find_first_of(",}]", at);
-  return json.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  return nullptr;
 }
 
-int64_t json_int(const std::string& json, const std::string& key, size_t from = 0) {
-  auto v = json_field(json, key, from);
-  return v ? std::strtoll(v->c_str(), nullptr, 10) : 0;
+// An int64 field (a string, or a number); 0 when absent, as proto3 omits zeros.
+int64_t int_field(const nlohmann::json& j, std::string_view key) {
+  const nlohmann::json* v = find_key(j, key);
+  if (v == nullptr) return 0;
+  if (v->is_number_integer()) return v->get<int64_t>();
+  if (v->is_string()) return std::strtoll(v->get<std::string>().c_str(), nullptr, 10);
+  return 0;
+}
+
+bool bool_field(const nlohmann::json& j, std::string_view key) {
+  const nlohmann::json* v = find_key(j, key);
+  return v != nullptr && v->is_boolean() && v->get<bool>();
+}
+
+std::optional<std::string> string_field(const nlohmann::json& j, std::string_view key) {
+  const nlohmann::json* v = find_key(j, key);
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  return v->get<std::string>();
+}
+
+// The body of a 200 answer as JSON, or nullopt (no answer, or not JSON).
+std::optional<nlohmann::json> parsed(const std::optional<std::string>& body) {
+  if (!body) return std::nullopt;
+  nlohmann::json j = nlohmann::json::parse(*body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    RILL_WARN("etcd", "etcd answered with something that is not JSON (%zu bytes)", body->size());
+    return std::nullopt;
+  }
+  return j;
 }
 
 class fd_guard {
@@ -161,47 +189,46 @@ std::optional<std::string> etcd_client::post(const std::string& path, const std:
 }
 
 std::optional<int64_t> etcd_client::grant_lease(int64_t ttl_s) {
-  auto r = post("/v3/lease/grant", "{\"TTL\":" + std::to_string(ttl_s) + "}");
+  auto r = parsed(post("/v3/lease/grant", nlohmann::json{{"TTL", ttl_s}}.dump()));
   if (!r) return std::nullopt;
-  int64_t id = json_int(*r, "ID");
+  int64_t id = int_field(*r, "ID");
   return id != 0 ? std::optional<int64_t>(id) : std::nullopt;
 }
 
 std::optional<int64_t> etcd_client::keep_alive(int64_t lease_id) {
-  auto r = post("/v3/lease/keepalive", "{\"ID\":\"" + std::to_string(lease_id) + "\"}");
+  auto r =
+      parsed(post("/v3/lease/keepalive", nlohmann::json{{"ID", std::to_string(lease_id)}}.dump()));
   if (!r) return std::nullopt;
-  return json_int(*r, "TTL");  // absent (0): the lease expired
+  return int_field(*r, "TTL");  // absent (0): the lease expired
 }
 
 std::optional<campaign_result> etcd_client::campaign(const std::string& key,
                                                      const std::string& value, int64_t lease_id) {
   std::string k = base64_encode(key);
-  std::string body = "{\"compare\":[{\"key\":\"" + k +
-                     "\",\"target\":\"CREATE\",\"create_revision\":\"0\"}],"
-                     "\"success\":[{\"request_put\":{\"key\":\"" +
-                     k + "\",\"value\":\"" + base64_encode(value) + "\",\"lease\":\"" +
-                     std::to_string(lease_id) +
-                     "\"}}],"
-                     "\"failure\":[{\"request_range\":{\"key\":\"" +
-                     k + "\"}}]}";
-  auto r = post("/v3/kv/txn", body);
+  nlohmann::json body = {
+      {"compare", {{{"key", k}, {"target", "CREATE"}, {"create_revision", "0"}}}},
+      {"success",
+       {{{"request_put",
+          {{"key", k}, {"value", base64_encode(value)}, {"lease", std::to_string(lease_id)}}}}}},
+      {"failure", {{{"request_range", {{"key", k}}}}}}};
+  auto r = parsed(post("/v3/kv/txn", body.dump()));
   if (!r) return std::nullopt;
   campaign_result out;
-  out.won = json_field(*r, "succeeded").value_or("false") == "true";
+  out.won = bool_field(*r, "succeeded");
   if (out.won) {
-    out.create_revision = json_int(*r, "revision");  // the txn's header revision
+    out.create_revision = int_field(*r, "revision");  // the txn's header revision
     out.holder = value;
   } else {
-    out.create_revision = json_int(*r, "create_revision");
-    out.holder = base64_decode(json_field(*r, "value").value_or("")).value_or("");
+    out.create_revision = int_field(*r, "create_revision");
+    out.holder = base64_decode(string_field(*r, "value").value_or("")).value_or("");
   }
   return out;
 }
 
 std::optional<std::optional<std::string>> etcd_client::get(const std::string& key) {
-  auto r = post("/v3/kv/range", "{\"key\":\"" + base64_encode(key) + "\"}");
+  auto r = parsed(post("/v3/kv/range", nlohmann::json{{"key", base64_encode(key)}}.dump()));
   if (!r) return std::nullopt;
-  auto v = json_field(*r, "value");
+  auto v = string_field(*r, "value");
   if (!v) return std::optional<std::string>();
   auto decoded = base64_decode(*v);
   if (!decoded) return std::nullopt;
@@ -213,16 +240,15 @@ guarded_put_result etcd_client::guarded_put(const std::string& leader_key,
                                             int64_t leader_revision, const std::string& key,
                                             const std::string& value) {
   std::string lk = base64_encode(leader_key);
-  std::string body = "{\"compare\":[{\"key\":\"" + lk + "\",\"target\":\"VALUE\",\"value\":\"" +
-                     base64_encode(leader_value) + "\"},{\"key\":\"" + lk +
-                     "\",\"target\":\"CREATE\",\"create_revision\":\"" +
-                     std::to_string(leader_revision) +
-                     "\"}],\"success\":[{\"request_put\":{\"key\":\"" + base64_encode(key) +
-                     "\",\"value\":\"" + base64_encode(value) + "\"}}]}";
-  auto r = post("/v3/kv/txn", body);
+  nlohmann::json body = {
+      {"compare",
+       {{{"key", lk}, {"target", "VALUE"}, {"value", base64_encode(leader_value)}},
+        {{"key", lk}, {"target", "CREATE"}, {"create_revision", std::to_string(leader_revision)}}}},
+      {"success",
+       {{{"request_put", {{"key", base64_encode(key)}, {"value", base64_encode(value)}}}}}}};
+  auto r = parsed(post("/v3/kv/txn", body.dump()));
   if (!r) return guarded_put_result::unreachable;
-  return json_field(*r, "succeeded").value_or("false") == "true" ? guarded_put_result::ok
-                                                                 : guarded_put_result::not_leader;
+  return bool_field(*r, "succeeded") ? guarded_put_result::ok : guarded_put_result::not_leader;
 }
 
 }  // namespace rill::control::etcd
