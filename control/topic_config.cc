@@ -1,5 +1,6 @@
 #include "control/topic_config.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 
@@ -28,6 +29,7 @@ const std::map<std::string, std::string>& topic_config_defaults() {
       {"message.timestamp.type", "CreateTime"},
       {"unclean.leader.election.enable", "false"},
       {"cleanup.policy", "delete"},
+      {"compression.type", "producer"},
       {"delete.retention.ms", "86400000"},
       {"min.cleanable.dirty.ratio", "0.5"},
       {"min.compaction.lag.ms", "0"},
@@ -70,6 +72,11 @@ std::optional<std::string> validate_topic_config(const std::string& key, const s
   } else if (key == "cleanup.policy") {
     if (!parse_cleanup_policy(value)) {
       return "cleanup.policy must be delete, compact, or compact,delete";
+    }
+  } else if (key == "compression.type") {
+    static const char* k_types[] = {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"};
+    if (std::find(std::begin(k_types), std::end(k_types), value) == std::end(k_types)) {
+      return "compression.type must be producer, uncompressed, gzip, snappy, lz4 or zstd";
     }
   } else if (key == "delete.retention.ms" || key == "min.compaction.lag.ms" ||
              key == "max.compaction.lag.ms" || key == "file.delete.delay.ms") {

@@ -13,7 +13,8 @@ namespace rill::control {
 //   retention.ms, retention.bytes, segment.bytes, segment.ms,
 //   max.message.bytes, min.insync.replicas, message.timestamp.type
 //   (CreateTime|LogAppendTime), unclean.leader.election.enable,
-//   cleanup.policy (delete|compact|compact,delete), delete.retention.ms,
+//   cleanup.policy (delete|compact|compact,delete), compression.type
+//   (producer|uncompressed|gzip|snappy|lz4|zstd), delete.retention.ms,
 //   min.cleanable.dirty.ratio, min.compaction.lag.ms,
 //   max.compaction.lag.ms, file.delete.delay.ms (accepted; nothing to
 //   delay), flush.ms, rill.flush.policy (fsync|interval|replication).

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "base/byte_order.h"
+#include "storage/crc32c.h"
 #include "storage/record_batch.h"
 
 namespace rill::storage {
@@ -263,6 +264,45 @@ std::optional<std::vector<uint8_t>> inflated_batch(std::span<const uint8_t> batc
   store_be32(out.data() + batch_format::batch_length,
              static_cast<uint32_t>(out.size() - batch_format::length_prefix_bytes));
   return out;
+}
+
+std::optional<std::vector<uint8_t>> recompressed_batch(std::span<const uint8_t> batch, codec target,
+                                                       size_t max_bytes) {
+  std::optional<std::vector<uint8_t>> plain = inflated_batch(batch, max_bytes);
+  if (!plain) return std::nullopt;
+  batch_view v(plain->data());
+  std::vector<uint8_t> out(plain->begin(), plain->begin() + batch_format::header_bytes);
+  if (v.records_count() == 0) target = codec::none;  // a bare header carries no codec
+  auto records = compress(target, std::span(*plain).subspan(batch_format::header_bytes));
+  if (!records.ok()) return std::nullopt;
+  out.insert(out.end(), records.value().begin(), records.value().end());
+  uint16_t attributes = static_cast<uint16_t>((v.attributes() & ~batch_format::compression_mask) |
+                                              static_cast<uint16_t>(target));
+  store_be16(out.data() + batch_format::attributes, attributes);
+  store_be32(out.data() + batch_format::batch_length,
+             static_cast<uint32_t>(out.size() - batch_format::length_prefix_bytes));
+  store_be32(out.data() + batch_format::crc, crc32c({out.data() + batch_format::attributes,
+                                                     out.size() - batch_format::attributes}));
+  return out;
+}
+
+bool parse_compression_type(const std::string& name, std::optional<codec>* out) {
+  if (name == "producer") {
+    out->reset();
+  } else if (name == "uncompressed") {
+    *out = codec::none;
+  } else if (name == "gzip") {
+    *out = codec::gzip;
+  } else if (name == "snappy") {
+    *out = codec::snappy;
+  } else if (name == "lz4") {
+    *out = codec::lz4;
+  } else if (name == "zstd") {
+    *out = codec::zstd;
+  } else {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace rill::storage

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "base/result.h"
@@ -39,6 +40,16 @@ result<std::vector<uint8_t>, codec_errc> compress(codec c, std::span<const uint8
 // compressed; nullopt when it cannot be inflated within max_bytes.
 std::optional<std::vector<uint8_t>> inflated_batch(std::span<const uint8_t> batch,
                                                    size_t max_bytes);
+
+// A whole, valid batch with its records compressed by target instead (none:
+// uncompressed); the header keeps every other field, the CRC is recomputed.
+// nullopt when the batch cannot be inflated within max_bytes.
+std::optional<std::vector<uint8_t>> recompressed_batch(std::span<const uint8_t> batch, codec target,
+                                                       size_t max_bytes);
+
+// compression.type's values: producer (nullopt: keep what producers send),
+// uncompressed, gzip, snappy, lz4, zstd. False for any other word.
+bool parse_compression_type(const std::string& name, std::optional<codec>* out);
 
 // Bound used by the broker for one inflated batch.
 constexpr size_t k_inflated_batch_bytes_max = 256 << 20;

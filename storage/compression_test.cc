@@ -111,5 +111,41 @@ TEST(compression, compaction_filters_inside_compressed_batches_and_keeps_their_c
   }
 }
 
+TEST(compression, a_batch_is_recompressed_with_every_field_but_its_codec_kept) {
+  std::vector<record_spec> records = {{.key = "a", .value = std::string(500, 'x')},
+                                      {.key = "b", .value = std::nullopt}};
+  std::vector<uint8_t> plain = build_batch(
+      {.base_timestamp_ms = 1000, .producer_id = 7, .producer_epoch = 1, .base_sequence = 3},
+      records);
+  for (codec from : {codec::none, codec::gzip, codec::lz4}) {
+    std::vector<uint8_t> in = from == codec::none ? plain : compressed_batch(records, from);
+    for (codec to : {codec::none, codec::snappy, codec::zstd}) {
+      auto out = recompressed_batch(in, to, 1 << 20);
+      ASSERT_TRUE(out) << codec_name(from) << " -> " << codec_name(to);
+      size_t size = 0;
+      ASSERT_EQ(validate_batch(*out, 1 << 20, count_check::exact, &size), batch_errc::ok);
+      batch_view v(out->data());
+      EXPECT_EQ(v.attributes() & batch_format::compression_mask, static_cast<uint16_t>(to));
+      EXPECT_EQ(v.records_count(), 2);
+      auto back = inflated_batch(*out, 1 << 20);
+      ASSERT_TRUE(back);
+      auto want = inflated_batch(in, 1 << 20);
+      EXPECT_TRUE(std::equal(back->begin() + batch_format::header_bytes, back->end(),
+                             want->begin() + batch_format::header_bytes, want->end()))
+          << "the same records";
+      if (from == codec::none) {
+        EXPECT_EQ(v.producer_id(), 7);
+        EXPECT_EQ(v.base_sequence(), 3);
+      }
+    }
+  }
+  std::optional<codec> parsed;
+  EXPECT_TRUE(parse_compression_type("producer", &parsed));
+  EXPECT_FALSE(parsed.has_value());
+  EXPECT_TRUE(parse_compression_type("zstd", &parsed));
+  EXPECT_EQ(parsed, codec::zstd);
+  EXPECT_FALSE(parse_compression_type("brotli", &parsed));
+}
+
 }  // namespace
 }  // namespace rill::storage

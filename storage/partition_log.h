@@ -31,6 +31,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,6 +42,7 @@
 #include "base/waiter_list.h"
 #include "storage/aligned_buffer.h"
 #include "storage/compaction.h"
+#include "storage/compression.h"
 #include "storage/file_io.h"
 #include "storage/hot_tail_cache.h"
 #include "storage/leader_epoch_cache.h"
@@ -91,6 +93,9 @@ struct log_options {
   // whether the log is compacted ("compact"; see compact()).
   bool retention_deletes = true;
   bool compacted = false;
+  // compression.type: the codec every appended batch is recompressed to
+  // (leader path); nullopt ("producer"): batches stay as producers sent them.
+  std::optional<codec> recompress_to;
   // Compaction (compaction_options takes these for each pass).
   int64_t delete_retention_ms = 86400000;
   double min_cleanable_dirty_ratio = 0.5;

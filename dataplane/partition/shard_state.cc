@@ -157,6 +157,9 @@ storage::log_options shard_state::log_options_for(const control::topic_info& top
     o.retention_deletes = cleanup->remove;
     o.compacted = cleanup->compact;
   }
+  // Validated by the controller: an unknown word cannot reach here.
+  (void)storage::parse_compression_type(topic_config_value(topic, "compression.type", "producer"),
+                                        &o.recompress_to);
   o.delete_retention_ms = num("delete.retention.ms", o.delete_retention_ms);
   o.min_compaction_lag_ms = num("min.compaction.lag.ms", o.min_compaction_lag_ms);
   o.max_compaction_lag_ms = num("max.compaction.lag.ms", o.max_compaction_lag_ms);

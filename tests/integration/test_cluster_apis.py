@@ -199,6 +199,40 @@ class FetchBudgetTest(unittest.TestCase):
             conn.close()
 
 
+class CompressionTypeTest(unittest.TestCase):
+    def test_the_topics_codec_is_what_is_stored(self):
+        from kafka_wire import Connection
+        with Broker() as b:
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            topic = f"ztd-{uuid.uuid4().hex[:6]}"
+            admin.create_topics([NewTopic(topic, 1, 1, config={"compression.type": "zstd"})])[topic].result(30)
+            p = Producer({"bootstrap.servers": b.bootstrap, "compression.type": "gzip", "linger.ms": 10})
+            for i in range(50):
+                p.produce(topic, value=f"value-{i}-{'y' * 100}".encode(), partition=0)
+            self.assertEqual(p.flush(30), 0)
+            conn = Connection("127.0.0.1", b.port)
+            body = struct.pack(">hhi", 1, 4, 3) + struct.pack(">h", 4) + b"test"
+            body += struct.pack(">iiiib", -1, 0, 0, 1 << 20, 0) + struct.pack(">i", 1)
+            body += struct.pack(">h", len(topic)) + topic.encode() + struct.pack(">i", 1)
+            body += struct.pack(">iqi", 0, 0, 1 << 20)
+            conn.send(struct.pack(">i", len(body)) + body)
+            data = conn.receive()
+            conn.close()
+            at = 12 + 2 + len(topic) + 4 + 26 + 4  # to the first batch of partition 0
+            (attributes,) = struct.unpack_from(">h", data, at + 21)
+            self.assertEqual(attributes & 7, 4, "stored as zstd, as the topic says")
+            c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "ztd"})
+            c.assign([TopicPartition(topic, 0, 0)])
+            got = []
+            deadline = time.time() + 20
+            while len(got) < 50 and time.time() < deadline:
+                m = c.poll(0.5)
+                if m is not None and not m.error():
+                    got.append(m.value().decode())
+            c.close()
+            self.assertEqual(got, [f"value-{i}-{'y' * 100}" for i in range(50)])
+
+
 class LegacyProduceTest(unittest.TestCase):
     def test_old_message_formats_are_stored_as_record_batches(self):
         with Broker() as b:
