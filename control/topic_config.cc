@@ -1,6 +1,7 @@
 #include "control/topic_config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <cstdlib>
 
@@ -30,6 +31,9 @@ const std::map<std::string, std::string>& topic_config_defaults() {
       {"unclean.leader.election.enable", "false"},
       {"cleanup.policy", "delete"},
       {"compression.type", "producer"},
+      // Deprecated in Kafka 3.x, which stores format v2 whatever it says
+      // (inter.broker.protocol.version >= 3.0); Rill does the same.
+      {"message.format.version", "3.0-IV1"},
       {"delete.retention.ms", "86400000"},
       {"min.cleanable.dirty.ratio", "0.5"},
       {"min.compaction.lag.ms", "0"},
@@ -73,6 +77,14 @@ std::optional<std::string> validate_topic_config(const std::string& key, const s
     if (!parse_cleanup_policy(value)) {
       return "cleanup.policy must be delete, compact, or compact,delete";
     }
+  } else if (key == "message.format.version") {
+    bool version_like =
+        !value.empty() && std::isdigit(static_cast<unsigned char>(value[0])) &&
+        std::all_of(value.begin(), value.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+        });
+    if (!version_like)
+      return "message.format.version must be a Kafka version such as 2.8 or 3.0-IV1";
   } else if (key == "compression.type") {
     static const char* k_types[] = {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"};
     if (std::find(std::begin(k_types), std::end(k_types), value) == std::end(k_types)) {

@@ -14,7 +14,8 @@ namespace rill::control {
 //   max.message.bytes, min.insync.replicas, message.timestamp.type
 //   (CreateTime|LogAppendTime), unclean.leader.election.enable,
 //   cleanup.policy (delete|compact|compact,delete), compression.type
-//   (producer|uncompressed|gzip|snappy|lz4|zstd), delete.retention.ms,
+//   (producer|uncompressed|gzip|snappy|lz4|zstd), message.format.version
+//   (accepted and ignored, as Kafka 3.x: batches are format v2), delete.retention.ms,
 //   min.cleanable.dirty.ratio, min.compaction.lag.ms,
 //   max.compaction.lag.ms, file.delete.delay.ms (accepted; nothing to
 //   delay), flush.ms, rill.flush.policy (fsync|interval|replication).

@@ -30,6 +30,11 @@ TEST(topic_config, compaction_settings_are_validated) {
   EXPECT_TRUE(validate_topic_config("delete.retention.ms", "-5"));
   EXPECT_FALSE(validate_topic_config("segment.bytes", "10000")) << "Kafka's minimum is 14";
   EXPECT_TRUE(validate_topic_config("segment.bytes", "13"));
+  EXPECT_FALSE(validate_topic_config("compression.type", "lz4"));
+  EXPECT_TRUE(validate_topic_config("compression.type", "brotli"));
+  EXPECT_FALSE(validate_topic_config("message.format.version", "0.10.0.0"));
+  EXPECT_FALSE(validate_topic_config("message.format.version", "3.0-IV1"));
+  EXPECT_TRUE(validate_topic_config("message.format.version", "v2; rm -rf"));
 }
 
 }  // namespace
