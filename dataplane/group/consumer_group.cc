@@ -248,7 +248,11 @@ step<join_answer> consumer_group::rejoin_static_member(const std::string& old_id
               id_.c_str());
   member moved = *old;
   bool was_leader = leader_ == old_id;
-  bool same_protocols = same(moved.protocols, r.protocols);
+  // What matters is that it still speaks the group's protocol: its
+  // metadata may differ (a consumer that restarted owns no partitions yet).
+  bool keeps_protocol =
+      protocol_ && std::any_of(r.protocols.begin(), r.protocols.end(),
+                               [&](const protocol& p) { return p.name == *protocol_; });
   members_.erase(old_id);
   moved.id = new_member_id(r.client_id);
   moved.join_result.reset();
@@ -258,7 +262,10 @@ step<join_answer> consumer_group::rejoin_static_member(const std::string& old_id
   static_members_[*r.instance_id] = moved.id;
   if (was_leader) leader_ = moved.id;
   member& m = members_.emplace(moved.id, std::move(moved)).first->second;
-  if (state_ == group_state::stable && same_protocols && !was_leader) {
+  if (state_ == group_state::stable && keeps_protocol && !was_leader) {
+    m.protocols = r.protocols;
+    m.session_timeout_ms = r.session_timeout_ms;
+    m.rebalance_timeout_ms = r.rebalance_timeout_ms;
     m.last_heartbeat_ms = now_ms;
     store_due_ = true;  // the record must name the new id
     return {answer_for(m), ""};
