@@ -262,7 +262,10 @@ step<join_answer> consumer_group::rejoin_static_member(const std::string& old_id
   static_members_[*r.instance_id] = moved.id;
   if (was_leader) leader_ = moved.id;
   member& m = members_.emplace(moved.id, std::move(moved)).first->second;
-  if (state_ == group_state::stable && keeps_protocol && !was_leader) {
+  // Kafka 3.x: in Stable, a rejoin that leaves the group's protocol as it
+  // is triggers no rebalance, the leader's included (it gets the member
+  // list again; its SyncGroup in Stable is answered with its assignment).
+  if (state_ == group_state::stable && keeps_protocol) {
     m.protocols = r.protocols;
     m.session_timeout_ms = r.session_timeout_ms;
     m.rebalance_timeout_ms = r.rebalance_timeout_ms;

@@ -215,6 +215,34 @@ TEST(consumer_group, a_restarted_static_member_takes_its_place_without_a_rebalan
       "S");
 }
 
+TEST(consumer_group, a_restarted_static_leader_keeps_leading_without_a_rebalance) {
+  consumer_group g("g", settings(), 7);
+  auto s = join_of("", "s");
+  s.instance_id = "leader-instance";
+  std::string first = g.join(s, 0).member_id;
+  auto d = join_of("", "d");
+  d.member_id_required = false;
+  std::string other = g.join(d, 0).member_id;
+  g.tick(k_delay_ms);
+  ASSERT_EQ(g.leader(), first);
+  (void)g.sync({.member_id = first, .generation = 1, .assignments = {{first, "L"}, {other, "O"}}},
+               k_delay_ms);
+  g.finish_store(g.begin_store(), true, group_errc::ok, k_delay_ms);
+  auto again = g.join(s, k_delay_ms + 10);
+  ASSERT_TRUE(again.answer);
+  EXPECT_EQ(again.answer->leader, again.answer->member_id) << "it still leads, under its new id";
+  EXPECT_EQ(again.answer->members.size(), 2u) << "the leader gets the member list again";
+  EXPECT_EQ(g.state(), group_state::stable);
+  EXPECT_EQ(g.heartbeat(other, std::nullopt, 1, k_delay_ms + 20), group_errc::ok)
+      << "the other member sees no rebalance";
+  auto synced = g.sync({.member_id = again.answer->member_id,
+                        .instance_id = "leader-instance",
+                        .generation = 1,
+                        .assignments = {{other, "ignored in Stable"}}},
+                       k_delay_ms + 20);
+  EXPECT_EQ(synced.answer->assignment, "L");
+}
+
 TEST(consumer_group, a_stored_group_is_restored_stable_with_its_assignments) {
   stable_pair p;
   group_value stored = p.g.stored_value(0);
