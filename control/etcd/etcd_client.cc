@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -68,6 +69,22 @@ std::optional<nlohmann::json> parsed(const std::optional<std::string>& body) {
     return std::nullopt;
   }
   return j;
+}
+
+// The payload of an HTTP/1.1 chunked body: [hex size CRLF data CRLF]* 0 CRLF.
+std::string dechunked(const std::string& body) {
+  std::string out;
+  size_t at = 0;
+  while (at < body.size()) {
+    size_t eol = body.find("\r\n", at);
+    if (eol == std::string::npos) break;
+    size_t n = std::strtoull(body.substr(at, eol - at).c_str(), nullptr, 16);
+    at = eol + 2;
+    if (n == 0) break;
+    out.append(body, at, n);  // a chunk cut short by the connection's end: what arrived
+    at += n + 2;
+  }
+  return out;
 }
 
 class fd_guard {
@@ -185,7 +202,12 @@ std::optional<std::string> etcd_client::post(const std::string& path, const std:
               path.c_str(), response.c_str());
     return std::nullopt;
   }
-  return response.substr(header_end + 4);
+  std::string payload = response.substr(header_end + 4);
+  std::string headers = response.substr(0, header_end);
+  for (char& c : headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // Streaming calls (lease keepalive) come back chunked.
+  if (headers.find("transfer-encoding: chunked") != std::string::npos) return dechunked(payload);
+  return payload;
 }
 
 std::optional<int64_t> etcd_client::grant_lease(int64_t ttl_s) {
