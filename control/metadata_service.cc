@@ -110,6 +110,25 @@ task<topic_errc> metadata_service::upsert_broker(broker_info broker) {
 
 namespace {
 
+// A manually assigned replica list: rf distinct brokers the cluster knows.
+bool placeable(const std::vector<int32_t>& replicas, size_t rf, const cluster_snapshot& s) {
+  std::vector<int32_t> sorted = replicas;
+  std::sort(sorted.begin(), sorted.end());
+  bool distinct = std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
+  bool known = std::all_of(replicas.begin(), replicas.end(),
+                           [&](int32_t b) { return s.brokers.count(b) == 1; });
+  return replicas.size() == rf && distinct && known;
+}
+
+// The brokers replicas may be placed on.
+std::vector<placement_broker> live_brokers(const cluster_snapshot& s) {
+  std::vector<placement_broker> live;
+  for (const auto& [id, b] : s.brokers) {
+    if (b.alive) live.push_back({id, b.rack});
+  }
+  return live;
+}
+
 // The leader of a new partition: its first replica whose broker is alive.
 int32_t first_alive(const cluster_snapshot& s, const std::vector<int32_t>& replicas) {
   for (int32_t r : replicas) {
@@ -165,10 +184,7 @@ task<std::vector<topic_outcome>> metadata_service::create_topics(std::vector<top
   unlock_on_exit guard{this};
   std::vector<topic_outcome> outcomes;
   auto next = std::make_shared<cluster_snapshot>(*snapshot_);
-  std::vector<placement_broker> live;
-  for (const auto& [id, b] : next->brokers) {
-    if (b.alive) live.push_back({id, b.rack});
-  }
+  std::vector<placement_broker> live = live_brokers(*next);
   for (const topic_spec& spec : specs) {
     topic_outcome o = validate(spec, *next);
     outcomes.push_back(o);
@@ -239,12 +255,7 @@ topic_outcome metadata_service::validate_assignment(const topic_spec& spec,
                   std::to_string(options_.replication_factor_max) + "]");
   }
   for (const std::vector<int32_t>& replicas : spec.assignments) {
-    std::vector<int32_t> sorted = replicas;
-    std::sort(sorted.begin(), sorted.end());
-    bool distinct = std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
-    bool known = std::all_of(replicas.begin(), replicas.end(),
-                             [&](int32_t b) { return s.brokers.count(b) == 1; });
-    if (replicas.size() != rf || !distinct || !known) {
+    if (!placeable(replicas, rf, s)) {
       return refuse("each partition needs " + std::to_string(rf) + " distinct, known brokers");
     }
   }
@@ -282,12 +293,7 @@ topic_outcome metadata_service::validate_increase(const partition_increase& inc,
                 std::to_string(inc.count - current) + " new partitions"};
   }
   for (const std::vector<int32_t>& replicas : inc.assignments) {
-    std::vector<int32_t> sorted = replicas;
-    std::sort(sorted.begin(), sorted.end());
-    bool distinct = std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
-    bool known = std::all_of(replicas.begin(), replicas.end(),
-                             [&](int32_t b) { return s.brokers.count(b) == 1; });
-    if (replicas.size() != rf || !distinct || !known) {
+    if (!placeable(replicas, rf, s)) {
       return {inc.name, topic_errc::invalid_replica_assignment,
               "each new partition needs " + std::to_string(rf) + " distinct, known brokers"};
     }
@@ -301,10 +307,7 @@ task<std::vector<topic_outcome>> metadata_service::create_partitions(
   unlock_on_exit guard{this};
   std::vector<topic_outcome> outcomes;
   auto next = std::make_shared<cluster_snapshot>(*snapshot_);
-  std::vector<placement_broker> live;
-  for (const auto& [id, b] : next->brokers) {
-    if (b.alive) live.push_back({id, b.rack});
-  }
+  std::vector<placement_broker> live = live_brokers(*next);
   for (const partition_increase& inc : increases) {
     topic_outcome o = validate_increase(inc, *next);
     outcomes.push_back(o);

@@ -186,18 +186,6 @@ task<result<append_result, log_errc>> partition_log::append_replicated(batch_byt
               batch_errc_name(e));
     co_return log_errc::corrupt_batch;
   }
-  if (options_.recompress_to) {
-    // compression.type: the topic's codec, whatever the producer used.
-    batch_view v(batch->data());
-    if ((v.attributes() & batch_format::compression_mask) !=
-        static_cast<uint16_t>(*options_.recompress_to)) {
-      auto again = recompressed_batch(*batch, *options_.recompress_to, k_inflated_batch_bytes_max);
-      if (!again) co_return log_errc::corrupt_batch;
-      if (again->size() > options_.batch_bytes_max) co_return log_errc::batch_too_large;
-      batch = std::make_shared<std::vector<uint8_t>>(std::move(*again));
-      size = batch->size();
-    }
-  }
   turn_queue::turn turn = co_await append_turns_.enter();
   log_errc ready = co_await maybe_roll(size);
   if (ready != log_errc::ok) co_return ready;
