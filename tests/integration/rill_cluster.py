@@ -6,8 +6,11 @@ data in a temporary directory of its own, and is stopped (SIGTERM, then
 SIGKILL after a bound) by the test that started it, by pid. Temporary
 directories are removed when the test is done, passed or failed (at the
 latest when the interpreter exits, which also kills any process a failed
-test left running), unless RILL_KEEP_TEST_DATA=1 (then their paths are
-printed).
+test left running; SIGTERM, e.g. from ctest's or timeout's limit, exits
+through the same path), unless RILL_KEEP_TEST_DATA=1 (then their paths are
+printed). A run that died without cleaning up (SIGKILL, an abort inside a
+client library) leaves its directories marked with its pid; the next run
+removes those whose owner is gone.
 """
 import atexit
 import os
@@ -24,11 +27,43 @@ RILL = os.environ.get("RILL_BINARY", os.path.join(os.path.dirname(__file__), "..
 
 _test_dirs = []  # every temporary directory made here, removed at exit
 _processes = []  # every process started here, stopped at exit if still running
+_OWNER_FILE = ".rill-test-owner"  # the pid of the run that made the directory
+_PREFIXES = ("rill-it-", "rill-cluster-", "rill-etcd-")
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def _sweep_orphans():
+    """Removes test directories whose run died before it could clean up."""
+    root = tempfile.gettempdir()
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        marker = os.path.join(path, _OWNER_FILE)
+        if not name.startswith(_PREFIXES) or not os.path.isfile(marker):
+            continue
+        try:
+            with open(marker) as f:
+                owner = int(f.read().strip() or 0)
+        except (OSError, ValueError):
+            continue
+        if owner > 0 and not _pid_alive(owner):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def make_test_dir(prefix):
     path = tempfile.mkdtemp(prefix=prefix)
     _test_dirs.append(path)
+    if not keep_test_data():  # kept data is the user's to remove
+        with open(os.path.join(path, _OWNER_FILE), "w") as f:
+            f.write(str(os.getpid()))
     return path
 
 
@@ -42,6 +77,14 @@ def _clean_up_at_exit():
     for path in _test_dirs:
         if os.path.exists(path):
             remove_test_dir(path)
+
+
+def _exit_on_sigterm(_signum, _frame):
+    sys.exit(143)  # runs the atexit clean-up, which the default SIGTERM action skips
+
+
+if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
 
 def keep_test_data():
@@ -220,3 +263,6 @@ class Cluster:
     def __exit__(self, *exc):
         self.stop()
         self.cleanup()
+
+
+_sweep_orphans()
