@@ -35,8 +35,9 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-RILL = os.path.join(ROOT, "build", "rill")
 BENCH = os.path.join(ROOT, "build", "rill-bench")
+sys.path.insert(0, os.path.dirname(__file__))
+from partition_scale import DevCluster  # noqa: E402  (rill dev start/stop of a 3-broker cluster)
 
 
 def percentile(values, q):
@@ -49,22 +50,6 @@ def summary_ms(values):
             "p99_ms": round(percentile(values, 0.99) * 1000, 2),
             "p999_ms": round(percentile(values, 0.999) * 1000, 2),
             "mean_ms": round(statistics.mean(values) * 1000, 2), "n": len(values)}
-
-
-class DevCluster:
-    def __init__(self, root, base_port):
-        self.opts = [f"--dir={root}", f"--base-port={base_port}", f"--controller-port={base_port + 100}",
-                     "--brokers=3", "--shards=1", "--broker-arg=--group.initial.rebalance.delay.ms=0"]
-        self.bootstrap = f"127.0.0.1:{base_port}"
-
-    def start(self):
-        r = subprocess.run([RILL, "dev", "start"] + self.opts, capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            raise RuntimeError(f"rill dev start failed: {r.stderr}")
-        return self
-
-    def stop(self):
-        subprocess.run([RILL, "dev", "stop"] + self.opts, capture_output=True, timeout=120)
 
 
 def create(admin, name, partitions):
@@ -173,7 +158,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     args = ap.parse_args()
     root = tempfile.mkdtemp(prefix="rill-group-bench-")
-    cluster = DevCluster(root, args.base_port)
+    cluster = DevCluster(root, args.base_port, args.base_port + 100,
+                         ["--group.initial.rebalance.delay.ms=0"])
     result = {"machine": os.uname().nodename, "cpus": os.cpu_count(), "cluster": "3 brokers, 1 shard each, RF=3"}
     try:
         cluster.start()

@@ -16,13 +16,13 @@ from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 SESSION_MS = 1500
 
 
-def wait_until(predicate, timeout_s=20, what="condition"):
+def wait_until(predicate, timeout_s=20, what="condition", step=0.1):
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.1)
+        time.sleep(step)
     raise AssertionError(f"timed out waiting for {what}")
 
 

@@ -19,18 +19,10 @@ from confluent_kafka.admin import AdminClient, NewTopic
 sys.path.insert(0, os.path.dirname(__file__))
 from kafka_wire_groups import GroupClient  # noqa: E402
 from rill_cluster import RILL, Broker, Cluster  # noqa: E402
+from test_cluster import wait_until  # noqa: E402
 
 SESSION_MS = 6000  # the broker's smallest session timeout
 GROUP_BROKER = ["--group.initial.rebalance.delay.ms=0"]
-
-
-def wait_until(cond, timeout_s=30, what="condition", step=0.1):
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(step)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def partition_state(admin, topic, partition=0):
