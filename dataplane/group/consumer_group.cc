@@ -279,18 +279,24 @@ step<join_answer> consumer_group::rejoin_static_member(const std::string& old_id
 member& consumer_group::add_member(const join_request& r, const std::string& member_id,
                                    int64_t now_ms) {
   if (members_.empty()) protocol_type_ = r.protocol_type;
-  member m;
-  m.id = member_id;
-  m.instance_id = r.instance_id;
-  m.client_id = r.client_id;
-  m.client_host = r.client_host;
-  m.session_timeout_ms = r.session_timeout_ms;
-  m.rebalance_timeout_ms = r.rebalance_timeout_ms;
-  m.protocols = r.protocols;
+  return insert_member({.id = member_id,
+                        .instance_id = r.instance_id,
+                        .client_id = r.client_id,
+                        .client_host = r.client_host,
+                        .session_timeout_ms = r.session_timeout_ms,
+                        .rebalance_timeout_ms = r.rebalance_timeout_ms,
+                        .protocols = r.protocols},
+                       now_ms);
+}
+
+member& consumer_group::insert_member(member m, int64_t now_ms) {
+  RILL_ASSERT(members_.count(m.id) == 0, "member %s joins group %s twice", m.id.c_str(),
+              id_.c_str());
   m.last_heartbeat_ms = now_ms;
   m.joined_seq = ++join_seq_;
-  if (r.instance_id) static_members_[*r.instance_id] = member_id;
-  return members_.emplace(member_id, std::move(m)).first->second;
+  if (m.instance_id) static_members_[*m.instance_id] = m.id;
+  std::string id = m.id;
+  return members_.emplace(std::move(id), std::move(m)).first->second;
 }
 
 void consumer_group::remove_member(const std::string& member_id) {
@@ -525,19 +531,15 @@ void consumer_group::restore(const group_value& v, int64_t now_ms) {
   protocol_ = v.protocol;
   leader_ = v.leader.value_or("");
   for (const stored_member& s : v.members) {
-    member m;
-    m.id = s.member_id;
-    m.instance_id = s.group_instance_id;
-    m.client_id = s.client_id;
-    m.client_host = s.client_host;
-    m.session_timeout_ms = s.session_timeout_ms;
-    m.rebalance_timeout_ms = s.rebalance_timeout_ms;
+    member m{.id = s.member_id,
+             .instance_id = s.group_instance_id,
+             .client_id = s.client_id,
+             .client_host = s.client_host,
+             .session_timeout_ms = s.session_timeout_ms,
+             .rebalance_timeout_ms = s.rebalance_timeout_ms,
+             .assignment = s.assignment};
     if (protocol_) m.protocols.push_back({*protocol_, s.subscription});
-    m.assignment = s.assignment;
-    m.last_heartbeat_ms = now_ms;
-    m.joined_seq = ++join_seq_;
-    if (m.instance_id) static_members_[*m.instance_id] = m.id;
-    members_.emplace(m.id, std::move(m));
+    insert_member(std::move(m), now_ms);
   }
   // A stored group with members was Stable when stored (its assignments
   // were stored by the leader's sync); members keep heartbeating.

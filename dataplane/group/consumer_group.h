@@ -191,6 +191,8 @@ class consumer_group {
                           const std::optional<std::string>& instance_id) const;
   bool supports(const std::string& type, const std::vector<protocol>& protocols) const;
   member& add_member(const join_request& r, const std::string& member_id, int64_t now_ms);
+  // Stamps a new member's heartbeat and join order and indexes its instance id.
+  member& insert_member(member m, int64_t now_ms);
   void remove_member(const std::string& member_id);
   void prepare_rebalance(int64_t now_ms);
   bool round_due(int64_t now_ms) const;
