@@ -4,6 +4,7 @@ tombstones stay for delete.retention.ms; every replica compacts on its own
 and a consumer reads the same keys and values from whichever leads, also
 after kill -9 of the leader and the restart of its broker."""
 import os
+import random
 import sys
 import time
 import unittest
@@ -129,6 +130,33 @@ class CompactionTest(unittest.TestCase):
                 self.assertEqual({k: v for k, (o, v) in latest_per_key(got).items()}, want, codec)
                 for offset, key, value in got:
                     self.assertEqual(int(value.split("-")[1]), offset, f"{codec}: a record keeps its offset")
+
+    def test_records_from_10_bytes_to_1_mib_are_compacted(self):
+        rng = random.Random(7)
+        with Broker(extra=["--log.cleaner.backoff.ms=200", "--message.max.bytes=2000000"]) as b:
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            topic = f"cmp-mixed-{uuid.uuid4().hex[:6]}"
+            admin.create_topics([NewTopic(topic, 1, 1, config={
+                "cleanup.policy": "compact", "segment.bytes": "4000000", "min.cleanable.dirty.ratio": "0.01",
+                "max.message.bytes": "2000000"})])[topic].result(30)
+            p = Producer({"bootstrap.servers": b.bootstrap, "linger.ms": 5, "message.max.bytes": 2000000,
+                          "compression.type": "lz4"})
+            want = {}
+            for i in range(200):
+                key = f"k{rng.randrange(20)}"
+                size = int(10 * 2 ** rng.uniform(0, 16.6))  # 10 B to 1 MiB, log-uniform
+                value = rng.randbytes(size).hex()[:size]  # incompressible
+                p.produce(topic, key=key, value=value, partition=0)
+                want[key] = value
+                if i % 20 == 19:
+                    self.assertEqual(p.flush(30), 0)
+            self.assertEqual(p.flush(30), 0)
+            wait_until(lambda: len(read_from_start(b.bootstrap, topic)) < 100, timeout_s=60,
+                       what="compaction of mixed sizes", step=1)
+            got = read_from_start(b.bootstrap, topic)
+            self.assertEqual({k: v for k, (o, v) in latest_per_key(got).items()}, want)
+            offsets = [o for o, _, _ in got]
+            self.assertEqual(offsets, sorted(set(offsets)))
 
 
 if __name__ == "__main__":
