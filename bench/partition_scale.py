@@ -59,7 +59,7 @@ class DevCluster:
     def __init__(self, root, base_port, controller_port, broker_args=()):
         self.dir = root
         self.opts = [f"--dir={root}", f"--base-port={base_port}", f"--controller-port={controller_port}",
-                     "--brokers=3", "--shards=1"] + [f"--broker-arg={a}" for a in broker_args]
+                     f"--admin-base-port={base_port + 500}", "--brokers=3", "--shards=1"] + [f"--broker-arg={a}" for a in broker_args]
         self.bootstrap = f"127.0.0.1:{base_port}"
 
     def start(self):

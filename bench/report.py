@@ -68,7 +68,7 @@ def read_workload(path):
 def run_workload(w, rate=None, flush_policy="replication", work_dir=None):
     d = tempfile.mkdtemp(prefix="rill-report-", dir=work_dir)
     args = [RILL, "dev", "start", f"--dir={d}", f"--brokers={w['brokers']}", "--base-port=19092",
-            "--controller-port=19190", f"--broker-arg=--log.flush.policy={flush_policy}"]
+            "--controller-port=19190", "--admin-base-port=19644", f"--broker-arg=--log.flush.policy={flush_policy}"]
     started = run(args, timeout=120)
     if started.returncode != 0:
         raise RuntimeError(started.stderr)

@@ -28,6 +28,7 @@ struct dev_options {
   int brokers = 3;
   int base_port = 9092;
   int controller_port = 9190;
+  int admin_base_port = 9644;  // the controller's; broker i gets +i; 0: none
   int shards = 1;
   bool json = false;
   std::vector<std::string> broker_args;      // extra --key=value for every broker
@@ -41,6 +42,7 @@ struct process_entry {
   int port = 0;
   std::string data_dir;
   std::string log_file;
+  int admin_port = 0;  // 0: no admin endpoint
 };
 
 std::string state_path(const dev_options& o) {
@@ -58,6 +60,11 @@ void add_dev_options(CLI::App& cmd, dev_options* o) {
       ->capture_default_str();
   cmd.add_option("--controller-port", o->controller_port, "controller port")
       ->transform(integer_in(1, 65535))
+      ->capture_default_str();
+  cmd.add_option("--admin-base-port", o->admin_base_port,
+                 "admin HTTP port (/metrics, /ready, /live) of the controller; broker i gets "
+                 "this plus i; 0: no admin endpoints")
+      ->transform(integer_in(0, 65000))
       ->capture_default_str();
   cmd.add_option("--shards", o->shards, "shards per broker")
       ->transform(integer_in(1, 256))
@@ -79,7 +86,10 @@ std::vector<process_entry> read_state(const dev_options& o) {
   while (std::getline(in, line)) {
     std::istringstream f(line);
     process_entry e;
-    if (f >> e.role >> e.id >> e.pid >> e.port >> e.data_dir >> e.log_file) out.push_back(e);
+    if (f >> e.role >> e.id >> e.pid >> e.port >> e.data_dir >> e.log_file) {
+      if (!(f >> e.admin_port)) e.admin_port = 0;  // a state file from before admin ports
+      out.push_back(e);
+    }
   }
   return out;
 }
@@ -88,7 +98,7 @@ void write_state(const dev_options& o, const std::vector<process_entry>& entries
   std::ofstream out(state_path(o), std::ios::trunc);
   for (const process_entry& e : entries) {
     out << e.role << " " << e.id << " " << e.pid << " " << e.port << " " << e.data_dir << " "
-        << e.log_file << "\n";
+        << e.log_file << " " << e.admin_port << "\n";
   }
 }
 
@@ -131,7 +141,8 @@ pid_t spawn_process(const char* self, const dev_options& o, const process_entry&
   }
   std::vector<std::string> args;
   if (e.role == "controller") {
-    args = {self, "controller", "--port=" + std::to_string(e.port), "--data.dir=" + e.data_dir};
+    args = {self, "controller", "--port=" + std::to_string(e.port), "--data.dir=" + e.data_dir,
+            "--admin.port=" + std::to_string(e.admin_port)};
     for (const std::string& a : o.controller_args) args.push_back(a);
   } else {
     args = {self,
@@ -141,7 +152,8 @@ pid_t spawn_process(const char* self, const dev_options& o, const process_entry&
             "--log.dirs=" + e.data_dir,
             "--shards=" + std::to_string(o.shards),
             "--pin.shards=false",
-            "--controller=127.0.0.1:" + std::to_string(o.controller_port)};
+            "--controller=127.0.0.1:" + std::to_string(o.controller_port),
+            "--admin.port=" + std::to_string(e.admin_port)};
     for (const std::string& a : o.broker_args) args.push_back(a);
   }
   std::vector<char*> argv;
@@ -161,6 +173,7 @@ void print_status(const dev_options& o, const std::vector<process_entry>& entrie
                            {"pid", e.pid},
                            {"alive", alive(e.pid)},
                            {"port", e.port},
+                           {"admin_port", e.admin_port},
                            {"data_dir", e.data_dir},
                            {"log", e.log_file}});
     }
@@ -170,26 +183,28 @@ void print_status(const dev_options& o, const std::vector<process_entry>& entrie
     printf("%s\n", out.dump().c_str());
     return;
   }
-  printf("%-10s %-4s %-8s %-6s %-16s %s\n", "ROLE", "ID", "PID", "STATE", "PORT", "DATA");
+  printf("%-10s %-4s %-8s %-6s %-16s %-6s %s\n", "ROLE", "ID", "PID", "STATE", "PORT", "ADMIN",
+         "DATA");
   for (const process_entry& e : entries) {
-    printf("%-10s %-4d %-8d %-6s %-16s %s\n", e.role.c_str(), e.id, e.pid,
+    printf("%-10s %-4d %-8d %-6s %-16s %-6s %s\n", e.role.c_str(), e.id, e.pid,
            alive(e.pid) ? "up" : "down", ("127.0.0.1:" + std::to_string(e.port)).c_str(),
-           e.data_dir.c_str());
+           e.admin_port == 0 ? "-" : std::to_string(e.admin_port).c_str(), e.data_dir.c_str());
   }
   printf("bootstrap: 127.0.0.1:%d, controller: 127.0.0.1:%d\n", o.base_port, o.controller_port);
 }
 
 std::vector<process_entry> plan(const dev_options& o) {
   std::vector<process_entry> entries;
-  entries.push_back(
-      {"controller", 0, 0, o.controller_port, o.dir + "/controller", o.dir + "/controller.log"});
+  entries.push_back({"controller", 0, 0, o.controller_port, o.dir + "/controller",
+                     o.dir + "/controller.log", o.admin_base_port});
   for (int i = 1; i <= o.brokers; ++i) {
     process_entry e{"broker",
                     i,
                     0,
                     o.base_port + i - 1,
                     o.dir + "/broker-" + std::to_string(i),
-                    o.dir + "/broker-" + std::to_string(i) + ".log"};
+                    o.dir + "/broker-" + std::to_string(i) + ".log",
+                    o.admin_base_port == 0 ? 0 : o.admin_base_port + i};
     entries.push_back(e);
   }
   return entries;
@@ -267,12 +282,14 @@ int start(const char* self, const dev_options& o, bool detached) {
   if (system(mk.c_str()) != 0) return 1;
   std::vector<process_entry> entries = plan(o);
   for (const process_entry& e : entries) {
-    if (!net::port_is_free("127.0.0.1", static_cast<uint16_t>(e.port))) {
-      fprintf(
-          stderr,
-          "rill dev: port %d is already in use; is another cluster running? (`rill dev status`)\n",
-          e.port);
-      return 1;
+    for (int port : {e.port, e.admin_port}) {
+      if (port != 0 && !net::port_is_free("127.0.0.1", static_cast<uint16_t>(port))) {
+        fprintf(stderr,
+                "rill dev: port %d is already in use; is another cluster running? (`rill dev "
+                "status`; --admin-base-port=0 turns the admin ports off)\n",
+                port);
+        return 1;
+      }
     }
   }
   for (process_entry& e : entries) e.pid = spawn_process(self, o, e, detached);

@@ -21,9 +21,10 @@ task<topic_errc> controller_service::publish(std::function<bool(cluster_snapshot
   co_return e;
 }
 
-void controller_service::log_changes(const std::vector<leader_change>& changes,
-                                     const char* why) const {
+void controller_service::note_changes(const std::vector<leader_change>& changes, const char* why) {
   for (const leader_change& c : changes) {
+    if (c.new_leader >= 0 && c.new_leader != c.old_leader) ++counters_.elections;
+    if (c.new_leader < 0 && c.old_leader >= 0) ++counters_.partitions_offlined;
     RILL_INFO("controller", "%s-%d: leader %d -> %d at epoch %d (%s)%s", c.topic.c_str(),
               c.partition, c.old_leader, c.new_leader, c.leader_epoch, why,
               c.new_leader < 0 ? ": OFFLINE" : "");
@@ -52,7 +53,7 @@ task<rpc::register_response> controller_service::register_broker(const rpc::regi
   sessions_[req.broker_id] = {epoch, now_ms};
   RILL_INFO("controller", "broker %d registered at %s:%d (broker epoch %lld)", req.broker_id,
             req.host.c_str(), req.port, static_cast<long long>(epoch));
-  log_changes(changes, "broker returned");
+  note_changes(changes, "broker returned");
   co_return rpc::register_response{0, epoch, static_cast<int32_t>(options_.session_timeout_ms)};
 }
 
@@ -76,8 +77,9 @@ task<rpc::heartbeat_response> controller_service::heartbeat(const rpc::heartbeat
     });
     if (e == topic_errc::ok) {
       sessions_.erase(req.broker_id);
-      log_changes(moved, "controlled shutdown");
-      log_changes(fenced, "controlled shutdown");
+      ++counters_.brokers_fenced;
+      note_changes(moved, "controlled shutdown");
+      note_changes(fenced, "controlled shutdown");
       RILL_INFO("controller", "broker %d shut down cleanly", id);
       resp.shutdown_ready = true;
       resp.metadata_epoch = metadata_epoch();
@@ -163,6 +165,7 @@ task<rpc::alter_partition_response> controller_service::alter_partition(
     resp.isr = p->isr;
   }
   if (result == isr_change_errc::ok && e == topic_errc::ok) {
+    ++counters_.isr_changes;
     RILL_INFO("controller", "%s-%d: ISR changed by leader %d (partition epoch %d)",
               req.topic.c_str(), req.partition, req.broker_id, resp.partition_epoch);
   }
@@ -188,7 +191,7 @@ task<rpc::report_replica_state_response> controller_service::report_replica_stat
   if (change.changed) {
     RILL_WARN("controller", "%s-%d: broker %d reports its replica %s", req.topic.c_str(),
               req.partition, req.broker_id, req.offline ? "offline (log failed)" : "healthy again");
-    log_changes(change.leaders, req.offline ? "replica log offline" : "replica log back");
+    note_changes(change.leaders, req.offline ? "replica log offline" : "replica log back");
   }
   co_return rpc::report_replica_state_response{static_cast<int16_t>(e), metadata_epoch()};
 }
@@ -199,7 +202,7 @@ task<rpc::elect_preferred_response> controller_service::elect_preferred() {
     changes = elect_preferred_leaders(s);
     return !changes.empty();
   });
-  log_changes(changes, "preferred replica");
+  note_changes(changes, "preferred replica");
   co_return rpc::elect_preferred_response{static_cast<int16_t>(e),
                                           static_cast<int32_t>(changes.size())};
 }
@@ -213,8 +216,9 @@ task<void> controller_service::connection_closed(int32_t broker, int64_t broker_
     changes = fence_broker(s, broker);
     return true;
   });
+  ++counters_.brokers_fenced;
   RILL_WARN("controller", "broker %d fenced: its controller connection closed", broker);
-  log_changes(changes, "leader's broker gone");
+  note_changes(changes, "leader's broker gone");
 }
 
 task<void> controller_service::tick(int64_t now_ms) {
@@ -234,10 +238,11 @@ task<void> controller_service::tick(int64_t now_ms) {
       changes = fence_broker(s, id);
       return true;
     });
+    ++counters_.brokers_fenced;
     RILL_WARN("controller", "broker %d fenced: no heartbeat for %lld ms%s", id,
               static_cast<long long>(options_.session_timeout_ms),
               e == topic_errc::ok ? "" : " (store write failed)");
-    log_changes(changes, "leader's broker fenced");
+    note_changes(changes, "leader's broker fenced");
   }
   if (options_.auto_preferred_election &&
       now_ms - last_preferred_check_ms_ >= options_.preferred_check_interval_ms) {

@@ -26,6 +26,14 @@ struct controller_options {
   int64_t preferred_check_interval_ms = 5000;
 };
 
+// What the controller decided since it started, for metrics.
+struct controller_counters {
+  uint64_t elections = 0;            // a partition got a new live leader
+  uint64_t partitions_offlined = 0;  // a partition lost its last leader candidate
+  uint64_t isr_changes = 0;          // AlterPartition requests accepted
+  uint64_t brokers_fenced = 0;
+};
+
 class controller_service {
  public:
   controller_service(metadata_service& store, controller_options options, int64_t now_ms);
@@ -51,6 +59,7 @@ class controller_service {
 
   int64_t metadata_epoch() const { return store_.snapshot()->epoch; }
   snapshot_ptr snapshot() const { return store_.snapshot(); }
+  const controller_counters& counters() const { return counters_; }
   // Called after every published change (the server wakes long-polls).
   void on_change(std::function<void()> fn) { on_change_ = std::move(fn); }
 
@@ -60,13 +69,15 @@ class controller_service {
     int64_t last_heartbeat_ms = 0;
   };
   task<topic_errc> publish(std::function<bool(cluster_snapshot&)> mutate);
-  void log_changes(const std::vector<leader_change>& changes, const char* why) const;
+  // Logs and counts leadership changes.
+  void note_changes(const std::vector<leader_change>& changes, const char* why);
 
   metadata_service& store_;
   controller_options options_;
   std::map<int32_t, session> sessions_;
   int64_t last_preferred_check_ms_;
   std::function<void()> on_change_;
+  controller_counters counters_;
 };
 
 }  // namespace rill::control

@@ -6,13 +6,16 @@
 #include <optional>
 #include <thread>
 
+#include "base/admin_server.h"
 #include "base/byte_order.h"
 #include "base/command_line.h"
 #include "base/config.h"
 #include "base/host_port.h"
 #include "base/log.h"
 #include "control/etcd/etcd_leadership.h"
+#include "control/server/controller_metrics.h"
 #include "dataplane/runtime/clock.h"
+#include "dataplane/runtime/external_call.h"
 #include "dataplane/runtime/runtime.h"
 #include "dataplane/runtime/uring_file_io.h"
 #include "dataplane/runtime/uring_op.h"
@@ -169,6 +172,12 @@ config make_controller_config() {
   return config({
       {"listen.host", setting_kind::text, "127.0.0.1", "address the controller binds"},
       {"port", setting_kind::integer, "9190", "controller RPC port", 1, 65535},
+      {"admin.host", setting_kind::text, "127.0.0.1",
+       "address the admin HTTP endpoint (/metrics, /ready, /live) binds"},
+      {"admin.port", setting_kind::integer, "0",
+       "port of the admin HTTP endpoint: Prometheus metrics at /metrics, probes at /ready "
+       "(200 on the active controller) and /live; 0: no endpoint",
+       0, 65535},
       {"data.dir", setting_kind::text, "./data/controller", "metadata store directory"},
       {"cluster.id", setting_kind::text, "rill-cluster", "cluster id"},
       {"session.timeout.ms", setting_kind::integer, "6000",
@@ -230,6 +239,42 @@ task<void> stop_when_deposed(runtime::shard& s, etcd::etcd_leadership& leadershi
   }
 }
 
+// How long a scrape or probe waits for the controller's shard.
+constexpr auto k_admin_wait = std::chrono::milliseconds(2000);
+
+// /metrics and the probes, answered from the controller's shard.
+std::unique_ptr<admin_server> make_admin_server(const config& c, runtime::runtime& rt,
+                                                const std::atomic<bool>& stopping,
+                                                controller_service*& active) {
+  auto on_shard = [&rt, &active]<typename T>(std::function<T(const controller_service*)> fn) {
+    return runtime::call_from_outside<T>(
+        rt, runtime::shard_id(0), [&active, fn]() -> task<T> { co_return fn(active); },
+        k_admin_wait);
+  };
+  return std::make_unique<admin_server>(
+      c.text("admin.host"), static_cast<uint16_t>(c.integer("admin.port")),
+      admin_endpoints{
+          .metrics = [on_shard, &stopping]() -> std::optional<std::string> {
+            if (stopping.load()) return std::nullopt;
+            return on_shard(std::function<std::string(const controller_service*)>(
+                [](const controller_service* s) { return render_controller_metrics(s); }));
+          },
+          .ready =
+              [on_shard, &stopping] {
+                if (stopping.load()) return false;
+                return on_shard(std::function<bool(const controller_service*)>(
+                                    [](const controller_service* s) { return s != nullptr; }))
+                    .value_or(false);
+              },
+          .live =
+              [on_shard, &stopping] {
+                if (stopping.load()) return false;
+                return on_shard(std::function<bool(const controller_service*)>(
+                                    [](const controller_service*) { return true; }))
+                    .value_or(false);
+              }});
+}
+
 }  // namespace
 
 int run_controller(const std::vector<std::string>& args) {
@@ -262,9 +307,18 @@ int run_controller(const std::vector<std::string>& args) {
   }
   runtime::runtime rt({.shard_count = 1, .pin_threads = false});
   std::atomic<int> failed{0};
+  std::atomic<bool> stopping{false};
+  // Set and read only on the shard: null until this controller is active.
+  controller_service* active = nullptr;
+  std::unique_ptr<admin_server> admin;
+  if (c.integer("admin.port") != 0) {
+    admin = make_admin_server(c, rt, stopping, active);
+    if (!admin->start()) return 1;
+  }
   rt.start([&](runtime::shard& s) {
     spawn([](runtime::shard& s, config& c, std::atomic<int>& failed,
-             const std::optional<etcd::endpoint>& etcd_at) -> task<void> {
+             const std::optional<etcd::endpoint>& etcd_at,
+             controller_service*& active) -> task<void> {
       etcd::etcd_leadership* leadership = nullptr;
       etcd::etcd_snapshot_store* etcd_store = nullptr;
       if (etcd_at) {
@@ -313,7 +367,8 @@ int run_controller(const std::vector<std::string>& args) {
           new controller_server(s, *service,
                                 {.listen = {.host = c.text("listen.host"),
                                             .port = static_cast<uint16_t>(c.integer("port"))}});
-      s.at_exit([service, server] {
+      s.at_exit([service, server, &active] {
+        active = nullptr;
         delete server;
         delete service;
       });
@@ -324,17 +379,21 @@ int run_controller(const std::vector<std::string>& args) {
         s.owner().request_stop();
         co_return;
       }
+      active = service;
       RILL_INFO("controller", "controller ready on %s:%u, store in %s (metadata epoch %lld)",
                 c.text("listen.host").c_str(), server->port(), c.text("data.dir").c_str(),
                 static_cast<long long>(service->metadata_epoch()));
-    }(s, c, failed, etcd_endpoint));
+    }(s, c, failed, etcd_endpoint, active));
   });
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
+    stopping = true;
     rt.request_stop();
   });
   rt.join();
+  stopping = true;
+  if (admin) admin->stop();
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   RILL_INFO("controller", "controller stopped");

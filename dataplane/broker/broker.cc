@@ -7,13 +7,16 @@
 #include <memory>
 #include <thread>
 
+#include "base/admin_server.h"
 #include "base/log.h"
+#include "dataplane/broker/broker_metrics.h"
 #include "dataplane/group/group_coordinator.h"
 #include "dataplane/kafka/kafka_connection.h"
 #include "dataplane/net/tcp_server.h"
 #include "dataplane/partition/broker_context.h"
 #include "dataplane/partition/shard_state.h"
 #include "dataplane/runtime/cross_shard.h"
+#include "dataplane/runtime/external_call.h"
 #include "dataplane/runtime/runtime.h"
 #include "dataplane/runtime/uring_op.h"
 
@@ -63,7 +66,7 @@ group::coordinator_settings coordinator_settings_of(const partition::broker_sett
 }
 
 void start_shard(runtime::shard& s, const partition::broker_settings& settings,
-                 partition::broker_context& context, std::atomic<int>& failed) {
+                 partition::broker_context& context, std::atomic<int>& failed, shard_parts& parts) {
   auto* state = new partition::shard_state(s, settings);
   auto* coordinator = new group::group_coordinator(s, coordinator_settings_of(settings));
   if (!settings.controller.empty()) {
@@ -84,7 +87,9 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
   auto* server = new net::tcp_server(s, options, [&context](net::tcp_connection& c) {
     return kafka::serve_kafka_connection(c, context);
   });
-  s.at_exit([&s, state, server, coordinator] {
+  parts = {.state = state, .coordinator = coordinator, .server = server};
+  s.at_exit([&s, &parts, state, server, coordinator] {
+    parts = {};
     if (s.in_flight() > 0) {
       // The drain timed out (logged by the runtime): work still refers to
       // these, and the process is about to end; leave them.
@@ -150,6 +155,62 @@ void log_allocator() {
 #endif
 }
 
+// How long a scrape or probe waits for the shards before answering 503.
+constexpr auto k_admin_wait = std::chrono::milliseconds(2000);
+
+// Gathers every shard's figures on shard 0 and renders them.
+std::optional<std::string> scrape(runtime::runtime& rt, const partition::broker_settings& settings,
+                                  std::vector<shard_parts>& parts) {
+  return runtime::call_from_outside<std::string>(
+      rt, runtime::shard_id(0),
+      [&rt, &settings, &parts]() -> task<std::string> {
+        runtime::shard& here = *runtime::shard::current();
+        runtime::work_guard guard(here);
+        std::vector<shard_metrics> shards;
+        for (uint32_t i = 0; i < rt.shard_count(); ++i) {
+          shards.push_back(co_await runtime::submit_to(runtime::shard_id(i), [&rt, &parts, i] {
+            return collect_shard_metrics(rt.shard_at(runtime::shard_id(i)), parts[i]);
+          }));
+        }
+        co_return render_broker_metrics(settings.broker_id, shards);
+      },
+      k_admin_wait);
+}
+
+// Ready: shard 0 has applied a metadata snapshot, holds its registration
+// with the controller (when it has one), and the broker is not stopping.
+bool ready(runtime::runtime& rt, const partition::broker_context& context,
+           const std::atomic<bool>& stopping, std::vector<shard_parts>& parts) {
+  if (stopping.load()) return false;
+  std::optional<bool> r = runtime::call_from_outside<bool>(
+      rt, runtime::shard_id(0),
+      [&context, &parts]() -> task<bool> {
+        if (parts[0].state == nullptr) co_return false;  // not started, or gone
+        control::snapshot_ptr snap = parts[0].state->snapshot();
+        bool registered =
+            !context.has_controller() || context.lease().valid(runtime::monotonic_ns());
+        co_return snap != nullptr && snap->epoch > 0 && registered;
+      },
+      k_admin_wait);
+  return r.value_or(false);
+}
+
+// Live: every shard's loop answers a message.
+bool live(runtime::runtime& rt) {
+  std::optional<bool> r = runtime::call_from_outside<bool>(
+      rt, runtime::shard_id(0),
+      [&rt]() -> task<bool> {
+        runtime::shard& here = *runtime::shard::current();
+        runtime::work_guard guard(here);
+        for (uint32_t i = 1; i < rt.shard_count(); ++i) {
+          co_await runtime::submit_to(runtime::shard_id(i), [] { return true; });
+        }
+        co_return true;
+      },
+      k_admin_wait);
+  return r.value_or(false);
+}
+
 }  // namespace
 
 int run_broker(const partition::broker_settings& settings) {
@@ -185,15 +246,33 @@ int run_broker(const partition::broker_settings& settings) {
                        .drain_timeout_ms = drain_timeout_ms});
   partition::broker_context context(rt, settings);
   std::atomic<int> failed{0};
-  rt.start([&](runtime::shard& s) { start_shard(s, settings, context, failed); });
+  std::atomic<bool> stopping{false};
+  std::vector<shard_parts> parts(settings.shards);
+  std::unique_ptr<admin_server> admin;
+  if (settings.admin_port != 0) {
+    admin = std::make_unique<admin_server>(
+        settings.admin_host, static_cast<uint16_t>(settings.admin_port),
+        admin_endpoints{.metrics = [&]() -> std::optional<std::string> {
+                          if (stopping.load()) return std::nullopt;
+                          return scrape(rt, settings, parts);
+                        },
+                        .ready = [&] { return ready(rt, context, stopping, parts); },
+                        .live = [&] { return !stopping.load() && live(rt); }});
+    if (!admin->start()) return 1;
+  }
+  rt.start(
+      [&](runtime::shard& s) { start_shard(s, settings, context, failed, parts[s.id().value()]); });
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
     RILL_INFO("broker", "received %s: draining and stopping",
               sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    stopping = true;
     rt.request_stop();
   });
   rt.join();
+  stopping = true;
+  if (admin) admin->stop();
   if (waiter.joinable()) {
     pthread_kill(waiter.native_handle(), SIGTERM);  // release sigwait if we stopped on our own
     waiter.join();

@@ -17,6 +17,12 @@ config make_broker_config() {
       {"broker.id", setting_kind::integer, "1", "this broker's id", 0, 1 << 20},
       {"listen.host", setting_kind::text, "127.0.0.1", "address the Kafka listener binds"},
       {"port", setting_kind::integer, "9092", "Kafka listener port", 1, 65535},
+      {"admin.host", setting_kind::text, "127.0.0.1",
+       "address the admin HTTP endpoint (/metrics, /ready, /live) binds"},
+      {"admin.port", setting_kind::integer, "0",
+       "port of the admin HTTP endpoint: Prometheus metrics at /metrics, probes at /ready and "
+       "/live; 0: no endpoint",
+       0, 65535},
       {"advertised.host", setting_kind::text, "",
        "host clients are told to use (default listen.host)"},
       {"broker.rack", setting_kind::text, "", "rack id, for rack-aware placement"},
@@ -143,6 +149,11 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
   s->broker_id = static_cast<int32_t>(c.integer("broker.id"));
   s->listen_host = c.text("listen.host");
   s->port = static_cast<int32_t>(c.integer("port"));
+  s->admin_host = c.text("admin.host");
+  s->admin_port = static_cast<int32_t>(c.integer("admin.port"));
+  if (s->admin_port != 0 && s->admin_port == s->port) {
+    return "admin.port must differ from port (" + std::to_string(s->port) + ")";
+  }
   s->advertised_host =
       c.text("advertised.host").empty() ? s->listen_host : c.text("advertised.host");
   if (s->advertised_host == "0.0.0.0")

@@ -76,6 +76,15 @@ struct group_summary {
   group_state state = group_state::empty;
 };
 
+// One loaded group as the broker's metrics report it.
+struct group_report {
+  std::string group_id;
+  group_state state = group_state::empty;
+  int32_t generation = 0;
+  size_t members = 0;
+  std::map<topic_partition, committed_offset> offsets;
+};
+
 struct member_description {
   std::string member_id;
   std::optional<std::string> instance_id;
@@ -132,6 +141,8 @@ class group_coordinator {
       int32_t partition, std::string group_id, std::vector<topic_partition> tps);
   // The groups of every partition this shard has loaded.
   std::vector<group_summary> list_groups() const;
+  // Every group whose offsets partition this shard has loaded.
+  std::vector<group_report> report() const;
 
  private:
   // Counts a request or store in flight, for stop().

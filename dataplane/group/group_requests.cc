@@ -308,4 +308,16 @@ std::vector<group_summary> group_coordinator::list_groups() const {
   return out;
 }
 
+std::vector<group_report> group_coordinator::report() const {
+  std::vector<group_report> out;
+  for (const auto& [index, part] : partitions_) {
+    if (!part->loaded) continue;
+    for (const auto& [id, slot] : part->groups) {
+      const consumer_group& g = slot->group;
+      out.push_back({id, g.state(), g.generation(), g.members().size(), g.offsets()});
+    }
+  }
+  return out;
+}
+
 }  // namespace rill::group

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/api_versions.h"
+#include "dataplane/kafka/request_stats.h"
 #include "dataplane/net/socket_address.h"
 #include "dataplane/runtime/wait_queue.h"
 
@@ -112,11 +113,14 @@ class session {
   task<void> run_handler(request_header h, std::shared_ptr<std::vector<uint8_t>> frame,
                          size_t body_at, std::shared_ptr<response_slot> slot) {
     runtime::work_guard guard(shard_);
+    uint64_t started_ns = runtime::monotonic_ns();
     // The ticket is taken before anything suspends, so in read order.
     turn_queue::turn order = co_await order_.enter();
     handler_result r = co_await handle_request(h, std::span<const uint8_t>(*frame).subspan(body_at),
                                                context_, order);
     order.release();
+    request_stats::local().record(h.key, runtime::monotonic_ns() - started_ns, frame->size(),
+                                  r.malformed);
     if (r.malformed) {
       RILL_WARN("kafka", "closing connection from %s: %s", context_.peer.c_str(), r.reason.c_str());
       slot->close_after = true;

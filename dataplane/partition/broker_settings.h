@@ -15,6 +15,9 @@ struct broker_settings {
   int32_t broker_id = 1;
   std::string listen_host = "127.0.0.1";
   int32_t port = 9092;
+  // The operators' HTTP endpoint (/metrics, /ready, /live); 0: none.
+  std::string admin_host = "127.0.0.1";
+  int32_t admin_port = 0;
   std::string advertised_host = "127.0.0.1";
   std::string rack;
   std::string data_dir = "./data";

@@ -108,6 +108,25 @@ partition_replica::partition_replica(runtime::shard& s, std::string topic, int32
       log_(std::move(log)),
       options_(std::move(options)) {}
 
+replica_report partition_replica::report(int64_t now_ms) const {
+  replica_report r{.role = role_,
+                   .health = health_,
+                   .leader_id = leader_id_,
+                   .leader_epoch = leader_epoch_,
+                   .log_start_offset = log_->log_start_offset(),
+                   .log_end_offset = log_->log_end_offset(),
+                   .high_watermark = high_watermark_,
+                   .size_bytes = log_->size_bytes(),
+                   .replicas = replicas_.size(),
+                   .isr = isr_.size(),
+                   .min_insync_replicas = options_.min_insync_replicas};
+  if (role_ == replica_role::leader && tracker_) r.followers = tracker_->lags(now_ms);
+  RILL_ASSERT(r.high_watermark <= r.log_end_offset || role_ != replica_role::leader,
+              "%s-%d: high watermark %lld past the log end %lld", topic_.c_str(), index_,
+              static_cast<long long>(r.high_watermark), static_cast<long long>(r.log_end_offset));
+  return r;
+}
+
 namespace {
 constexpr uint64_t k_producer_state_scan_bytes = 64ULL << 20;
 // A replica stopped by a full disk serves again once this much is free.
@@ -519,6 +538,15 @@ task<void> partition_replica::send_isr_change(replication::isr_change change) {
   if (resp && resp->leader_epoch == leader_epoch_ && resp->partition_epoch >= partition_epoch_) {
     partition_epoch_ = resp->partition_epoch;
     isr_ = resp->isr;
+  }
+  if (options_.counters != nullptr) {
+    if (!accepted) {
+      ++options_.counters->isr_changes_refused;
+    } else if (change.expands) {
+      ++options_.counters->isr_expands;
+    } else {
+      ++options_.counters->isr_shrinks;
+    }
   }
   tracker_->change_done(
       accepted, resp && resp->leader_epoch == leader_epoch_ ? resp->isr : std::vector<int32_t>{},

@@ -73,6 +73,14 @@ using replica_state_reporter =
 // Kafka does when a log directory fails.
 enum class log_health : uint8_t { healthy, disk_full, failed };
 
+// Counts of one shard's replication events, for metrics; owned by the
+// shard_state, written by its replicas on the shard's thread.
+struct replication_counters {
+  uint64_t isr_shrinks = 0;
+  uint64_t isr_expands = 0;
+  uint64_t isr_changes_refused = 0;
+};
+
 struct replica_options {
   int32_t broker_id = 1;
   int32_t min_insync_replicas = 1;
@@ -83,6 +91,24 @@ struct replica_options {
   runtime::wait_queue* shard_activity = nullptr;
   // Null: standalone, leader whenever elected.
   const leadership_lease* lease = nullptr;
+  // Null: not counted (tests).
+  replication_counters* counters = nullptr;
+};
+
+// One replica's state as the broker's metrics report it.
+struct replica_report {
+  replica_role role = replica_role::offline;
+  log_health health = log_health::healthy;
+  int32_t leader_id = -1;
+  int32_t leader_epoch = -1;
+  int64_t log_start_offset = 0;
+  int64_t log_end_offset = 0;
+  int64_t high_watermark = 0;
+  uint64_t size_bytes = 0;
+  size_t replicas = 0;
+  size_t isr = 0;
+  int32_t min_insync_replicas = 1;
+  std::vector<replication::follower_lag> followers;  // while leading
 };
 
 class partition_replica {
@@ -125,6 +151,7 @@ class partition_replica {
   task<partition_errc> reset_to(int64_t offset);
 
   log_health health() const { return health_; }
+  replica_report report(int64_t now_ms) const;
   // Background (shard_state): reports an unhealthy log until the controller
   // heard it, and brings a full disk's replica back once the disk (of
   // disk_bytes) has free_bytes: 64 MiB, or 5 % of a smaller disk.

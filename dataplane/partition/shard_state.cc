@@ -112,6 +112,10 @@ runtime::shard_id shard_state::owner_of(const std::string& topic, int32_t partit
   return runtime::shard_id(static_cast<uint32_t>(h % shard_->owner().shard_count()));
 }
 
+void shard_state::for_each_replica(const std::function<void(const partition_replica&)>& fn) const {
+  for (const auto& [k, replica] : partitions_) fn(*replica);
+}
+
 partition_replica* shard_state::find(const std::string& topic, int32_t partition) {
   auto it = partitions_.find({topic, partition});
   return it == partitions_.end() ? nullptr : it->second.get();
@@ -312,7 +316,8 @@ task<void> shard_state::open_partition(const control::topic_info& topic,
                           .send_isr_change = isr_change_sender_,
                           .report_state = state_reporter_,
                           .shard_activity = &activity_,
-                          .lease = lease_};
+                          .lease = lease_,
+                          .counters = &counters_};
   auto created = std::make_shared<partition_replica>(*shard_, topic.name, p.index,
                                                      std::move(opened).value(), std::move(replica));
   co_await created->restore_producer_state();

@@ -63,6 +63,10 @@ class shard_state {
   // After the broker registered anew: unhealthy replicas report again.
   void report_offline_replicas();
   size_t partition_count() const { return partitions_.size(); }
+  // Calls fn with every replica this shard holds (for metrics).
+  void for_each_replica(const std::function<void(const partition_replica&)>& fn) const;
+  const replication_counters& counters() const { return counters_; }
+  const runtime::disk_stats& disk_stats() const { return io_.stats(); }
   const storage::staging_pool& staging() const { return staging_; }
   const storage::hot_tail_cache& hot_tails() const { return hot_tails_; }
   const storage::space_reservations& reservations() const { return reservations_; }
@@ -93,6 +97,7 @@ class shard_state {
   storage::hot_tail_cache hot_tails_;
   storage::space_reservations reservations_;
   control::snapshot_ptr snapshot_;
+  replication_counters counters_;
   std::map<key, std::shared_ptr<partition_replica>> partitions_;
   bool applying_ = false;
   control::snapshot_ptr pending_;

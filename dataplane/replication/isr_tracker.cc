@@ -36,6 +36,16 @@ int64_t isr_tracker::follower_log_end(int32_t follower) const {
   return it == followers_.end() ? -1 : it->second.log_end;
 }
 
+std::vector<follower_lag> isr_tracker::lags(int64_t now_ms) const {
+  std::vector<follower_lag> out;
+  out.reserve(followers_.size());
+  for (const auto& [broker, p] : followers_) {
+    int64_t behind = p.log_end < 0 ? -1 : std::max<int64_t>(0, leader_leo_ - p.log_end);
+    out.push_back({broker, behind, std::max<int64_t>(0, now_ms - p.last_caught_up_ms)});
+  }
+  return out;
+}
+
 void isr_tracker::on_metadata(const std::vector<int32_t>& replicas, const std::vector<int32_t>& isr,
                               int64_t now_ms) {
   replicas_ = replicas;

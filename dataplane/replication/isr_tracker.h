@@ -29,6 +29,14 @@ struct isr_change {
   bool expands;
 };
 
+// How far one follower trails the leader: records behind the leader's log
+// end (-1 before its first fetch) and milliseconds since it last caught up.
+struct follower_lag {
+  int32_t broker;
+  int64_t records;
+  int64_t since_caught_up_ms;
+};
+
 class isr_tracker {
  public:
   isr_tracker(int32_t self, std::vector<int32_t> replicas, std::vector<int32_t> isr,
@@ -54,6 +62,7 @@ class isr_tracker {
   size_t isr_size() const { return isr_.size(); }
   bool change_in_flight() const { return in_flight_.has_value(); }
   int64_t follower_log_end(int32_t follower) const;
+  std::vector<follower_lag> lags(int64_t now_ms) const;
 
  private:
   struct follower_progress {

@@ -95,13 +95,13 @@ void shard::setup_ring() {
 }
 
 void shard::reserve_sqes(unsigned n) {
-  if (io_uring_sq_space_left(&ring_) < n) io_uring_submit(&ring_);
+  if (io_uring_sq_space_left(&ring_) < n) note_submit(io_uring_submit(&ring_));
 }
 
 io_uring_sqe* shard::get_sqe() {
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
   if (sqe == nullptr) {
-    io_uring_submit(&ring_);
+    note_submit(io_uring_submit(&ring_));
     sqe = io_uring_get_sqe(&ring_);
   }
   RILL_ASSERT(sqe != nullptr, "no SQE after submitting the full queue");
@@ -170,10 +170,16 @@ void shard::poll_briefly() {
   uint64_t limit_ns = owner_->options().idle_poll_us * k_ns_per_us;
   if (limit_ns == 0 || !busy_ || !ready_.empty()) return;
   uint64_t deadline = monotonic_ns() + limit_ns;
-  io_uring_submit_and_get_events(&ring_);
+  note_submit(io_uring_submit_and_get_events(&ring_));
   while (io_uring_cq_ready(&ring_) == 0 && monotonic_ns() < deadline) {
     io_uring_get_events(&ring_);
   }
+}
+
+void shard::note_submit(int submitted) {
+  if (submitted <= 0) return;
+  ++stats_.submit_calls;
+  stats_.sqes_submitted += static_cast<uint64_t>(submitted);
 }
 
 void shard::wait_and_reap() {
@@ -182,17 +188,23 @@ void shard::wait_and_reap() {
   uint64_t deadline = timers_.next_deadline_ns();
   if (stopping_) deadline = std::min(deadline, now + k_stop_poll_ns);
   io_uring_cqe* first = nullptr;
+  // Only io_uring_enter's submissions count: it returns -ETIME or -EINTR
+  // from a wait, which says nothing about what it submitted.
+  unsigned queued = io_uring_sq_ready(&ring_);
   if (!ready_.empty() || deadline <= now) {
     __kernel_timespec zero{};
     io_uring_submit_and_wait_timeout(&ring_, &first, 0, &zero, nullptr);
   } else if (deadline == UINT64_MAX) {
     io_uring_submit_and_wait_timeout(&ring_, &first, 1, nullptr, nullptr);
+    stats_.waiting_ns += monotonic_ns() - now;
   } else {
     uint64_t wait_ns = deadline - now;
     __kernel_timespec ts{.tv_sec = static_cast<long long>(wait_ns / 1'000'000'000ULL),
                          .tv_nsec = static_cast<long long>(wait_ns % 1'000'000'000ULL)};
     io_uring_submit_and_wait_timeout(&ring_, &first, 1, &ts, nullptr);
+    stats_.waiting_ns += monotonic_ns() - now;
   }
+  if (queued > 0) note_submit(static_cast<int>(queued - io_uring_sq_ready(&ring_)));
   struct reaped {
     uint64_t user_data;
     int32_t res;
@@ -210,6 +222,7 @@ void shard::wait_and_reap() {
       burst[i] = {cqes[i]->user_data, cqes[i]->res, cqes[i]->flags};
     }
     io_uring_cq_advance(&ring_, n);
+    stats_.cqes_reaped += n;
     reaped_any = true;
     for (unsigned i = 0; i < n; ++i) {
       if (burst[i].user_data == 0 || burst[i].user_data == k_wake_user_data) continue;
@@ -260,6 +273,7 @@ bool shard::try_finish_drain() {
 }
 
 void shard::run_loop() {
+  stats_.started_ns = monotonic_ns();
   for (;;) {
     ++loop_iterations_;
     run_ready();

@@ -34,6 +34,17 @@ struct mailbox_message;
 enum class ring_mode : uint8_t { defer_taskrun, coop_taskrun, plain };
 const char* ring_mode_name(ring_mode mode);
 
+// What a shard's loop did, for metrics. Written only by the shard's thread;
+// a scrape reads a copy taken on that thread.
+struct shard_stats {
+  uint64_t started_ns = 0;      // when the loop began
+  uint64_t waiting_ns = 0;      // blocked in io_uring_enter with nothing to do
+  uint64_t submit_calls = 0;    // io_uring_enter calls that submitted
+  uint64_t sqes_submitted = 0;  // SQEs the kernel took
+  uint64_t cqes_reaped = 0;
+  int64_t ops_in_flight = 0;  // single-shot uring_ops awaiting their CQE
+};
+
 struct shard_options {
   uint32_t ring_entries = 1024;
   int cpu = -1;  // -1: do not pin.
@@ -84,6 +95,10 @@ class shard {
   int64_t in_flight() const { return in_flight_; }
 
   uint64_t loop_iterations() const { return loop_iterations_; }
+  const shard_stats& stats() const { return stats_; }
+  // uring_op's bookkeeping of the operations it has in flight.
+  void note_op_submitted() { ++stats_.ops_in_flight; }
+  void note_op_completed() { --stats_.ops_in_flight; }
 
  private:
   friend class runtime;
@@ -95,6 +110,8 @@ class shard {
   void wake_targets();
   void wait_and_reap();
   void poll_briefly();
+  // Counts what one io_uring submit call (its return value) submitted.
+  void note_submit(int submitted);
   void begin_stop();
   bool try_finish_drain();
   void arm_external_wakeup();
@@ -115,6 +132,7 @@ class shard {
   uint64_t stop_deadline_ns_ = 0;
   int64_t in_flight_ = 0;
   uint64_t loop_iterations_ = 0;
+  shard_stats stats_;
   bool busy_ = false;  // the last reap found completions
   int event_fd_ = -1;
   uint64_t event_value_ = 0;

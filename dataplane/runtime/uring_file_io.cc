@@ -82,13 +82,24 @@ task<io_errc> uring_file_io::close(int fd) {
 }
 
 task<io_errc> uring_file_io::write_at(int fd, uint64_t offset, std::span<const uint8_t> data) {
+  uint64_t start = monotonic_ns();
+  io_errc e = co_await write_all(fd, offset, data);
+  stats_.write_latency.record_ns(monotonic_ns() - start);
+  co_return e;
+}
+
+task<io_errc> uring_file_io::write_all(int fd, uint64_t offset, std::span<const uint8_t> data) {
   while (!data.empty()) {
     uring_op op(*shard_);
     prep_write(op.sqe(), fd, offset, data);
     int res = co_await op;
     if (res == -EINTR || res == -EAGAIN) continue;
-    if (res < 0) co_return io_errc_from_errno(-res);
+    if (res < 0) {
+      ++stats_.errors;
+      co_return io_errc_from_errno(-res);
+    }
     if (res == 0) co_return io_errc::io_error;
+    stats_.bytes_written += static_cast<uint64_t>(res);
     data = data.subspan(static_cast<size_t>(res));
     offset += static_cast<uint64_t>(res);
   }
@@ -97,6 +108,7 @@ task<io_errc> uring_file_io::write_at(int fd, uint64_t offset, std::span<const u
 
 task<io_errc> uring_file_io::write_at_split(int fd, uint64_t offset, std::span<const uint8_t> data,
                                             size_t split) {
+  uint64_t start = monotonic_ns();
   sqe_group<2> writes(*shard_);
   std::span<const uint8_t> pieces[2] = {data.first(split), data.subspan(split)};
   uint64_t offsets[2] = {offset, offset + split};
@@ -106,14 +118,19 @@ task<io_errc> uring_file_io::write_at_split(int fd, uint64_t offset, std::span<c
   // finished on its own; a hard error fails the whole write.
   for (int i = 0; i < 2; ++i) {
     int32_t res = writes.res(i);
-    if (res < 0 && res != -EAGAIN && res != -EINTR) co_return io_errc_from_errno(-res);
+    if (res < 0 && res != -EAGAIN && res != -EINTR) {
+      ++stats_.errors;
+      co_return io_errc_from_errno(-res);
+    }
   }
   for (int i = 0; i < 2; ++i) {
     size_t done = writes.res(i) > 0 ? static_cast<size_t>(writes.res(i)) : 0;
+    stats_.bytes_written += done;
     if (done == pieces[i].size()) continue;
-    io_errc e = co_await write_at(fd, offsets[i] + done, pieces[i].subspan(done));
+    io_errc e = co_await write_all(fd, offsets[i] + done, pieces[i].subspan(done));
     if (e != io_errc::ok) co_return e;
   }
+  stats_.write_latency.record_ns(monotonic_ns() - start);
   co_return io_errc::ok;
 }
 
@@ -130,18 +147,28 @@ task<result<size_t, io_errc>> uring_file_io::read_at(int fd, uint64_t offset,
     if (res == 0) break;
     total += static_cast<size_t>(res);
   }
+  stats_.bytes_read += total;
   co_return total;
 }
 
 task<io_errc> uring_file_io::sync(int fd) {
+  uint64_t start = monotonic_ns();
+  io_errc e = co_await sync_only(fd);
+  stats_.sync_latency.record_ns(monotonic_ns() - start);
+  co_return e;
+}
+
+task<io_errc> uring_file_io::sync_only(int fd) {
   uring_op op(*shard_);
   io_uring_prep_fsync(op.sqe(), fd, IORING_FSYNC_DATASYNC);
   int res = co_await op;
+  if (res < 0) ++stats_.errors;
   co_return res < 0 ? io_errc_from_errno(-res) : io_errc::ok;
 }
 
 task<storage::file_io::write_sync_status> uring_file_io::write_and_sync(
     int fd, uint64_t offset, std::span<const uint8_t> data) {
+  uint64_t start = monotonic_ns();
   sqe_group<2> chain(*shard_);
   prep_write(chain.sqe(0), fd, offset, data);
   chain.sqe(0)->flags |= IOSQE_IO_LINK;
@@ -150,18 +177,22 @@ task<storage::file_io::write_sync_status> uring_file_io::write_and_sync(
   int32_t written = chain.res(0), synced = chain.res(1);
   write_sync_status status;
   if (written < 0) {
+    ++stats_.errors;
     status.write = io_errc_from_errno(-written);
     co_return status;
   }
+  stats_.bytes_written += static_cast<uint64_t>(written);
   if (static_cast<size_t>(written) < data.size()) {
     // A short write broke the link (the fsync was cancelled): finish the
     // write, then sync on their own.
-    status.write = co_await write_at(fd, offset + static_cast<uint64_t>(written),
-                                     data.subspan(static_cast<size_t>(written)));
-    if (status.write == io_errc::ok) status.sync = co_await sync(fd);
-    co_return status;
+    status.write = co_await write_all(fd, offset + static_cast<uint64_t>(written),
+                                      data.subspan(static_cast<size_t>(written)));
+    if (status.write == io_errc::ok) status.sync = co_await sync_only(fd);
+  } else {
+    if (synced < 0) ++stats_.errors;
+    status.sync = synced < 0 ? io_errc_from_errno(-synced) : io_errc::ok;
   }
-  status.sync = synced < 0 ? io_errc_from_errno(-synced) : io_errc::ok;
+  stats_.sync_latency.record_ns(monotonic_ns() - start);
   co_return status;
 }
 

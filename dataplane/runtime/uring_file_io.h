@@ -9,10 +9,20 @@
 // One instance per shard; it must be used from that shard's thread.
 #pragma once
 
+#include "base/prometheus.h"
 #include "dataplane/runtime/shard.h"
 #include "storage/file_io.h"
 
 namespace rill::runtime {
+
+// What the disk did for one shard, for metrics.
+struct disk_stats {
+  duration_histogram write_latency;  // write_at and write_at_split
+  duration_histogram sync_latency;   // fdatasync, or a write+fdatasync chain
+  uint64_t bytes_written = 0;
+  uint64_t bytes_read = 0;
+  uint64_t errors = 0;
+};
 
 class uring_file_io final : public storage::file_io {
  public:
@@ -39,8 +49,14 @@ class uring_file_io final : public storage::file_io {
   storage::io_errc sync_dir(const std::string& path) override;
   bool exists(const std::string& path) override;
 
+  const disk_stats& stats() const { return stats_; }
+
  private:
+  task<storage::io_errc> write_all(int fd, uint64_t offset, std::span<const uint8_t> data);
+  task<storage::io_errc> sync_only(int fd);
+
   shard* shard_;
+  disk_stats stats_;
 };
 
 }  // namespace rill::runtime

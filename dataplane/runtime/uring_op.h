@@ -43,6 +43,7 @@ class uring_op : public io_completion {
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
     waiter_ = h;
+    shard_->note_op_submitted();
     io_uring_sqe_set_data(sqe_, static_cast<io_completion*>(this));
     if (has_timeout_) {
       sqe_->flags |= IOSQE_IO_LINK;
@@ -58,6 +59,7 @@ class uring_op : public io_completion {
     auto* op = static_cast<uring_op*>(self);
     RILL_ASSERT(op->waiter_, "CQE for an op nobody awaits");
     op->res_ = res;
+    op->shard_->note_op_completed();
     op->waiter_.resume();
   }
 
