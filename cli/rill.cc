@@ -9,6 +9,7 @@
 #include "cli/admin.h"
 #include "cli/dev_cluster.h"
 #include "cli/groups.h"
+#include "cli/tune.h"
 #include "control/server/controller_server.h"
 #include "dataplane/broker/broker.h"
 #include "dataplane/broker/broker_config.h"
@@ -29,6 +30,7 @@ int usage(FILE* out, int code) {
       "  rill elect-leaders --preferred                  move leaders back to preferred "
       "replicas\n"
       "  rill groups list|describe|delete|reset-offsets  consumer groups, their offsets and lag\n"
+      "  rill tune --check|--apply [NAMES]               the machine settings Rill depends on\n"
       "Each command takes --help; options are --key=value or --key value.\n");
   return code;
 }
@@ -53,6 +55,7 @@ int main(int argc, char** argv) {
   if (command == "cluster") return rill::cli::cluster_main(args);
   if (command == "elect-leaders") return rill::cli::elect_leaders_main(args);
   if (command == "groups") return rill::cli::groups_main(args);
+  if (command == "tune") return rill::cli::tune_main(args);
   fprintf(stderr, "rill: unknown command '%s'\n", command.c_str());
   return usage(stderr, 2);
 }

@@ -2,6 +2,7 @@
 option or value with one message naming it and exit code 2, takes
 --key=value and --key value alike, and the admin commands take Kafka's own
 spelling (--bootstrap-server, --topic X)."""
+import json
 import os
 import subprocess
 import sys
@@ -39,6 +40,11 @@ BAD = [
     ([RILL, "dev", "status", "--shards", "many"], "--shards"),
     ([RILL, "dev", "launch"], "launch"),
     ([RILL, "nonsense"], "nonsense"),
+    ([RILL, "tune"], "--check"),
+    ([RILL, "tune", "--check", "no_such_tuner"], "no_such_tuner"),
+    ([RILL, "tune", "--check", "--apply"], "--apply"),
+    ([RILL, "tune", "--check", "--replication-transport=carrier-pigeon"], "--replication-transport"),
+    ([RILL, "broker", "--admin.port=70000"], "admin.port"),
     ([RILL_BENCH, "produce", "--rate=-1"], "--rate"),
     ([RILL_BENCH, "produce", "--duration-s=0"], "--duration-s"),
     ([RILL_BENCH, "produce", "--record-bytes=lots"], "--record-bytes"),
@@ -72,7 +78,7 @@ class CommandLineTest(unittest.TestCase):
         for args in ([RILL, "--help"], [RILL, "broker", "--help"], [RILL, "controller", "--help"],
                      [RILL, "topics", "--help"], [RILL, "topics", "create", "--help"],
                      [RILL, "dev", "start", "--help"], [RILL_BENCH, "--help"], [STORAGE_BENCH, "--help"],
-                     [PROBE, "--help"]):
+                     [PROBE, "--help"], [RILL, "tune", "--help"]):
             with self.subTest(args=args[1:]):
                 r = self.run_tool(args)
                 self.assertEqual(r.returncode, 0, r.stderr)
@@ -91,6 +97,22 @@ class CommandLineTest(unittest.TestCase):
             r = self.run_tool([RILL, "topics", "alter-config", "--topic", topic, "--config", "retention.ms=60000",
                                "--bootstrap-server", b.bootstrap])
             self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_tune_checks_this_machine(self):
+        """The smoke test of the tuners on the real machine: every tuner
+        answers with a known status and nothing is changed."""
+        r = self.run_tool([RILL, "tune", "--check", "--json", f"--dir={BUILD}"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = json.loads(r.stdout)
+        names = {row["name"] for row in rows}
+        for n in ("aio_events", "ballast_file", "clocksource", "coredump", "cpu", "disk_irq", "disk_nomerges",
+                  "disk_scheduler", "disk_write_cache", "fstrim", "net", "swappiness", "transparent_hugepages",
+                  "io_uring_memlock", "io_uring_sqpoll", "hugepages", "shard_placement"):
+            self.assertIn(n, names)
+        for row in rows:
+            self.assertIn(row["status"], ("ok", "would change", "not permitted here", "not applicable"), row)
+            self.assertTrue(row["current"] and row["recommended"], row)
+        self.assertFalse(os.path.exists(os.path.join(BUILD, "rill.ballast")))
 
 
 if __name__ == "__main__":
