@@ -31,6 +31,8 @@ int usage(FILE* out, int code) {
       "replicas\n"
       "  rill groups list|describe|delete|reset-offsets  consumer groups, their offsets and lag\n"
       "  rill tune --check|--apply [NAMES]               the machine settings Rill depends on\n"
+      "  rill iotune --dir=DIR [--out=FILE]              measure a disk; brokers take the "
+      "profile\n"
       "Each command takes --help; options are --key=value or --key value.\n");
   return code;
 }
@@ -56,6 +58,7 @@ int main(int argc, char** argv) {
   if (command == "elect-leaders") return rill::cli::elect_leaders_main(args);
   if (command == "groups") return rill::cli::groups_main(args);
   if (command == "tune") return rill::cli::tune_main(args);
+  if (command == "iotune") return rill::cli::iotune_main(args);
   fprintf(stderr, "rill: unknown command '%s'\n", command.c_str());
   return usage(stderr, 2);
 }

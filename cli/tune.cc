@@ -1,10 +1,13 @@
 #include "cli/tune.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "base/command_line.h"
+#include "tuning/iotune.h"
 #include "tuning/tuner.h"
 
 namespace rill::cli {
@@ -105,6 +108,49 @@ int tune_main(const std::vector<std::string>& args) {
   }
   o.target.dpdk = o.transport == "dpdk";
   return run(o);
+}
+
+int iotune_main(const std::vector<std::string>& args) {
+  tuning::iotune_options o;
+  std::string out_path;
+  int64_t file_mb = static_cast<int64_t>(o.file_bytes >> 20);
+  CLI::App app(
+      "Measures a directory's disk with io_uring and O_DIRECT - sequential write and read "
+      "bandwidth, random 4 KiB read and write IOPS, write+fdatasync latency - and writes the YAML "
+      "profile (Seastar's io-properties fields) that `rill broker --io.profile=FILE` reads.",
+      "rill iotune");
+  app.add_option("--dir", o.dir, "a directory on the disk to measure (the broker's log.dirs)")
+      ->required();
+  app.add_option("--out", out_path, "where to write the profile (default: print it)");
+  app.add_option("--duration-s", o.duration_s, "seconds over all measurements")
+      ->check(CLI::Range(0.5, 3600.0))
+      ->capture_default_str();
+  app.add_option("--file-mb", file_mb, "size of the scratch file (MiB)")
+      ->transform(integer_in(2, 1 << 20))
+      ->capture_default_str();
+  if (auto code = parse_command_line(app, args)) return *code;
+  o.file_bytes = static_cast<uint64_t>(file_mb) << 20;
+  fprintf(stderr, "rill iotune: measuring %s for about %.0f s with a %lld MiB file\n",
+          o.dir.c_str(), o.duration_s, static_cast<long long>(file_mb));
+  tuning::iotune_result r = tuning::run_iotune(o);
+  if (!r.error.empty()) {
+    fprintf(stderr, "rill iotune: %s\n", r.error.c_str());
+    return 1;
+  }
+  std::string yaml = tuning::io_profile_yaml(r.profile);
+  if (out_path.empty()) {
+    fputs(yaml.c_str(), stdout);
+    return 0;
+  }
+  FILE* f = fopen(out_path.c_str(), "w");
+  if (f == nullptr || fputs(yaml.c_str(), f) < 0 || fclose(f) != 0) {
+    fprintf(stderr, "rill iotune: cannot write %s: %s\n", out_path.c_str(), strerror(errno));
+    return 1;
+  }
+  fputs(yaml.c_str(), stdout);
+  fprintf(stderr, "rill iotune: wrote %s; start brokers with --io.profile=%s\n", out_path.c_str(),
+          out_path.c_str());
+  return 0;
 }
 
 }  // namespace rill::cli

@@ -9,5 +9,8 @@
 namespace rill::cli {
 
 int tune_main(const std::vector<std::string>& args);
+// `rill iotune --dir=DIR --out=FILE`: measures the disk (tuning/iotune.h)
+// and writes the profile a broker takes with --io.profile=FILE.
+int iotune_main(const std::vector<std::string>& args);
 
 }  // namespace rill::cli

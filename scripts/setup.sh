@@ -9,6 +9,7 @@ packages=(
   librdkafka-dev kcat python3-confluent-kafka etcd-server fio iperf3 libcli11-dev
   nodejs npm iproute2 procps python3-matplotlib python3-crc32c python3-kafka
   nlohmann-json3-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev libcpp-httplib-dev
+  libyaml-cpp-dev
 )
 # Installed without their recommendations: prometheus would bring its node
 # exporter, a service nothing here uses.

@@ -236,6 +236,9 @@ int run_broker(const partition::broker_settings& settings) {
             static_cast<unsigned long long>(settings.shard_memory_bytes() >> 20),
             static_cast<unsigned long long>(settings.shard_hot_tail_bytes() >> 20),
             static_cast<unsigned long long>(settings.shard_staging_bytes() >> 20));
+  if (!settings.io_profile_summary.empty()) {
+    RILL_INFO("broker", "io.profile %s", settings.io_profile_summary.c_str());
+  }
   raise_open_file_limit();
   // The stop sequence bounds each of its steps; the drain bound is a
   // backstop above their sum.

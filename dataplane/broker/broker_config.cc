@@ -8,6 +8,7 @@
 #include "base/command_line.h"
 #include "base/host_port.h"
 #include "base/log.h"
+#include "tuning/io_profile.h"
 
 namespace rill::broker {
 
@@ -23,6 +24,13 @@ config make_broker_config() {
        "port of the admin HTTP endpoint: Prometheus metrics at /metrics, probes at /ready and "
        "/live; 0: no endpoint",
        0, 65535},
+      {"io.profile", setting_kind::text, "",
+       "a disk profile written by `rill iotune --out=FILE` (or Seastar's io-properties YAML): "
+       "sets the log writes each shard keeps in flight, the flush batch (the staging buffer one "
+       "write+fdatasync carries) and the cleaner's I/O budget from the measured disk; settings "
+       "given explicitly win"},
+      {"disk.writes.in.flight.max", setting_kind::integer, "0",
+       "log writes one shard keeps in flight (0: no limit; io.profile sets it)", 0, 1024},
       {"advertised.host", setting_kind::text, "",
        "host clients are told to use (default listen.host)"},
       {"broker.rack", setting_kind::text, "", "rack id, for rack-aware placement"},
@@ -143,6 +151,30 @@ config make_broker_config() {
 
 namespace {
 
+// io.profile: budgets from a measured disk (tuning/io_profile.h), except
+// where a setting was given explicitly.
+std::optional<std::string> apply_io_profile(const config& c, partition::broker_settings* s) {
+  tuning::io_profile_read read = tuning::read_io_profile(c.text("io.profile"));
+  if (!read.profile) return "io.profile: " + read.error;
+  tuning::io_budgets b = tuning::derive_io_budgets(*read.profile, s->shards);
+  if (!c.is_set("disk.writes.in.flight.max"))
+    s->disk_writes_in_flight_max = b.writes_in_flight_per_shard;
+  if (!c.is_set("log.cleaner.io.max.bytes.per.second")) {
+    s->log_cleaner_io_bytes_per_second = static_cast<int64_t>(b.cleaner_bytes_per_second);
+  }
+  s->log_defaults.staging_bytes_max = static_cast<size_t>(b.staging_bytes_max);
+  s->io_profile_summary = c.text("io.profile") + " (" + read.profile->mountpoint + ": write " +
+                          std::to_string(read.profile->write_bandwidth >> 20) + " MiB/s, " +
+                          std::to_string(read.profile->write_iops) + " IOPS, fsync p50 " +
+                          std::to_string(read.profile->fsync_p50_us) +
+                          " us): " + std::to_string(s->disk_writes_in_flight_max) +
+                          " writes in flight per shard, flush batch up to " +
+                          std::to_string(b.staging_bytes_max >> 10) + " KiB, cleaner " +
+                          std::to_string(s->log_cleaner_io_bytes_per_second >> 20) +
+                          " MiB/s per shard";
+  return std::nullopt;
+}
+
 // The settings' values into broker_settings, with the checks that involve
 // several settings; an error message, or nullopt.
 std::optional<std::string> settings_from_config(const config& c, partition::broker_settings* s) {
@@ -245,6 +277,10 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
   o.hot_tail_bytes_max = static_cast<size_t>(c.integer("log.hot.tail.bytes"));
   if (o.segment_bytes_max <= o.batch_bytes_max)
     return "log.segment.bytes must exceed message.max.bytes";
+  s->disk_writes_in_flight_max = static_cast<uint32_t>(c.integer("disk.writes.in.flight.max"));
+  if (!c.text("io.profile").empty()) {
+    if (auto error = apply_io_profile(c, s)) return error;
+  }
   log_level level{};
   parse_log_level(c.text("log.level"), &level);
   set_log_level(level);

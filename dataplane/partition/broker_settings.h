@@ -62,6 +62,11 @@ struct broker_settings {
   int64_t log_cleaner_dedupe_buffer_bytes = 32 << 20;  // split among shards
   int64_t log_cleaner_io_bytes_per_second = 64 << 20;  // per shard; 0: no limit
   int64_t log_retention_check_ms = 300000;
+  // Log writes in flight per shard (disk.writes.in.flight.max, or from
+  // io.profile); 0: no limit.
+  uint32_t disk_writes_in_flight_max = 0;
+  // What io.profile set, for the start-up log; empty without a profile.
+  std::string io_profile_summary;
   // Consumer groups (dataplane/group): the offsets topic, created on first
   // use, and the coordinator's limits, with Kafka's names and defaults
   // except where noted in broker_config.cc.

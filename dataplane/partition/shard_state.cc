@@ -47,6 +47,7 @@ shard_state::shard_state(runtime::shard& s, const broker_settings& settings)
       snapshot_(std::make_shared<control::cluster_snapshot>()) {
   RILL_ASSERT(t_local == nullptr, "two shard_states on one thread");
   t_local = this;
+  io_.set_writes_in_flight_max(settings.disk_writes_in_flight_max);
 }
 
 storage::file_io& shard_state::log_io() {

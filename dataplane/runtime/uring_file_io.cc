@@ -81,7 +81,21 @@ task<io_errc> uring_file_io::close(int fd) {
   co_return res < 0 ? io_errc_from_errno(-res) : io_errc::ok;
 }
 
+uring_file_io::write_slot::~write_slot() {
+  RILL_ASSERT(io_->writes_in_flight_ > 0, "write slot released twice");
+  --io_->writes_in_flight_;
+  io_->write_slots_.notify_all();
+}
+
+task<void> uring_file_io::wait_for_write_slot() {
+  while (writes_in_flight_max_ != 0 && writes_in_flight_ >= writes_in_flight_max_) {
+    co_await write_slots_.wait(*shard_);
+  }
+}
+
 task<io_errc> uring_file_io::write_at(int fd, uint64_t offset, std::span<const uint8_t> data) {
+  co_await wait_for_write_slot();
+  write_slot slot(this);
   uint64_t start = monotonic_ns();
   io_errc e = co_await write_all(fd, offset, data);
   stats_.write_latency.record_ns(monotonic_ns() - start);
@@ -108,6 +122,8 @@ task<io_errc> uring_file_io::write_all(int fd, uint64_t offset, std::span<const 
 
 task<io_errc> uring_file_io::write_at_split(int fd, uint64_t offset, std::span<const uint8_t> data,
                                             size_t split) {
+  co_await wait_for_write_slot();
+  write_slot slot(this);
   uint64_t start = monotonic_ns();
   sqe_group<2> writes(*shard_);
   std::span<const uint8_t> pieces[2] = {data.first(split), data.subspan(split)};
@@ -168,6 +184,8 @@ task<io_errc> uring_file_io::sync_only(int fd) {
 
 task<storage::file_io::write_sync_status> uring_file_io::write_and_sync(
     int fd, uint64_t offset, std::span<const uint8_t> data) {
+  co_await wait_for_write_slot();
+  write_slot slot(this);
   uint64_t start = monotonic_ns();
   sqe_group<2> chain(*shard_);
   prep_write(chain.sqe(0), fd, offset, data);

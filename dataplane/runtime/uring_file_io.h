@@ -11,6 +11,7 @@
 
 #include "base/prometheus.h"
 #include "dataplane/runtime/shard.h"
+#include "dataplane/runtime/wait_queue.h"
 #include "storage/file_io.h"
 
 namespace rill::runtime {
@@ -50,13 +51,32 @@ class uring_file_io final : public storage::file_io {
   bool exists(const std::string& path) override;
 
   const disk_stats& stats() const { return stats_; }
+  // At most n log writes (each with its fdatasync, if linked) in flight on
+  // this shard; later ones wait their turn. 0: no limit. rill iotune's
+  // profile sets it (see tuning/io_profile.h).
+  void set_writes_in_flight_max(uint32_t n) { writes_in_flight_max_ = n; }
 
  private:
+  // Holds one write slot for its lifetime.
+  class write_slot {
+   public:
+    explicit write_slot(uring_file_io* io) : io_(io) { ++io_->writes_in_flight_; }
+    ~write_slot();
+    write_slot(const write_slot&) = delete;
+    write_slot& operator=(const write_slot&) = delete;
+
+   private:
+    uring_file_io* io_;
+  };
+  task<void> wait_for_write_slot();
   task<storage::io_errc> write_all(int fd, uint64_t offset, std::span<const uint8_t> data);
   task<storage::io_errc> sync_only(int fd);
 
   shard* shard_;
   disk_stats stats_;
+  uint32_t writes_in_flight_max_ = 0;
+  uint32_t writes_in_flight_ = 0;
+  wait_queue write_slots_;
 };
 
 }  // namespace rill::runtime

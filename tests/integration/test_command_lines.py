@@ -4,8 +4,10 @@ option or value with one message naming it and exit code 2, takes
 spelling (--bootstrap-server, --topic X)."""
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 import uuid
 
@@ -113,6 +115,32 @@ class CommandLineTest(unittest.TestCase):
             self.assertIn(row["status"], ("ok", "would change", "not permitted here", "not applicable"), row)
             self.assertTrue(row["current"] and row["recommended"], row)
         self.assertFalse(os.path.exists(os.path.join(BUILD, "rill.ballast")))
+
+    def test_iotune_profile_reaches_the_broker(self):
+        """rill iotune measures a real directory and writes a profile; a
+        broker started with it logs the budgets it took and serves."""
+        work = tempfile.mkdtemp(prefix="rill-iotune-", dir="/var/tmp")  # O_DIRECT: not tmpfs
+        try:
+            profile = os.path.join(work, "io.yaml")
+            r = self.run_tool([RILL, "iotune", f"--dir={work}", "--duration-s=1", "--file-mb=8",
+                               f"--out={profile}"], timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            for field in ("mountpoint", "read_iops", "read_bandwidth", "write_iops", "write_bandwidth",
+                          "fsync_latency_p99_us"):
+                self.assertIn(field + ":", r.stdout)
+            self.assertEqual(sorted(os.listdir(work)), ["io.yaml"])  # the scratch file is gone
+            with Broker(extra=[f"--io.profile={profile}"]) as b:
+                topic = f"profiled-{uuid.uuid4().hex[:6]}"
+                r = self.run_tool([RILL, "topics", "create", f"--topic={topic}", f"--bootstrap={b.bootstrap}"])
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertRegex(b.log_text(), r"io.profile .*writes in flight per shard, flush batch up to")
+            with open(profile, "w") as f:
+                f.write("disks: nothing\n")
+            r = self.run_tool([RILL, "broker", f"--io.profile={profile}"])
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("io.profile", r.stderr)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
