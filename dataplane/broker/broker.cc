@@ -246,7 +246,10 @@ int run_broker(const partition::broker_settings& settings) {
       static_cast<uint64_t>(settings.controlled_shutdown_timeout_ms) + 15000;
   runtime::runtime rt({.shard_count = settings.shards,
                        .pin_threads = settings.pin_shards,
-                       .drain_timeout_ms = drain_timeout_ms});
+                       .ring_entries = settings.uring_entries,
+                       .drain_timeout_ms = drain_timeout_ms,
+                       .idle_poll_us = settings.shard_idle_poll_us,
+                       .sqpoll_idle_ms = settings.uring_sqpoll_idle_ms});
   partition::broker_context context(rt, settings);
   std::atomic<int> failed{0};
   std::atomic<bool> stopping{false};

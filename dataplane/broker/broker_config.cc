@@ -38,6 +38,16 @@ config make_broker_config() {
       {"shards", setting_kind::integer, std::to_string(cpus < 1 ? 1 : cpus),
        "shard threads (one per core)", 1, 256},
       {"pin.shards", setting_kind::boolean, "true", "pin each shard thread to a CPU"},
+      {"io_uring.entries", setting_kind::integer, "1024",
+       "submission queue entries of each shard's io_uring (completion queue: 4x)", 64, 32768},
+      {"io_uring.sqpoll.idle.ms", setting_kind::integer, "0",
+       "above 0: a kernel thread per shard polls its submission queue (SQPOLL) and sleeps after "
+       "this long without submissions; it takes a CPU while polling. 0: off",
+       0, 60000},
+      {"shard.idle.poll.us", setting_kind::integer, "0",
+       "after a loop iteration that did work, a shard polls for completions this long before "
+       "sleeping (busy-poll for latency; 0: off)",
+       0, 100000},
       {"memory.bytes", setting_kind::integer, "0",
        "the broker's memory budget, split among shards (half for hot tails, a quarter for "
        "write staging); 0: a quarter of the machine's memory",
@@ -194,6 +204,9 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
   s->data_dir = c.text("log.dirs");
   s->shards = static_cast<uint32_t>(c.integer("shards"));
   s->pin_shards = c.boolean("pin.shards");
+  s->uring_entries = static_cast<uint32_t>(c.integer("io_uring.entries"));
+  s->uring_sqpoll_idle_ms = static_cast<uint32_t>(c.integer("io_uring.sqpoll.idle.ms"));
+  s->shard_idle_poll_us = static_cast<uint32_t>(c.integer("shard.idle.poll.us"));
   s->memory_bytes = static_cast<uint64_t>(c.integer("memory.bytes"));
   if (s->memory_bytes == 0) {
     long pages = sysconf(_SC_PHYS_PAGES);

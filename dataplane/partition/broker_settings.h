@@ -23,6 +23,10 @@ struct broker_settings {
   std::string data_dir = "./data";
   uint32_t shards = 1;
   bool pin_shards = true;
+  // The shards' io_uring rings (runtime_options).
+  uint32_t uring_entries = 1024;
+  uint32_t uring_sqpoll_idle_ms = 0;
+  uint32_t shard_idle_poll_us = 0;
   int64_t socket_request_bytes_max = 100 << 20;
   int32_t connections_max = 10000;
   int32_t requests_in_flight_max = 64;

@@ -35,6 +35,7 @@ std::optional<T> call_from_outside(runtime& rt, shard_id target, std::function<t
   auto shared = std::make_shared<state>();
   rt.post_external(target, [shared, fn = std::move(fn)]() mutable {
     spawn([](std::shared_ptr<state> st, std::function<task<T>()> f) -> task<void> {
+      work_guard guard(*shard::current());  // a stop waits for the call
       T v = co_await f();
       std::lock_guard<std::mutex> lock(st->mutex);
       st->value.emplace(std::move(v));

@@ -19,7 +19,9 @@ runtime::runtime(runtime_options options) : options_(std::move(options)) {
   uint32_t n = options_.shard_count;
   int cpus_online = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
   for (uint32_t i = 0; i < n; ++i) {
-    shard_options so{.ring_entries = options_.ring_entries, .cpu = -1};
+    shard_options so{.ring_entries = options_.ring_entries,
+                     .cpu = -1,
+                     .sqpoll_idle_ms = options_.sqpoll_idle_ms};
     if (options_.pin_threads) {
       so.cpu = i < options_.cpus.size() ? options_.cpus[i]
                                         : static_cast<int>(i) % std::max(cpus_online, 1);

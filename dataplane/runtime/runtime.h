@@ -33,6 +33,10 @@ struct runtime_options {
   // to this long before sleeping in io_uring_enter: trades a bounded burst
   // of CPU for not paying a wake-up (tens of microseconds on VMs) per I/O.
   uint32_t idle_poll_us = 0;
+  // Above 0: each shard's ring gets a kernel submission thread (SQPOLL)
+  // that spins this long after the last submission before it sleeps; it
+  // costs a CPU while it spins. 0: the shard submits itself.
+  uint32_t sqpoll_idle_ms = 0;
   // The most capable ring mode to try; tests lower it to exercise fallbacks.
   ring_mode preferred_ring_mode = ring_mode::defer_taskrun;
 };

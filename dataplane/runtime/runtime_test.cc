@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dataplane/runtime/cross_shard.h"
+#include "dataplane/runtime/external_call.h"
 #include "dataplane/runtime/runtime.h"
 #include "dataplane/runtime/uring_op.h"
 #include "dataplane/runtime/wait_queue.h"
@@ -171,6 +172,78 @@ TEST(runtime, falls_back_when_a_ring_mode_is_not_wanted) {
                    co_return;
                  });
   EXPECT_NE(seen, ring_mode::defer_taskrun);
+}
+
+TEST(runtime, a_sqpoll_ring_serves_io_timers_and_cross_shard_calls) {
+  bool sqpoll = false;
+  int answers = 0;
+  int32_t read_bytes = 0;
+  shard_stats stats;
+  run_on_runtime({.shard_count = 2, .sqpoll_idle_ms = 10}, [&](runtime& rt) -> task<void> {
+    shard& s = *shard::current();
+    sqpoll = s.sqpoll();
+    for (int i = 0; i < 200; ++i) {
+      answers += co_await submit_to(shard_id(1), [] { return 1; });
+    }
+    co_await sleep_for(s, 2 * k_ns_per_ms);
+    int fds[2];
+    EXPECT_EQ(pipe(fds), 0);
+    EXPECT_EQ(write(fds[1], "sqpoll", 6), 6);
+    char buf[8];
+    uring_op op(s);
+    io_uring_prep_read(op.sqe(), fds[0], buf, sizeof(buf), 0);
+    read_bytes = co_await op;
+    close(fds[0]);
+    close(fds[1]);
+    stats = s.stats();
+  });
+  if (!sqpoll) GTEST_SKIP() << "the kernel refused SQPOLL here";
+  EXPECT_EQ(answers, 200);
+  EXPECT_EQ(read_bytes, 6);
+  EXPECT_EQ(stats.ops_in_flight, 0);
+  EXPECT_GT(stats.cqes_reaped, 0u);
+}
+
+TEST(runtime, loop_stats_count_submissions_and_completions) {
+  shard_stats stats;
+  run_on_runtime({.shard_count = 1}, [&](runtime& rt) -> task<void> {
+    shard& s = *shard::current();
+    for (int i = 0; i < 10; ++i) {
+      uring_op op(s);
+      io_uring_prep_nop(op.sqe());
+      co_await op;
+    }
+    co_await sleep_for(s, 3 * k_ns_per_ms);
+    stats = s.stats();
+  });
+  EXPECT_GE(stats.sqes_submitted, 10u);
+  EXPECT_GE(stats.cqes_reaped, 10u);
+  EXPECT_EQ(stats.ops_in_flight, 0);
+  EXPECT_GT(stats.waiting_ns, 1'000'000u);  // the sleep was spent waiting
+  EXPECT_GT(stats.started_ns, 0u);
+}
+
+TEST(runtime, a_thread_outside_calls_a_shard_and_waits_bounded) {
+  runtime rt({.shard_count = 2, .pin_threads = false});
+  rt.start(nullptr);
+  std::optional<int> got = call_from_outside<int>(
+      rt, shard_id(1),
+      []() -> task<int> {
+        co_await sleep_for(*shard::current(), 1 * k_ns_per_ms);
+        co_return static_cast<int>(shard::current()->id().value()) + 41;
+      },
+      std::chrono::seconds(5));
+  EXPECT_EQ(got, 42);
+  std::optional<int> late = call_from_outside<int>(
+      rt, shard_id(0),
+      []() -> task<int> {
+        co_await sleep_for(*shard::current(), 500 * k_ns_per_ms);
+        co_return 1;
+      },
+      std::chrono::milliseconds(20));
+  EXPECT_FALSE(late.has_value());
+  rt.request_stop();
+  rt.join();
 }
 
 TEST(runtime, stop_drains_work_in_flight) {

@@ -74,6 +74,21 @@ void shard::setup_ring() {
       {IORING_SETUP_COOP_TASKRUN, ring_mode::coop_taskrun},
       {0, ring_mode::plain},
   };
+  if (options_.sqpoll_idle_ms > 0) {
+    io_uring_params params{};
+    params.flags = IORING_SETUP_SQPOLL | IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+    params.sq_thread_idle = options_.sqpoll_idle_ms;
+    params.cq_entries = options_.ring_entries * 4;
+    int rc = io_uring_queue_init_params(options_.ring_entries, &ring_, &params);
+    if (rc == 0) {
+      mode_ = ring_mode::plain;
+      sqpoll_ = true;
+      RILL_INFO("runtime", "io_uring ready: %u entries, mode sqpoll (idle %u ms)",
+                options_.ring_entries, options_.sqpoll_idle_ms);
+      return;
+    }
+    RILL_WARN("runtime", "io_uring refused SQPOLL (%s); the shard submits itself", strerror(-rc));
+  }
   int last_error = 0;
   for (const attempt& a : attempts) {
     if (a.mode < owner_->options().preferred_ring_mode) continue;

@@ -47,7 +47,8 @@ struct shard_stats {
 
 struct shard_options {
   uint32_t ring_entries = 1024;
-  int cpu = -1;  // -1: do not pin.
+  int cpu = -1;                 // -1: do not pin.
+  uint32_t sqpoll_idle_ms = 0;  // 0: no SQPOLL thread (runtime_options)
 };
 
 class shard {
@@ -64,6 +65,7 @@ class shard {
   runtime& owner() { return *owner_; }
   io_uring* ring() { return &ring_; }
   ring_mode mode() const { return mode_; }
+  bool sqpoll() const { return sqpoll_; }
   int ring_fd() const { return ring_.ring_fd; }
 
   // A free SQE; submits queued SQEs first when the submission queue is full.
@@ -122,6 +124,7 @@ class shard {
   shard_options options_;
   io_uring ring_{};
   ring_mode mode_ = ring_mode::plain;
+  bool sqpoll_ = false;
   std::deque<std::coroutine_handle<>> ready_;
   timer_queue timers_;
   std::vector<bool> wake_pending_;

@@ -9,6 +9,8 @@
 // One instance per shard; it must be used from that shard's thread.
 #pragma once
 
+#include <algorithm>
+
 #include "base/prometheus.h"
 #include "dataplane/runtime/shard.h"
 #include "dataplane/runtime/wait_queue.h"
@@ -23,6 +25,7 @@ struct disk_stats {
   uint64_t bytes_written = 0;
   uint64_t bytes_read = 0;
   uint64_t errors = 0;
+  uint32_t writes_in_flight_peak = 0;  // the most log writes in flight at once
 };
 
 class uring_file_io final : public storage::file_io {
@@ -60,7 +63,11 @@ class uring_file_io final : public storage::file_io {
   // Holds one write slot for its lifetime.
   class write_slot {
    public:
-    explicit write_slot(uring_file_io* io) : io_(io) { ++io_->writes_in_flight_; }
+    explicit write_slot(uring_file_io* io) : io_(io) {
+      ++io_->writes_in_flight_;
+      io_->stats_.writes_in_flight_peak =
+          std::max(io_->stats_.writes_in_flight_peak, io_->writes_in_flight_);
+    }
     ~write_slot();
     write_slot(const write_slot&) = delete;
     write_slot& operator=(const write_slot&) = delete;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "dataplane/runtime/uring_op.h"
 #include "storage/batch_builder.h"
 #include "storage/partition_log.h"
 #include "storage/testing/file_io_contract.h"
@@ -69,6 +70,57 @@ TEST(uring_partition_log, appends_with_o_direct_survive_a_reopen) {
   EXPECT_EQ(end_before, 3000);
   EXPECT_EQ(end_after, 3000);
   EXPECT_EQ(batches_read, 1000u);
+}
+
+// Eight concurrent writes under a limit; returns the peak in flight.
+uint32_t write_eight(uint32_t limit) {
+  storage::testing::scratch_dir scratch;
+  std::vector<uint8_t> back(8 * 4096);
+  disk_stats stats;
+  testing::run_on_runtime({.shard_count = 1}, [&](runtime&) -> task<void> {
+    shard& s = *shard::current();
+    uring_file_io io(s);
+    io.set_writes_in_flight_max(limit);
+    auto fd = co_await io.open(scratch.path() + "/f", storage::open_mode::create_read_write,
+                               storage::direct_io::off);
+    EXPECT_TRUE(fd.ok());
+    int done = 0;
+    std::vector<std::vector<uint8_t>> blocks;
+    for (int i = 0; i < 8; ++i) blocks.emplace_back(4096, static_cast<uint8_t>('a' + i));
+    for (int i = 0; i < 8; ++i) {
+      spawn([](uring_file_io& io, int fd, int i, std::span<const uint8_t> b,
+               int& done) -> task<void> {
+        if (i % 2 == 0) {
+          EXPECT_EQ(co_await io.write_at(fd, static_cast<uint64_t>(i) * 4096, b),
+                    storage::io_errc::ok);
+        } else {
+          auto st = co_await io.write_and_sync(fd, static_cast<uint64_t>(i) * 4096, b);
+          EXPECT_EQ(st.write, storage::io_errc::ok);
+          EXPECT_EQ(st.sync, storage::io_errc::ok);
+        }
+        ++done;
+      }(io, fd.value(), i, blocks[static_cast<size_t>(i)], done));
+    }
+    while (done < 8) co_await sleep_for(s, 1 * k_ns_per_ms);
+    auto r = co_await io.read_at(fd.value(), 0, back);
+    EXPECT_TRUE(r.ok());
+    stats = io.stats();
+    co_await io.close(fd.value());
+  });
+  size_t wrong = 0;
+  for (size_t i = 0; i < back.size(); ++i) wrong += back[i] != 'a' + i / 4096 ? 1 : 0;
+  EXPECT_EQ(wrong, 0u);
+  EXPECT_EQ(stats.write_latency.count(), 4u);
+  EXPECT_EQ(stats.sync_latency.count(), 4u);
+  EXPECT_EQ(stats.bytes_written, 8u * 4096);
+  EXPECT_EQ(stats.bytes_read, 8u * 4096);
+  return stats.writes_in_flight_peak;
+}
+
+TEST(uring_file_io, a_write_limit_queues_writes_and_loses_none) {
+  EXPECT_EQ(write_eight(1), 1u);
+  EXPECT_EQ(write_eight(3), 3u);
+  EXPECT_EQ(write_eight(0), 8u);  // no limit: all at once
 }
 
 }  // namespace
