@@ -32,6 +32,8 @@ struct admin_options {
   std::vector<std::pair<std::string, std::string>> configs;
   bool json = false;
   bool preferred = false;
+  int partition = 0;
+  int64_t offset = -1;
 };
 
 // The options every admin command shares; Kafka's tools spell the
@@ -127,6 +129,39 @@ int delete_topic(const admin_options& o) {
   int rc = topic_results(q, "deleted");
   rd_kafka_DeleteTopic_destroy(dt);
   rd_kafka_queue_destroy(q);
+  return rc;
+}
+
+// kafka-delete-records.sh for one partition: the log starts at --offset
+// (-1: the high watermark) from now on.
+int delete_records(const admin_options& o) {
+  client_ptr rk = connect_admin(o);
+  rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(offsets, o.topic.c_str(), o.partition)->offset = o.offset;
+  rd_kafka_DeleteRecords_t* del = rd_kafka_DeleteRecords_new(offsets);
+  rd_kafka_topic_partition_list_destroy(offsets);
+  queue_ptr q = new_queue(rk.get());
+  rd_kafka_DeleteRecords(rk.get(), &del, 1, nullptr, q.get());
+  rd_kafka_DeleteRecords_destroy(del);
+  event_ptr ev = wait_result(q.get(), "DeleteRecords");
+  if (!ev) return 1;
+  const rd_kafka_DeleteRecords_result_t* res = rd_kafka_event_DeleteRecords_result(ev.get());
+  const rd_kafka_topic_partition_list_t* out = rd_kafka_DeleteRecords_result_offsets(res);
+  int rc = 0;
+  for (int i = 0; out != nullptr && i < out->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = out->elems[i];
+    if (p.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      fprintf(stderr, "%s-%d: %s\n", p.topic, p.partition, rd_kafka_err2str(p.err));
+      rc = 1;
+    } else if (o.json) {
+      nlohmann::json row{
+          {"topic", p.topic}, {"partition", p.partition}, {"low_watermark", p.offset}};
+      printf("%s\n", row.dump().c_str());
+    } else {
+      printf("%s-%d: records before %lld deleted (low watermark)\n", p.topic, p.partition,
+             static_cast<long long>(p.offset));
+    }
+  }
   return rc;
 }
 
@@ -249,11 +284,22 @@ int topics_main(const std::vector<std::string>& args) {
   CLI::App* alter = app.add_subcommand("alter-config", "change topic configs");
   add_topic(*alter, &o)->required();
   add_configs(*alter, &o, "a topic config, repeatable")->required();
-  for (CLI::App* cmd : {create, describe, remove, alter}) add_common(*cmd, &o);
+  CLI::App* records = app.add_subcommand(
+      "delete-records", "delete a partition's records before an offset (kafka-delete-records.sh)");
+  add_topic(*records, &o)->required();
+  records->add_option("--partition", o.partition, "partition")->transform(integer_in(0, 1 << 20));
+  records
+      ->add_option("--offset", o.offset,
+                   "the partition's new log start (-1: its high watermark, deleting everything)")
+      ->required()
+      ->transform(integer_in(-1, INT64_MAX));
+  records->add_flag("--json", o.json, "JSON output");
+  for (CLI::App* cmd : {create, describe, remove, alter, records}) add_common(*cmd, &o);
   if (auto code = parse_command_line(app, args)) return *code;
   if (create->parsed()) return create_topic(o);
   if (describe->parsed()) return describe_topics(o);
   if (remove->parsed()) return delete_topic(o);
+  if (records->parsed()) return delete_records(o);
   return alter_config(o);
 }
 

@@ -231,6 +231,11 @@ class partition_log {
   task<log_errc> flush_if_due();
   // Deletes whole segments past retention.bytes / retention.ms.
   task<log_errc> apply_retention();
+  // DeleteRecords: the log starts at offset from now on (reads below it are
+  // out of range); whole segments below it are deleted, never the active
+  // one. Durable on return (the start offset file is replaced atomically).
+  // REQUIRES: offset <= log_end_offset().
+  task<log_errc> advance_log_start(int64_t offset);
   // Log compaction (partition_log_compact.cc): keeps the latest record of
   // each key in the closed segments below o.clean_below, drops tombstones
   // older than o.delete_retention_ms, never changes an offset or the order,

@@ -226,6 +226,31 @@ TEST_F(partition_log_test, retention_by_bytes_deletes_whole_old_segments) {
   sync_await(reopened->close());
 }
 
+TEST_F(partition_log_test, advancing_the_log_start_deletes_records_before_it_for_good) {
+  {
+    auto log = open_log();
+    for (int i = 0; i < 200; ++i) append(*log, make_batch(1, 2000, 1000 + i));
+    size_t before = log->segment_count();
+    ASSERT_EQ(sync_await(log->advance_log_start(157)), log_errc::ok);
+    EXPECT_EQ(log->log_start_offset(), 157);
+    EXPECT_LT(log->segment_count(), before);  // whole segments below 157 are gone
+    EXPECT_EQ(sync_await(log->read(156, 100, INT64_MAX)).error(), log_errc::offset_out_of_range);
+    EXPECT_EQ(read_offsets(*log, 157).front(), 157);
+    // Never backwards; the end of the log is fine (everything deleted).
+    ASSERT_EQ(sync_await(log->advance_log_start(100)), log_errc::ok);
+    EXPECT_EQ(log->log_start_offset(), 157);
+    sync_await(log->close());
+  }
+  auto log = open_log();
+  EXPECT_EQ(log->log_start_offset(), 157);
+  EXPECT_EQ(log->log_end_offset(), 200);
+  ASSERT_EQ(sync_await(log->advance_log_start(200)), log_errc::ok);
+  EXPECT_EQ(log->segment_count(), 1u);  // the active segment stays
+  EXPECT_EQ(append(*log, make_batch(1, 10)).base_offset, 200);
+  EXPECT_EQ(read_offsets(*log, 200).front(), 200);
+  sync_await(log->close());
+}
+
 TEST_F(partition_log_test, retention_by_time_uses_the_newest_timestamp_of_a_segment) {
   options_.retention_ms = 10'000;
   auto log = open_log();

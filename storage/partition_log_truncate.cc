@@ -105,6 +105,26 @@ task<log_errc> partition_log::truncate_to(int64_t offset) {
   co_return e;
 }
 
+task<log_errc> partition_log::advance_log_start(int64_t offset) {
+  RILL_ASSERT(offset <= written_offset_, "%s: log start %lld past the log end %lld",
+              options_.dir.c_str(), static_cast<long long>(offset),
+              static_cast<long long>(written_offset_));
+  if (offset <= log_start_offset_) co_return log_errc::ok;
+  co_await wait_for_compaction();
+  while (segments_.size() > 1 && std::next(segments_.begin())->first <= offset) {
+    log_errc e = co_await delete_segment(segments_.begin()->first);
+    if (e != log_errc::ok) co_return e;
+  }
+  log_start_offset_ = std::max(log_start_offset_, offset);
+  RILL_ASSERT(segments_.begin()->first <= log_start_offset_ || segments_.size() == 1,
+              "%s: the first segment starts past the log start", options_.dir.c_str());
+  epochs_.truncate_from_start(log_start_offset_);
+  if (co_await epochs_.persist(io_, options_.dir) != io_errc::ok) co_return log_errc::storage_error;
+  RILL_INFO("storage", "%s: log start moved to %lld (records deleted)", options_.dir.c_str(),
+            static_cast<long long>(log_start_offset_));
+  co_return co_await persist_log_start();
+}
+
 task<log_errc> partition_log::apply_retention() {
   if (!options_.retention_deletes) co_return log_errc::ok;  // cleanup.policy=compact
   co_await wait_for_compaction();

@@ -135,7 +135,8 @@ TEST(Tuners, ClocksourceNeedsTscOnOffer) {
   root.put("/sys/devices/system/clocksource/clocksource0/current_clocksource", "kvm-clock");
   root.put("/sys/devices/system/clocksource/clocksource0/available_clocksource", "kvm-clock");
   system_files files(root.path());
-  const tuner& clock = find(all_tuners(), "clocksource");
+  std::vector<tuner> all = all_tuners();
+  const tuner& clock = find(all, "clocksource");
   EXPECT_EQ(clock.check(files, {}).status, tune_status::not_applicable);
   root.put("/sys/devices/system/clocksource/clocksource0/available_clocksource", "tsc kvm-clock");
   EXPECT_EQ(clock.check(files, {}).status, tune_status::would_change);
@@ -152,7 +153,8 @@ TEST(Tuners, DiskIrqsSpreadOverCpus) {
   root.put("/proc/irq/24/smp_affinity_list", "0-1");
   root.put("/proc/irq/25/smp_affinity_list", "0-1");
   system_files files(root.path());
-  const tuner& irq = find(all_tuners(), "disk_irq");
+  std::vector<tuner> all = all_tuners();
+  const tuner& irq = find(all, "disk_irq");
   tune_row row = irq.check(files, {});
   EXPECT_EQ(row.status, tune_status::would_change);
   EXPECT_EQ(row.recommended, "virtio1-req.0=0 virtio1-req.1=1");
@@ -169,7 +171,8 @@ TEST(Tuners, NetSteersReceiveQueuesOnPhysicalNicsOnly) {
   root.put("/sys/class/net/eth0/device/vendor", "0x1af4");
   root.put("/sys/class/net/eth0/queues/rx-0/rps_cpus", "0");
   system_files files(root.path());
-  const tuner& net = find(all_tuners(), "net");
+  std::vector<tuner> all = all_tuners();
+  const tuner& net = find(all, "net");
   tune_row row = net.check(files, {});
   EXPECT_EQ(row.status, tune_status::would_change);
   EXPECT_EQ(row.current, "eth0:0");
@@ -203,7 +206,8 @@ TEST(Tuners, PlacementWantsIsolatedShardCpusAboveTwo) {
   fake_root root;
   root.put("/sys/devices/system/cpu/online", "0-1");
   system_files files(root.path());
-  const tuner& placement = find(all_tuners(), "shard_placement");
+  std::vector<tuner> all = all_tuners();
+  const tuner& placement = find(all, "shard_placement");
   EXPECT_EQ(placement.check(files, {}).status, tune_status::ok);
   EXPECT_EQ(placement.check(files, {.shards = 4}).status, tune_status::would_change);
   root.put("/sys/devices/system/cpu/online", "0-7");
@@ -217,7 +221,8 @@ TEST(Tuners, CoredumpPatternGoesOutsideTheDataDirectory) {
   fake_root root;
   root.put("/proc/sys/kernel/core_pattern", "core");
   system_files files(root.path());
-  const tuner& core = find(all_tuners(), "coredump");
+  std::vector<tuner> all = all_tuners();
+  const tuner& core = find(all, "coredump");
   EXPECT_EQ(core.check(files, {}).status, tune_status::would_change);
   EXPECT_TRUE(core.apply(files, {}).changed);
   EXPECT_TRUE(fs::is_directory(root.path() + "/var/lib/rill/coredump"));

@@ -37,6 +37,8 @@ error_code to_kafka(partition::partition_errc e) {
       return error_code::invalid_request;
     case partition_errc::invalid_record:
       return error_code::invalid_record;
+    case partition_errc::policy_violation:
+      return error_code::policy_violation;
   }
   return error_code::unknown_server_error;
 }

@@ -61,6 +61,8 @@ const char* api_name(int16_t key) {
       return "DescribeCluster";
     case api_key::create_partitions:
       return "CreatePartitions";
+    case api_key::delete_records:
+      return "DeleteRecords";
   }
   return "Unknown";
 }

@@ -21,7 +21,8 @@ enum class partition_errc : uint8_t {
   fenced_leader_epoch,
   unknown_leader_epoch,
   invalid_request,
-  invalid_record,  // a record the topic cannot take (no key on a compacted topic)
+  invalid_record,    // a record the topic cannot take (no key on a compacted topic)
+  policy_violation,  // DeleteRecords on a topic whose cleanup.policy has no delete
 };
 
 const char* partition_errc_name(partition_errc e);

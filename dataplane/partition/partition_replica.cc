@@ -47,6 +47,8 @@ const char* partition_errc_name(partition_errc e) {
       return "invalid request";
     case partition_errc::invalid_record:
       return "invalid record";
+    case partition_errc::policy_violation:
+      return "policy violation";
   }
   return "?";
 }
@@ -597,6 +599,31 @@ task<partition_errc> partition_replica::truncate_diverged(int64_t end_offset) {
   producers_ = producer_state{};
   co_await restore_producer_state();
   co_return from_log(e);
+}
+
+task<offset_lookup> partition_replica::delete_records(int64_t offset) {
+  if (partition_errc e = check_leadership(-1); e != partition_errc::ok) co_return offset_lookup{e};
+  if (!log_->options().retention_deletes) co_return offset_lookup{partition_errc::policy_violation};
+  int64_t target = offset == -1 ? high_watermark_ : offset;
+  if (target < 0 || target > high_watermark_) {
+    co_return offset_lookup{partition_errc::offset_out_of_range};
+  }
+  storage::log_errc e = co_await log_->advance_log_start(target);
+  note_log_result(e);
+  if (e != storage::log_errc::ok) co_return offset_lookup{from_log(e)};
+  RILL_INFO("partition", "%s-%d: records before %lld deleted (DeleteRecords)", topic_.c_str(),
+            index_, static_cast<long long>(target));
+  offset_lookup out;
+  out.offset = log_->log_start_offset();
+  RILL_ASSERT(out.offset >= target, "%s-%d: log start %lld below the asked %lld", topic_.c_str(),
+              index_, static_cast<long long>(out.offset), static_cast<long long>(target));
+  co_return out;
+}
+
+task<void> partition_replica::follow_log_start(int64_t leader_log_start) {
+  int64_t target = std::min(leader_log_start, log_end_offset());
+  if (role_ != replica_role::follower || target <= log_->log_start_offset()) co_return;
+  note_log_result(co_await log_->advance_log_start(target));
 }
 
 task<partition_errc> partition_replica::reset_to(int64_t offset) {

@@ -134,6 +134,14 @@ class partition_replica {
   // and where it ends (the next epoch's start, or the log end); epoch and
   // offset -1 when epoch precedes the log's history.
   offset_lookup end_of_epoch(int32_t epoch, int32_t current_leader_epoch);
+  // Leader, DeleteRecords: the log starts at offset (-1: the high
+  // watermark) from now on. The new log start, or not_leader,
+  // offset_out_of_range (past the high watermark) or policy_violation (a
+  // compact-only topic). Followers follow through their fetches.
+  task<offset_lookup> delete_records(int64_t offset);
+  // Follower: the leader's log starts at leader_log_start; ours follows as
+  // far as our log reaches.
+  task<void> follow_log_start(int64_t leader_log_start);
 
   // Leader: asks the controller for an ISR change when one is due.
   void maybe_change_isr();

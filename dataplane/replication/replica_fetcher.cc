@@ -155,6 +155,8 @@ task<void> replica_fetcher::apply(const std::string& topic, const kafka::fetched
       RILL_ERROR("replication", "%s-%d: appending %zu bytes from leader %d failed: %s",
                  topic.c_str(), p.index, p.records.size(), options_.leader,
                  partition::partition_errc_name(e));
+    } else if (p.log_start_offset > r->log().log_start_offset()) {
+      co_await r->follow_log_start(p.log_start_offset);  // DeleteRecords on the leader
     }
   } else if (p.error == kafka::error_code::offset_out_of_range &&
              r->log_end_offset() < p.log_start_offset) {

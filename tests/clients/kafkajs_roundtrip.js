@@ -1,5 +1,5 @@
-// kafkajs against a Rill broker: admin (create topic, metadata, offsets) and
-// producers (plain and idempotent). Consumption is checked by the caller
+// kafkajs against a Rill broker: admin (create topic, metadata, offsets,
+// DeleteRecords) and producers (plain and idempotent). Consumption is checked by the caller
 // with another client; kafkajs_group.js covers kafkajs consumers.
 // usage: node kafkajs_roundtrip.js BOOTSTRAP TOPIC COUNT
 const { Kafka, logLevel } = require('kafkajs');
@@ -31,9 +31,14 @@ async function main() {
 
   const offsets = await admin.fetchTopicOffsets(topic);
   const total = offsets.reduce((sum, p) => sum + (parseInt(p.high, 10) - parseInt(p.low, 10)), 0);
-  await admin.disconnect();
-  console.log(JSON.stringify({ total, offsets }));
   if (total !== count) throw new Error(`expected ${count} records, offsets say ${total}`);
+  // DeleteRecords: partition 0 starts at offset 10 from now on.
+  await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '10' }] });
+  const after = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const low = parseInt(after.find((p) => p.partition === 0).low, 10);
+  console.log(JSON.stringify({ total, offsets, low_after_delete: low }));
+  if (low !== 10) throw new Error(`partition 0 starts at ${low} after DeleteRecords, not 10`);
 }
 
 main().catch((e) => {

@@ -1,10 +1,13 @@
 """APIs beyond produce and fetch, checked on the wire and with real clients:
 OffsetForLeaderEpoch across a leader change (KIP-320's truncation check),
-DescribeCluster, ListOffsets by time inside a batch and MAX_TIMESTAMP, the
+DescribeCluster, DeleteRecords on every replica across a failover,
+ListOffsets by time inside a batch and MAX_TIMESTAMP, the
 broker's own defaults for auto-created topics, and transactions refused at
 once."""
+import json
 import os
 import struct
+import subprocess
 import sys
 import time
 import unittest
@@ -15,7 +18,7 @@ from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 
 sys.path.insert(0, os.path.dirname(__file__))
 from kafka_wire_groups import GroupClient, Writer  # noqa: E402
-from rill_cluster import Broker, Cluster  # noqa: E402
+from rill_cluster import RILL, Broker, Cluster  # noqa: E402
 from test_consumer_groups import broker_count, partition_state, wait_until  # noqa: E402
 
 OFFSET_FOR_LEADER_EPOCH, DESCRIBE_CLUSTER = 23, 60
@@ -102,6 +105,86 @@ class LeaderEpochTest(unittest.TestCase):
             self.assertEqual(describe_cluster(o)[2], controller, "every broker names the same controller")
             c.close()
             o.close()
+        finally:
+            cluster.stop()
+            cluster.cleanup()
+
+
+def watermarks(consumer, topic, partition=0):
+    """(low, high) of a partition, or None while no leader answers."""
+    try:
+        return consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=5)
+    except KafkaException:
+        return None
+
+
+class DeleteRecordsTest(unittest.TestCase):
+    def delete_records(self, cluster, topic, offset):
+        return subprocess.run([RILL, "topics", "delete-records", f"--topic={topic}", "--partition=0",
+                               f"--offset={offset}", "--json", f"--bootstrap={cluster.bootstrap}"],
+                              capture_output=True, text=True, timeout=60)
+
+    def test_records_before_an_offset_go_on_every_replica_and_stay_gone_across_failover(self):
+        cluster = Cluster(controller_extra=["--session.timeout.ms=3000"],
+                          broker_extra=["--heartbeat.interval.ms=100"]).start()
+        try:
+            admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+            wait_until(lambda: broker_count(admin) == 3, what="3 brokers")
+            topic, compacted = f"trimmed-{uuid.uuid4().hex[:6]}", f"compacted-{uuid.uuid4().hex[:6]}"
+            admin.create_topics([NewTopic(topic, 1, 3, config={"segment.bytes": "65536"}),
+                                 NewTopic(compacted, 1, 3, config={"cleanup.policy": "compact"})])[topic].result(30)
+            wait_until(lambda: len(partition_state(admin, topic)[1]) == 3, what="full ISR")
+            p = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all", "linger.ms": 0})
+            for i in range(100):
+                p.produce(topic, key=str(i), value=b"x" * (10 + (i * 7919) % 20000), partition=0)
+                p.produce(compacted, key=str(i), value=b"c", partition=0)
+                p.poll(0)
+            self.assertEqual(p.flush(30), 0)
+
+            r = self.delete_records(cluster, topic, 40)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(r.stdout)["low_watermark"], 40)
+            c = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "trim-check",
+                          "enable.auto.commit": False})
+            self.assertEqual(watermarks(c, topic), (40, 100))
+            # Past the high watermark, and on a compact-only topic: refused.
+            r = self.delete_records(cluster, topic, 1000)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("Offset out of range", r.stderr)
+            r = self.delete_records(cluster, compacted, 10)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("olicy", r.stderr)
+            # Followers learn the new log start from their next fetches; a new
+            # leader then serves from 40 as well.
+            for i in range(100, 110):
+                p.produce(topic, key=str(i), value=b"y", partition=0)
+            self.assertEqual(p.flush(30), 0)
+            time.sleep(1)
+            leader = partition_state(admin, topic)[0]
+            cluster.brokers[leader - 1].kill9()
+            wait_until(lambda: partition_state(admin, topic)[0] not in (-1, leader), timeout_s=30,
+                       what="a new leader")
+            c.close()
+            # A fresh client: librdkafka 2.0.2's watermark query can wait for
+            # a dead leader past its timeout.
+            c = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "trim-check",
+                          "enable.auto.commit": False})
+            wait_until(lambda: watermarks(c, topic) == (40, 110), timeout_s=30,
+                       what="the new leader's log start and end")
+            c.assign([TopicPartition(topic, 0, -2)])  # from the log start
+            first = None
+            deadline = time.time() + 20
+            while first is None and time.time() < deadline:
+                m = c.poll(0.5)
+                if m is not None and not m.error():
+                    first = m
+            self.assertIsNotNone(first)
+            self.assertEqual((first.offset(), first.key()), (40, b"40"))
+            # -1: everything up to the high watermark.
+            r = self.delete_records(cluster, topic, -1)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(r.stdout)["low_watermark"], 110)
+            c.close()
         finally:
             cluster.stop()
             cluster.cleanup()

@@ -1,5 +1,5 @@
 // OffsetForLeaderEpoch (consumers detect log truncation with it, KIP-320),
-// CreatePartitions and DescribeCluster.
+// DeleteRecords, CreatePartitions and DescribeCluster.
 #include <algorithm>
 
 #include "dataplane/kafka/error_mapping.h"
@@ -56,6 +56,44 @@ task<handler_result> handle_offset_for_leader_epoch(const request_header& h, wir
       rp.error = static_cast<int16_t>(to_kafka(o.error));
       rp.leader_epoch = o.leader_epoch;
       rp.end_offset = o.offset;
+    }
+  }
+  co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
+}
+
+task<handler_result> handle_delete_records(const request_header& h, wire_reader& in,
+                                           request_context& ctx) {
+  delete_records_request req;
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
+  auto& local = partition::shard_state::local();
+  control::snapshot_ptr s = local.snapshot();
+  delete_records_response resp;
+  for (const delete_records_topic& t : req.topics) {
+    delete_records_topic_result& rt = resp.topics.emplace_back();
+    rt.name = t.name;
+    for (const delete_records_partition& p : t.partitions) {
+      delete_records_partition_result& rp = rt.partitions.emplace_back();
+      rp.partition = p.partition;
+      const control::partition_info* info = s->find_partition(t.name, p.partition);
+      if (info == nullptr) {
+        rp.error = static_cast<int16_t>(error_code::unknown_topic_or_partition);
+        continue;
+      }
+      if (info->leader != ctx.broker->settings().broker_id) {
+        rp.error = static_cast<int16_t>(error_code::not_leader_or_follower);
+        continue;
+      }
+      partition::offset_lookup o = co_await runtime::submit_to(
+          local.owner_of(t.name, p.partition),
+          [topic = t.name, index = p.partition,
+           offset = p.offset]() -> task<partition::offset_lookup> {
+            auto r = partition::shard_state::local().find_shared(topic, index);
+            if (r == nullptr)
+              co_return partition::offset_lookup{partition::partition_errc::not_leader};
+            co_return co_await r->delete_records(offset);
+          });
+      rp.error = static_cast<int16_t>(to_kafka(o.error));
+      rp.low_watermark = o.error == partition::partition_errc::ok ? o.offset : -1;
     }
   }
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });

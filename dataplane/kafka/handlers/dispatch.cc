@@ -98,6 +98,8 @@ task<handler_result> handle_request(request_header h, std::span<const uint8_t> b
       co_return co_await handle_offset_for_leader_epoch(h, in, ctx);
     case api_key::describe_cluster:
       co_return co_await handle_describe_cluster(h, in, ctx);
+    case api_key::delete_records:
+      co_return co_await handle_delete_records(h, in, ctx);
     case api_key::create_partitions:
       co_return co_await handle_create_partitions(h, in, ctx);
   }

@@ -73,6 +73,8 @@ task<handler_result> handle_offset_for_leader_epoch(const request_header& h, wir
                                                     request_context& ctx);
 task<handler_result> handle_describe_cluster(const request_header& h, wire_reader& in,
                                              request_context& ctx);
+task<handler_result> handle_delete_records(const request_header& h, wire_reader& in,
+                                           request_context& ctx);
 task<handler_result> handle_create_partitions(const request_header& h, wire_reader& in,
                                               request_context& ctx);
 // The id Metadata and DescribeCluster name as the controller.

@@ -1,6 +1,6 @@
 // Replication and cluster APIs described once (see field_io.h), from
-// Kafka's message schemas: OffsetForLeaderEpoch (23) v0-4, CreatePartitions
-// (37) v0-3 and DescribeCluster (60) v0-1.
+// Kafka's message schemas: DeleteRecords (21) v0-2, OffsetForLeaderEpoch
+// (23) v0-4, CreatePartitions (37) v0-3 and DescribeCluster (60) v0-1.
 #pragma once
 
 #include <climits>
@@ -124,6 +124,66 @@ void describe(IO& io,
     io.string(r.name);
     io.i16(r.error);
     io.nullable_string(r.error_message);
+    io.tagged_fields();
+  });
+  io.tagged_fields();
+}
+
+// ---- DeleteRecords ----
+struct delete_records_partition {
+  int32_t partition = 0;
+  int64_t offset = -1;  // -1: the high watermark
+};
+struct delete_records_topic {
+  std::string name;
+  std::vector<delete_records_partition> partitions;
+};
+struct delete_records_request {
+  std::vector<delete_records_topic> topics;
+  int32_t timeout_ms = 0;
+};
+struct delete_records_partition_result {
+  int32_t partition = 0;
+  int64_t low_watermark = -1;
+  int16_t error = 0;
+};
+struct delete_records_topic_result {
+  std::string name;
+  std::vector<delete_records_partition_result> partitions;
+};
+struct delete_records_response {
+  int32_t throttle_time_ms = 0;
+  std::vector<delete_records_topic_result> topics;
+};
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, delete_records_request> {
+  io.array(m.topics, [](IO& io, auto& t) {
+    io.string(t.name);
+    io.array(t.partitions, [](IO& io, auto& p) {
+      io.i32(p.partition);
+      io.i64(p.offset);
+      io.tagged_fields();
+    });
+    io.tagged_fields();
+  });
+  io.i32(m.timeout_ms);
+  io.tagged_fields();
+}
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, delete_records_response> {
+  io.i32(m.throttle_time_ms);
+  io.array(m.topics, [](IO& io, auto& t) {
+    io.string(t.name);
+    io.array(t.partitions, [](IO& io, auto& p) {
+      io.i32(p.partition);
+      io.i64(p.low_watermark);
+      io.i16(p.error);
+      io.tagged_fields();
+    });
     io.tagged_fields();
   });
   io.tagged_fields();

@@ -41,6 +41,25 @@ TEST(cluster_codec, create_partitions_round_trips_at_every_version) {
       api_key::create_partitions);
 }
 
+TEST(cluster_codec, delete_records_round_trips_at_every_version) {
+  round_trips_at_every_version(
+      delete_records_request{.topics = {{"t", {{0, 42}, {3, -1}}}}, .timeout_ms = 5000},
+      api_key::delete_records);
+  round_trips_at_every_version(
+      delete_records_response{.throttle_time_ms = 1, .topics = {{"t", {{0, 42, 0}, {3, -1, 1}}}}},
+      api_key::delete_records);
+}
+
+TEST(cluster_codec, delete_records_v2_is_compact) {
+  // topics: compact array (n+1) [name: compact string, partitions: compact
+  // array [partition i32, offset i64, tags], tags], timeout i32, tags
+  std::vector<uint8_t> want = {2, 2, 't', 2, 0, 0, 0, 1, 0,    0,    0, 0,
+                               0, 0, 0,   9, 0, 0, 0, 0, 0x13, 0x88, 0};
+  EXPECT_EQ(encode_at(delete_records_request{.topics = {{"t", {{1, 9}}}}, .timeout_ms = 5000},
+                      api_key::delete_records, 2),
+            want);
+}
+
 TEST(cluster_codec, describe_cluster_round_trips_at_every_version) {
   round_trips_at_every_version(
       describe_cluster_request{.include_cluster_authorized_operations = true},
