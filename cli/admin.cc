@@ -165,12 +165,48 @@ int delete_records(const admin_options& o) {
   return rc;
 }
 
+// The topic's overrides (configs not at their default), or nullopt after
+// printing why they could not be read.
+std::optional<std::map<std::string, std::string>> topic_overrides(rd_kafka_t* rk,
+                                                                  const std::string& topic) {
+  rd_kafka_ConfigResource_t* res =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  queue_ptr q = new_queue(rk);
+  rd_kafka_DescribeConfigs(rk, &res, 1, nullptr, q.get());
+  rd_kafka_ConfigResource_destroy(res);
+  event_ptr ev = wait_result(q.get(), "describe configs");
+  if (!ev) return std::nullopt;
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** out = rd_kafka_DescribeConfigs_result_resources(
+      rd_kafka_event_DescribeConfigs_result(ev.get()), &n);
+  if (n != 1 || rd_kafka_ConfigResource_error(out[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    fprintf(stderr, "rill: alter-config %s: %s\n", topic.c_str(),
+            n == 1 ? rd_kafka_ConfigResource_error_string(out[0]) : "no answer");
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> overrides;
+  size_t count = 0;
+  const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(out[0], &count);
+  for (size_t i = 0; i < count; ++i) {
+    if (rd_kafka_ConfigEntry_is_default(entries[i]) ||
+        rd_kafka_ConfigEntry_value(entries[i]) == nullptr)
+      continue;
+    overrides[rd_kafka_ConfigEntry_name(entries[i])] = rd_kafka_ConfigEntry_value(entries[i]);
+  }
+  return overrides;
+}
+
+// kafka-configs.sh --alter --add-config: AlterConfigs replaces every
+// override of a topic (librdkafka 2.0.2 has no IncrementalAlterConfigs), so
+// the topic's current overrides are read first and sent along.
 int alter_config(const admin_options& o) {
   client_ptr rk = connect_admin(o);
+  std::optional<std::map<std::string, std::string>> configs = topic_overrides(rk.get(), o.topic);
+  if (!configs) return 1;
+  for (const auto& [k, v] : o.configs) (*configs)[k] = v;
   rd_kafka_ConfigResource_t* res =
       rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, o.topic.c_str());
-  for (const auto& [k, v] : o.configs)
-    rd_kafka_ConfigResource_set_config(res, k.c_str(), v.c_str());
+  for (const auto& [k, v] : *configs) rd_kafka_ConfigResource_set_config(res, k.c_str(), v.c_str());
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk.get());
   rd_kafka_AlterConfigs(rk.get(), &res, 1, nullptr, q);
   rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);

@@ -215,11 +215,21 @@ bool decode(wire_reader& r, create_partitions_request* m) {
 }
 void encode(wire_writer& w, const alter_topic_config_request& m) {
   w.string(m.name, false);
-  put_pairs(w, m.configs);
+  put_pairs(w, m.change.set);
+  w.i8(static_cast<int8_t>(m.change.mode));
+  w.i32(static_cast<int32_t>(m.change.removed.size()));
+  for (const std::string& k : m.change.removed) w.string(k, false);
 }
 bool decode(wire_reader& r, alter_topic_config_request* m) {
   m->name = r.string(false);
-  return get_pairs(r, &m->configs);
+  if (!get_pairs(r, &m->change.set)) return false;
+  int8_t mode = r.i8();
+  if (mode != 0 && mode != 1) return false;
+  m->change.mode = static_cast<config_alter_mode>(mode);
+  int32_t n = r.i32();
+  if (n < 0 || static_cast<size_t>(n) > r.remaining()) return false;
+  for (int32_t i = 0; i < n && r.ok(); ++i) m->change.removed.push_back(r.string(false));
+  return r.ok();
 }
 void encode(wire_writer& w, const alter_partition_request& m) {
   w.i32(m.broker_id);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/wire.h"
+#include "control/metadata_model.h"
 
 namespace rill::control::rpc {
 
@@ -99,7 +100,7 @@ struct create_partitions_request {
 };
 struct alter_topic_config_request {
   std::string name;
-  std::vector<std::pair<std::string, std::string>> configs;
+  topic_config_change change;
 };
 
 struct alter_partition_request {

@@ -124,7 +124,7 @@ task<rpc::topics_response> controller_service::delete_topics(
 
 task<rpc::topics_response> controller_service::alter_topic_config(
     const rpc::alter_topic_config_request& req) {
-  topic_outcome o = co_await store_.alter_topic_config(req.name, req.configs);
+  topic_outcome o = co_await store_.alter_topic_config(req.name, req.change);
   if (on_change_) on_change_();
   co_return rpc::topics_response{metadata_epoch(),
                                  {{o.name, static_cast<int16_t>(o.error), o.message}}};

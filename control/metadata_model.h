@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/strong_int.h"
@@ -47,6 +48,16 @@ struct topic_info {
   std::array<uint8_t, 16> id{};
   std::map<std::string, std::string> configs;  // overrides of broker defaults
   std::vector<partition_info> partitions;
+};
+
+// How an alteration applies to a topic's config overrides: AlterConfigs
+// replaces them all with `set` (Kafka's non-incremental semantics);
+// IncrementalAlterConfigs merges `set` and removes `removed`.
+enum class config_alter_mode : uint8_t { merge = 0, replace = 1 };
+struct topic_config_change {
+  std::vector<std::pair<std::string, std::string>> set;
+  std::vector<std::string> removed;  // back to the broker default
+  config_alter_mode mode = config_alter_mode::merge;
 };
 
 struct cluster_snapshot {

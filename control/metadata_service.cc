@@ -344,20 +344,23 @@ task<std::vector<topic_outcome>> metadata_service::create_partitions(
   co_return outcomes;
 }
 
-task<topic_outcome> metadata_service::alter_topic_config(
-    std::string name, std::vector<std::pair<std::string, std::string>> configs) {
+task<topic_outcome> metadata_service::alter_topic_config(std::string name,
+                                                         topic_config_change change) {
   co_await lock();
   unlock_on_exit guard{this};
   if (snapshot_->find_topic(name) == nullptr) {
     co_return topic_outcome{name, topic_errc::unknown_topic, "unknown topic " + name};
   }
-  for (const auto& [k, v] : configs) {
+  for (const auto& [k, v] : change.set) {
     if (auto problem = validate_topic_config(k, v)) {
       co_return topic_outcome{name, topic_errc::invalid_config, *problem};
     }
   }
   auto next = std::make_shared<cluster_snapshot>(*snapshot_);
-  for (const auto& [k, v] : configs) next->topics[name].configs[k] = v;
+  std::map<std::string, std::string>& configs = next->topics[name].configs;
+  if (change.mode == config_alter_mode::replace) configs.clear();
+  for (const auto& [k, v] : change.set) configs[k] = v;
+  for (const std::string& k : change.removed) configs.erase(k);
   topic_errc e = co_await publish(next);
   co_return topic_outcome{name, e, e == topic_errc::ok ? "" : topic_errc_name(e)};
 }

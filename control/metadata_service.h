@@ -90,8 +90,7 @@ class metadata_service {
   task<std::vector<topic_outcome>> delete_topics(std::vector<std::string> names);
   task<std::vector<topic_outcome>> create_partitions(std::vector<partition_increase> increases,
                                                      bool validate_only);
-  task<topic_outcome> alter_topic_config(std::string name,
-                                         std::vector<std::pair<std::string, std::string>> configs);
+  task<topic_outcome> alter_topic_config(std::string name, topic_config_change change);
   // Applies any other change (elections, ISR changes, liveness) to a copy
   // of the snapshot and publishes it when mutate returns true.
   task<topic_errc> update(std::function<bool(cluster_snapshot&)> mutate);

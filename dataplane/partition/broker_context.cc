@@ -115,9 +115,9 @@ task<std::vector<control::topic_outcome>> broker_context::delete_topics_here(
 }
 
 task<control::topic_outcome> broker_context::alter_topic_config_here(
-    std::string name, std::vector<std::pair<std::string, std::string>> configs) {
+    std::string name, control::topic_config_change change) {
   if (link_) {
-    auto r = co_await link_->alter_topic_config({name, std::move(configs)});
+    auto r = co_await link_->alter_topic_config({name, std::move(change)});
     if (!r || r->results.empty())
       co_return control::topic_outcome{name, control::topic_errc::controller_unavailable,
                                        "controller unavailable"};
@@ -125,7 +125,7 @@ task<control::topic_outcome> broker_context::alter_topic_config_here(
     co_return control::topic_outcome{name, static_cast<control::topic_errc>(r->results[0].error),
                                      r->results[0].message};
   }
-  auto out = co_await metadata_->alter_topic_config(std::move(name), std::move(configs));
+  auto out = co_await metadata_->alter_topic_config(std::move(name), std::move(change));
   co_await broadcast(metadata_->snapshot());
   co_return out;
 }
@@ -178,9 +178,9 @@ task<std::vector<control::topic_outcome>> broker_context::delete_topics(
 }
 
 task<control::topic_outcome> broker_context::alter_topic_config(
-    std::string name, std::vector<std::pair<std::string, std::string>> configs) {
-  co_return co_await runtime::submit_to(k_metadata_shard, [this, &name, &configs] {
-    return alter_topic_config_here(std::move(name), std::move(configs));
+    std::string name, control::topic_config_change change) {
+  co_return co_await runtime::submit_to(k_metadata_shard, [this, &name, &change] {
+    return alter_topic_config_here(std::move(name), std::move(change));
   });
 }
 

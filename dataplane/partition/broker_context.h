@@ -31,8 +31,8 @@ class broker_context {
   task<std::vector<control::topic_outcome>> create_topics(std::vector<control::topic_spec> specs,
                                                           bool validate_only);
   task<std::vector<control::topic_outcome>> delete_topics(std::vector<std::string> names);
-  task<control::topic_outcome> alter_topic_config(
-      std::string name, std::vector<std::pair<std::string, std::string>> configs);
+  task<control::topic_outcome> alter_topic_config(std::string name,
+                                                  control::topic_config_change change);
   task<std::vector<control::topic_outcome>> create_partitions(
       std::vector<control::partition_increase> increases, bool validate_only);
   task<int64_t> allocate_producer_id();
@@ -62,8 +62,8 @@ class broker_context {
   task<std::vector<control::topic_outcome>> create_topics_here(
       std::vector<control::topic_spec> specs, bool validate_only);
   task<std::vector<control::topic_outcome>> delete_topics_here(std::vector<std::string> names);
-  task<control::topic_outcome> alter_topic_config_here(
-      std::string name, std::vector<std::pair<std::string, std::string>> configs);
+  task<control::topic_outcome> alter_topic_config_here(std::string name,
+                                                       control::topic_config_change change);
   task<std::vector<control::topic_outcome>> create_partitions_here(
       std::vector<control::partition_increase> increases, bool validate_only);
 

@@ -177,6 +177,7 @@ class partition_replica {
   // Woken on appends, high-watermark moves, role and ISR changes.
   runtime::wait_queue& data_arrived() { return data_arrived_; }
   storage::partition_log& log() { return *log_; }
+  uint64_t size_bytes() const { return log_->size_bytes(); }
 
   task<void> close();
 

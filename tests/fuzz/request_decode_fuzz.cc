@@ -8,6 +8,7 @@
 #include "dataplane/kafka/messages/admin.h"
 #include "dataplane/kafka/messages/api_versions.h"
 #include "dataplane/kafka/messages/cluster.h"
+#include "dataplane/kafka/messages/configs.h"
 #include "dataplane/kafka/messages/fetch.h"
 #include "dataplane/kafka/messages/group.h"
 #include "dataplane/kafka/messages/list_offsets.h"
@@ -127,6 +128,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case api_key::create_partitions:
       decode_as<create_partitions_request>(in, h);
+      break;
+    case api_key::delete_records:
+      decode_as<delete_records_request>(in, h);
+      break;
+    case api_key::describe_log_dirs:
+      decode_as<describe_log_dirs_request>(in, h);
+      break;
+    case api_key::incremental_alter_configs:
+      decode_as<incremental_alter_configs_request>(in, h);
       break;
   }
   // The replica side decodes Fetch responses from other brokers too.

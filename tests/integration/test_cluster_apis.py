@@ -1,6 +1,7 @@
 """APIs beyond produce and fetch, checked on the wire and with real clients:
 OffsetForLeaderEpoch across a leader change (KIP-320's truncation check),
 DescribeCluster, DeleteRecords on every replica across a failover,
+IncrementalAlterConfigs next to AlterConfigs' replacing, DescribeLogDirs,
 ListOffsets by time inside a batch and MAX_TIMESTAMP, the
 broker's own defaults for auto-created topics, and transactions refused at
 once."""
@@ -14,7 +15,7 @@ import unittest
 import uuid
 
 from confluent_kafka import KafkaException, Producer, TopicPartition, Consumer
-from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
 
 sys.path.insert(0, os.path.dirname(__file__))
 from kafka_wire_groups import GroupClient, Writer  # noqa: E402
@@ -188,6 +189,119 @@ class DeleteRecordsTest(unittest.TestCase):
         finally:
             cluster.stop()
             cluster.cleanup()
+
+
+DESCRIBE_LOG_DIRS, INCREMENTAL_ALTER_CONFIGS = 35, 44
+SET, DELETE, APPEND, SUBTRACT = 0, 1, 2, 3
+INVALID_CONFIG, INVALID_REQUEST, UNKNOWN_TOPIC = 40, 42, 3
+
+
+def incremental_alter(client, topic, ops, validate_only=False):
+    """IncrementalAlterConfigs v1 on one topic: [(name, op, value)] -> (error, message)."""
+    w = (Writer().carray([topic], lambda w, t: w.i8(2).cstr(t).carray(
+        ops, lambda w, o: w.cstr(o[0]).i8(o[1]).cstr(o[2]).tags()).tags())
+        .i8(1 if validate_only else 0).tags())
+    r = client.call(INCREMENTAL_ALTER_CONFIGS, 1, w)
+    r.i32()
+    out = []
+
+    def result(r):
+        error, message = r.i16(), r.cstr()
+        r.i8()
+        r.cstr()
+        r.tags()
+        out.append((error, message))
+    r.carray(result)
+    return out[0]
+
+
+def describe_log_dirs(client, topics=None):
+    """DescribeLogDirs v4: (log_dir, {(topic, partition): bytes}, total, usable)."""
+    w = Writer()
+    if topics is None:
+        w.uvarint(0)  # a null compact array
+    else:
+        w.carray(list(topics.items()), lambda w, t: w.cstr(t[0]).carray(t[1], lambda w, p: w.i32(p)).tags())
+    r = client.call(DESCRIBE_LOG_DIRS, 4, w.tags())
+    r.i32()
+    assert r.i16() == 0
+    dirs = []
+
+    def result(r):
+        r.i16()
+        log_dir = r.cstr()
+        sizes = {}
+
+        def topic(r):
+            name = r.cstr()
+
+            def partition(r):
+                index, size = r.i32(), r.i64()
+                r.i64()
+                r.boolean()
+                r.tags()
+                sizes[(name, index)] = size
+            r.carray(partition)
+            r.tags()
+        r.carray(topic)
+        total, usable = r.i64(), r.i64()
+        r.tags()
+        dirs.append((log_dir, sizes, total, usable))
+    r.carray(result)
+    return dirs[0]
+
+
+class ConfigsAndLogDirsTest(unittest.TestCase):
+    def overrides(self, admin, topic):
+        res = ConfigResource("topic", topic)
+        entries = admin.describe_configs([res])[res].result(30)
+        return {k: e.value for k, e in entries.items() if not e.is_default}
+
+    def test_incremental_and_replacing_alterations_and_log_dir_sizes(self):
+        with Broker() as b:
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            topic = f"configured-{uuid.uuid4().hex[:6]}"
+            admin.create_topics([NewTopic(topic, 2, 1, config={"retention.ms": "60000"})])[topic].result(30)
+            c = GroupClient("127.0.0.1", b.port)
+            # IncrementalAlterConfigs touches only what it names.
+            self.assertEqual(incremental_alter(c, topic, [("segment.bytes", SET, "1048576")]), (NONE, None))
+            self.assertEqual(self.overrides(admin, topic), {"retention.ms": "60000", "segment.bytes": "1048576"})
+            self.assertEqual(incremental_alter(c, topic, [("cleanup.policy", APPEND, "compact")]), (NONE, None))
+            self.assertEqual(self.overrides(admin, topic)["cleanup.policy"], "delete,compact")
+            self.assertEqual(incremental_alter(c, topic, [("cleanup.policy", SUBTRACT, "delete"),
+                                                          ("retention.ms", DELETE, None)]), (NONE, None))
+            self.assertEqual(self.overrides(admin, topic), {"segment.bytes": "1048576", "cleanup.policy": "compact"})
+            # Refusals: a bad value, APPEND on a scalar, a name twice, an unknown topic; validate_only changes nothing.
+            self.assertEqual(incremental_alter(c, topic, [("segment.bytes", SET, "abc")])[0], INVALID_CONFIG)
+            self.assertEqual(incremental_alter(c, topic, [("retention.ms", APPEND, "5")])[0], INVALID_CONFIG)
+            self.assertEqual(incremental_alter(c, topic, [("retention.ms", SET, "5"), ("retention.ms", DELETE, None)])[0],
+                             INVALID_REQUEST)
+            self.assertEqual(incremental_alter(c, "no-such-topic", [("retention.ms", SET, "5")])[0], UNKNOWN_TOPIC)
+            self.assertEqual(incremental_alter(c, topic, [("retention.ms", SET, "5")], validate_only=True), (NONE, None))
+            self.assertNotIn("retention.ms", self.overrides(admin, topic))
+            # AlterConfigs replaces every override (Kafka's semantics) ...
+            res = ConfigResource("topic", topic, set_config={"retention.ms": "120000"})
+            admin.alter_configs([res])[res].result(30)
+            self.assertEqual(self.overrides(admin, topic), {"retention.ms": "120000"})
+            # ... and `rill topics alter-config` keeps the others by sending them along.
+            r = subprocess.run([RILL, "topics", "alter-config", f"--topic={topic}", "--config=segment.bytes=2097152",
+                                f"--bootstrap={b.bootstrap}"], capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(self.overrides(admin, topic), {"retention.ms": "120000", "segment.bytes": "2097152"})
+
+            p = Producer({"bootstrap.servers": b.bootstrap})
+            for i in range(50):
+                p.produce(topic, key=str(i), value=b"z" * 1000, partition=0)
+            self.assertEqual(p.flush(30), 0)
+            log_dir, sizes, total, usable = describe_log_dirs(c)
+            self.assertEqual(log_dir, b.data_dir + "/data")
+            self.assertGreater(sizes[(topic, 0)], 50 * 1000)
+            self.assertEqual(sizes[(topic, 1)], 0)
+            self.assertGreater(total, usable)
+            self.assertGreater(usable, 0)
+            _, only, _, _ = describe_log_dirs(c, {topic: [1]})
+            self.assertEqual(only, {(topic, 1): 0})
+            c.close()
 
 
 class CreatePartitionsTest(unittest.TestCase):

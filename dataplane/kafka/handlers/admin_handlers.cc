@@ -169,12 +169,14 @@ task<handler_result> handle_alter_configs(const request_header& h, wire_reader& 
       out.error = error_code::invalid_request;
       out.message = "only topic configs can be altered; broker settings are static";
     } else {
-      std::vector<std::pair<std::string, std::string>> configs;
+      // AlterConfigs replaces every override of the topic (Kafka's
+      // semantics): what the request leaves out returns to the default.
+      control::topic_config_change change{.mode = control::config_alter_mode::replace};
       for (const auto& [k, v] : res.configs) {
-        if (v) configs.emplace_back(k, *v);
+        if (v) change.set.emplace_back(k, *v);
       }
       bool valid = true;
-      for (const auto& [k, v] : configs) {
+      for (const auto& [k, v] : change.set) {
         if (auto problem = control::validate_topic_config(k, v)) {
           out.error = error_code::invalid_config;
           out.message = *problem;
@@ -184,7 +186,7 @@ task<handler_result> handle_alter_configs(const request_header& h, wire_reader& 
       }
       if (valid && !req.validate_only) {
         control::topic_outcome o =
-            co_await ctx.broker->alter_topic_config(res.name, std::move(configs));
+            co_await ctx.broker->alter_topic_config(res.name, std::move(change));
         out.error = to_kafka(o.error);
         if (!o.message.empty()) out.message = o.message;
       }

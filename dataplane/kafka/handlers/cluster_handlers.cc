@@ -1,6 +1,9 @@
 // OffsetForLeaderEpoch (consumers detect log truncation with it, KIP-320),
-// DeleteRecords, CreatePartitions and DescribeCluster.
+// DeleteRecords, DescribeLogDirs, CreatePartitions and DescribeCluster.
+#include <sys/statvfs.h>
+
 #include <algorithm>
+#include <map>
 
 #include "dataplane/kafka/error_mapping.h"
 #include "dataplane/kafka/handlers/handler.h"
@@ -95,6 +98,58 @@ task<handler_result> handle_delete_records(const request_header& h, wire_reader&
       rp.error = static_cast<int16_t>(to_kafka(o.error));
       rp.low_watermark = o.error == partition::partition_errc::ok ? o.offset : -1;
     }
+  }
+  co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
+}
+
+namespace {
+
+// This shard's replicas that a DescribeLogDirs request asks about.
+std::vector<std::pair<std::pair<std::string, int32_t>, uint64_t>> local_sizes(
+    const std::optional<std::vector<log_dir_query_topic>>& topics) {
+  std::vector<std::pair<std::pair<std::string, int32_t>, uint64_t>> out;
+  partition::shard_state::local().for_each_replica([&](const partition::partition_replica& r) {
+    if (topics) {
+      auto t = std::find_if(topics->begin(), topics->end(),
+                            [&](const log_dir_query_topic& q) { return q.name == r.topic(); });
+      if (t == topics->end() ||
+          std::find(t->partitions.begin(), t->partitions.end(), r.index()) == t->partitions.end())
+        return;
+    }
+    out.push_back({{r.topic(), r.index()}, r.size_bytes()});
+  });
+  return out;
+}
+
+}  // namespace
+
+task<handler_result> handle_describe_log_dirs(const request_header& h, wire_reader& in,
+                                              request_context& ctx) {
+  describe_log_dirs_request req;
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
+  auto& local = partition::shard_state::local();
+  std::map<std::string, std::vector<log_dir_partition>> by_topic;
+  for (uint32_t i = 0; i < local.shard().owner().shard_count(); ++i) {
+    auto sizes = co_await runtime::submit_to(runtime::shard_id(i),
+                                             [&req] { return local_sizes(req.topics); });
+    for (const auto& [tp, bytes] : sizes) {
+      by_topic[tp.first].push_back({tp.second, static_cast<int64_t>(bytes), 0, false});
+    }
+  }
+  describe_log_dirs_response resp;
+  log_dir_result& dir = resp.results.emplace_back();
+  dir.log_dir = ctx.broker->settings().data_dir;
+  struct statvfs fs {};
+  if (statvfs(dir.log_dir.c_str(), &fs) == 0) {
+    dir.total_bytes = static_cast<int64_t>(fs.f_blocks * fs.f_frsize);
+    dir.usable_bytes = static_cast<int64_t>(fs.f_bavail * fs.f_frsize);
+  } else {
+    dir.error = static_cast<int16_t>(error_code::kafka_storage_error);
+  }
+  for (auto& [name, partitions] : by_topic) {
+    std::sort(partitions.begin(), partitions.end(),
+              [](const auto& a, const auto& b) { return a.partition < b.partition; });
+    dir.topics.push_back({name, std::move(partitions)});
   }
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
 }

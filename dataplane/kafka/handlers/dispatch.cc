@@ -36,6 +36,7 @@ bool reads_only(api_key key) {
     case api_key::list_groups:
     case api_key::describe_groups:
     case api_key::describe_cluster:
+    case api_key::describe_log_dirs:
       return true;
     default:
       return false;
@@ -100,6 +101,10 @@ task<handler_result> handle_request(request_header h, std::span<const uint8_t> b
       co_return co_await handle_describe_cluster(h, in, ctx);
     case api_key::delete_records:
       co_return co_await handle_delete_records(h, in, ctx);
+    case api_key::describe_log_dirs:
+      co_return co_await handle_describe_log_dirs(h, in, ctx);
+    case api_key::incremental_alter_configs:
+      co_return co_await handle_incremental_alter_configs(h, in, ctx);
     case api_key::create_partitions:
       co_return co_await handle_create_partitions(h, in, ctx);
   }

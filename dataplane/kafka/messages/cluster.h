@@ -1,6 +1,7 @@
 // Replication and cluster APIs described once (see field_io.h), from
 // Kafka's message schemas: DeleteRecords (21) v0-2, OffsetForLeaderEpoch
-// (23) v0-4, CreatePartitions (37) v0-3 and DescribeCluster (60) v0-1.
+// (23) v0-4, DescribeLogDirs (35) v0-4, CreatePartitions (37) v0-3 and
+// DescribeCluster (60) v0-1.
 #pragma once
 
 #include <climits>
@@ -184,6 +185,76 @@ void describe(IO& io,
       io.i16(p.error);
       io.tagged_fields();
     });
+    io.tagged_fields();
+  });
+  io.tagged_fields();
+}
+
+// ---- DescribeLogDirs ----
+struct log_dir_query_topic {
+  std::string name;
+  std::vector<int32_t> partitions;
+};
+struct describe_log_dirs_request {
+  std::optional<std::vector<log_dir_query_topic>> topics;  // null: every partition
+};
+struct log_dir_partition {
+  int32_t partition = 0;
+  int64_t size_bytes = 0;
+  int64_t offset_lag = 0;  // of a future replica (a move between directories): none here
+  bool is_future = false;
+};
+struct log_dir_topic {
+  std::string name;
+  std::vector<log_dir_partition> partitions;
+};
+struct log_dir_result {
+  int16_t error = 0;
+  std::string log_dir;
+  std::vector<log_dir_topic> topics;
+  int64_t total_bytes = -1;   // v4+
+  int64_t usable_bytes = -1;  // v4+
+};
+struct describe_log_dirs_response {
+  int32_t throttle_time_ms = 0;
+  int16_t error = 0;  // v3+
+  std::vector<log_dir_result> results;
+};
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, describe_log_dirs_request> {
+  io.nullable_array(m.topics, [](IO& io, auto& t) {
+    io.string(t.name);
+    io.int32_array(t.partitions);
+    io.tagged_fields();
+  });
+  io.tagged_fields();
+}
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, describe_log_dirs_response> {
+  io.i32(m.throttle_time_ms);
+  if (io.version() >= 3) io.i16(m.error);
+  io.array(m.results, [](IO& io, auto& r) {
+    io.i16(r.error);
+    io.string(r.log_dir);
+    io.array(r.topics, [](IO& io, auto& t) {
+      io.string(t.name);
+      io.array(t.partitions, [](IO& io, auto& p) {
+        io.i32(p.partition);
+        io.i64(p.size_bytes);
+        io.i64(p.offset_lag);
+        io.boolean(p.is_future);
+        io.tagged_fields();
+      });
+      io.tagged_fields();
+    });
+    if (io.version() >= 4) {
+      io.i64(r.total_bytes);
+      io.i64(r.usable_bytes);
+    }
     io.tagged_fields();
   });
   io.tagged_fields();

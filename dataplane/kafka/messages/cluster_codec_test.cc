@@ -2,6 +2,7 @@
 
 #include "dataplane/kafka/messages/cluster.h"
 #include "dataplane/kafka/messages/codec_testing.h"
+#include "dataplane/kafka/messages/configs.h"
 
 namespace rill::kafka {
 namespace {
@@ -58,6 +59,35 @@ TEST(cluster_codec, delete_records_v2_is_compact) {
   EXPECT_EQ(encode_at(delete_records_request{.topics = {{"t", {{1, 9}}}}, .timeout_ms = 5000},
                       api_key::delete_records, 2),
             want);
+}
+
+TEST(cluster_codec, describe_log_dirs_round_trips_at_every_version) {
+  round_trips_at_every_version(
+      describe_log_dirs_request{.topics = std::vector<log_dir_query_topic>{{"t", {0, 2}}}},
+      api_key::describe_log_dirs);
+  round_trips_at_every_version(describe_log_dirs_request{.topics = std::nullopt},
+                               api_key::describe_log_dirs);
+  round_trips_at_every_version(
+      describe_log_dirs_response{
+          .results = {{.log_dir = "/data",
+                       .topics = {{"t", {{0, 4096, 0, false}, {2, 0, 0, false}}}},
+                       .total_bytes = 1 << 30,
+                       .usable_bytes = 1 << 20}}},
+      api_key::describe_log_dirs);
+}
+
+TEST(cluster_codec, incremental_alter_configs_round_trips_at_every_version) {
+  round_trips_at_every_version(
+      incremental_alter_configs_request{
+          .resources = {{2,
+                         "t",
+                         {{"retention.ms", 0, "1000"}, {"segment.bytes", 1, std::nullopt}}}},
+          .validate_only = true},
+      api_key::incremental_alter_configs);
+  round_trips_at_every_version(
+      incremental_alter_configs_response{
+          .responses = {{0, std::nullopt, 2, "t"}, {40, "bad value", 2, "u"}}},
+      api_key::incremental_alter_configs);
 }
 
 TEST(cluster_codec, describe_cluster_round_trips_at_every_version) {
