@@ -63,6 +63,8 @@ const char* api_name(int16_t key) {
       return "CreatePartitions";
     case api_key::delete_records:
       return "DeleteRecords";
+    case api_key::describe_producers:
+      return "DescribeProducers";
     case api_key::describe_log_dirs:
       return "DescribeLogDirs";
     case api_key::incremental_alter_configs:

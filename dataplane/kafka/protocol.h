@@ -38,6 +38,7 @@ enum class api_key : int16_t {
   incremental_alter_configs = 44,
   offset_delete = 47,
   describe_cluster = 60,
+  describe_producers = 61,
 };
 
 struct api_range {
@@ -84,6 +85,7 @@ constexpr api_range k_supported_apis[] = {
     {api_key::incremental_alter_configs, 0, 1, 1},
     {api_key::offset_delete, 0, 0, k_never_flexible},
     {api_key::describe_cluster, 0, 1, 0},
+    {api_key::describe_producers, 0, 0, 0},
     // clang-format on
 };
 

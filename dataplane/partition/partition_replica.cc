@@ -147,7 +147,7 @@ task<void> partition_replica::restore_producer_state() {
         storage::batch_view v(slice.bytes.data() + at);
         if (v.producer_id() >= 0) {
           producers_.observe({v.producer_id(), v.producer_epoch(), v.base_sequence(),
-                              v.base_sequence() + v.last_offset_delta()},
+                              v.base_sequence() + v.last_offset_delta(), v.max_timestamp()},
                              v.base_offset());
         }
         offset = v.last_offset() + 1;
@@ -328,7 +328,7 @@ task<produce_outcome> partition_replica::stage_one(storage::batch_bytes batch,
   }
   storage::batch_view v(batch->data());
   batch_identity id{v.producer_id(), v.producer_epoch(), v.base_sequence(),
-                    v.base_sequence() + v.last_offset_delta()};
+                    v.base_sequence() + v.last_offset_delta(), v.max_timestamp()};
   bool idempotent = id.producer_id >= 0;
   if (idempotent) {
     int64_t original = -1;
@@ -573,7 +573,7 @@ task<partition_errc> partition_replica::append_from_leader(std::span<const uint8
         records.begin() + static_cast<std::ptrdiff_t>(at),
         records.begin() + static_cast<std::ptrdiff_t>(at + size));
     batch_identity id{v.producer_id(), v.producer_epoch(), v.base_sequence(),
-                      v.base_sequence() + v.last_offset_delta()};
+                      v.base_sequence() + v.last_offset_delta(), v.max_timestamp()};
     int64_t base = v.base_offset();
     auto r = co_await log_->append_replicated(std::move(batch));
     if (!r.ok()) {

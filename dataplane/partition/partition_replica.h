@@ -139,6 +139,13 @@ class partition_replica {
   // offset_out_of_range (past the high watermark) or policy_violation (a
   // compact-only topic). Followers follow through their fetches.
   task<offset_lookup> delete_records(int64_t offset);
+  // Leader: the idempotent producers with batches in this partition
+  // (DescribeProducers); not_leader elsewhere.
+  partition_errc active_producers(std::vector<producer_report>* out) const {
+    if (partition_errc e = check_leadership(-1); e != partition_errc::ok) return e;
+    *out = producers_.report();
+    return partition_errc::ok;
+  }
   // Follower: the leader's log starts at leader_log_start; ours follows as
   // far as our log reaches.
   task<void> follow_log_start(int64_t leader_log_start);

@@ -1,5 +1,7 @@
 #include "dataplane/partition/producer_state.h"
 
+#include <algorithm>
+
 namespace rill::partition {
 namespace {
 
@@ -51,6 +53,20 @@ void producer_state::appended(const batch_identity& b, int64_t base_offset) {
   for (recent& r : it->second.batches) {
     if (r.first_sequence == b.first_sequence) r.base_offset = base_offset;
   }
+  it->second.appended_sequence = std::max(it->second.appended_sequence, b.last_sequence);
+  it->second.last_timestamp = std::max(it->second.last_timestamp, b.max_timestamp);
+}
+
+std::vector<producer_report> producer_state::report() const {
+  std::vector<producer_report> out;
+  for (const auto& [id, e] : producers_) {
+    if (e.appended_sequence < 0) continue;  // nothing of it is in the log yet
+    out.push_back({id, e.epoch, e.appended_sequence, e.last_timestamp});
+  }
+  std::sort(out.begin(), out.end(), [](const producer_report& a, const producer_report& b) {
+    return a.producer_id < b.producer_id;
+  });
+  return out;
 }
 
 void producer_state::observe(const batch_identity& b, int64_t base_offset) {
@@ -62,6 +78,8 @@ void producer_state::observe(const batch_identity& b, int64_t base_offset) {
     return;
   }
   e.last_sequence = b.last_sequence;
+  e.appended_sequence = b.last_sequence;
+  e.last_timestamp = std::max(e.last_timestamp, b.max_timestamp);
   e.batches.push_back({b.first_sequence, b.last_sequence, base_offset});
   while (e.batches.size() > k_recent_batches_max) e.batches.pop_front();
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <unordered_map>
+#include <vector>
 
 namespace rill::partition {
 
@@ -24,6 +25,15 @@ struct batch_identity {
   int16_t producer_epoch;
   int32_t first_sequence;
   int32_t last_sequence;
+  int64_t max_timestamp = -1;
+};
+
+// One producer as DescribeProducers reports it.
+struct producer_report {
+  int64_t producer_id = -1;
+  int16_t epoch = -1;
+  int32_t last_sequence = -1;
+  int64_t last_timestamp = -1;  // the newest timestamp of its appended batches
 };
 
 class producer_state {
@@ -40,6 +50,8 @@ class producer_state {
   // still recognises a retried duplicate.
   void observe(const batch_identity& b, int64_t base_offset);
   size_t producer_count() const { return producers_.size(); }
+  // Every producer with an appended batch, by id.
+  std::vector<producer_report> report() const;
   // The last sequence accepted from a producer (-1: unknown), for diagnostics.
   int32_t last_sequence(int64_t producer_id) const {
     auto it = producers_.find(producer_id);
@@ -54,7 +66,9 @@ class producer_state {
   };
   struct entry {
     int16_t epoch = -1;
-    int32_t last_sequence = -1;  // includes in-flight reservations
+    int32_t last_sequence = -1;      // includes in-flight reservations
+    int32_t appended_sequence = -1;  // the last sequence in the log
+    int64_t last_timestamp = -1;
     std::deque<recent> batches;
   };
   std::unordered_map<int64_t, entry> producers_;

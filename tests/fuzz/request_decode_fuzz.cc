@@ -135,6 +135,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case api_key::describe_log_dirs:
       decode_as<describe_log_dirs_request>(in, h);
       break;
+    case api_key::describe_producers:
+      decode_as<describe_producers_request>(in, h);
+      break;
     case api_key::incremental_alter_configs:
       decode_as<incremental_alter_configs_request>(in, h);
       break;

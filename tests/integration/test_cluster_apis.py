@@ -2,6 +2,7 @@
 OffsetForLeaderEpoch across a leader change (KIP-320's truncation check),
 DescribeCluster, DeleteRecords on every replica across a failover,
 IncrementalAlterConfigs next to AlterConfigs' replacing, DescribeLogDirs,
+DescribeProducers,
 ListOffsets by time inside a batch and MAX_TIMESTAMP, the
 broker's own defaults for auto-created topics, and transactions refused at
 once."""
@@ -251,7 +252,64 @@ def describe_log_dirs(client, topics=None):
     return dirs[0]
 
 
+DESCRIBE_PRODUCERS = 61
+
+
+def describe_producers(client, topic, partitions):
+    """DescribeProducers v0: {partition: (error, [(id, epoch, last_sequence, last_timestamp)])}."""
+    w = Writer().carray([topic], lambda w, t: w.cstr(t).carray(partitions, lambda w, p: w.i32(p)).tags()).tags()
+    r = client.call(DESCRIBE_PRODUCERS, 0, w)
+    r.i32()
+    out = {}
+
+    def topic_result(r):
+        r.cstr()
+
+        def partition(r):
+            index, error = r.i32(), r.i16()
+            r.cstr()
+
+            def producer(r):
+                p = (r.i64(), r.i32(), r.i32(), r.i64())
+                r.i32()
+                r.i64()
+                r.tags()
+                return p
+            out[index] = (error, r.carray(producer))
+            r.tags()
+        r.carray(partition)
+        r.tags()
+    r.carray(topic_result)
+    return out
+
+
 class ConfigsAndLogDirsTest(unittest.TestCase):
+    def test_describe_producers_lists_idempotent_producers_of_a_partition(self):
+        with Broker() as b:
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            topic = f"producers-{uuid.uuid4().hex[:6]}"
+            admin.create_topics([NewTopic(topic, 2, 1)])[topic].result(30)
+            p = Producer({"bootstrap.servers": b.bootstrap, "enable.idempotence": True, "linger.ms": 0})
+            before_ms = int(time.time() * 1000)
+            for i in range(30):
+                p.produce(topic, value=f"v{i}".encode(), partition=0)
+                if i % 5 == 0:
+                    p.flush(10)  # several batches
+            self.assertEqual(p.flush(30), 0)
+            c = GroupClient("127.0.0.1", b.port)
+            got = describe_producers(c, topic, [0, 1, 7])
+            error, producers = got[0]
+            self.assertEqual(error, NONE)
+            self.assertEqual(len(producers), 1)
+            pid, epoch, last_sequence, last_ts = producers[0]
+            self.assertGreaterEqual(pid, 0)
+            self.assertEqual((epoch, last_sequence), (0, 29))
+            self.assertGreaterEqual(last_ts, before_ms - 1000)
+            self.assertEqual(got[1], (NONE, []))
+            self.assertEqual(got[7][0], UNKNOWN_TOPIC)
+            c.close()
+
+
     def overrides(self, admin, topic):
         res = ConfigResource("topic", topic)
         entries = admin.describe_configs([res])[res].result(30)

@@ -154,6 +154,42 @@ task<handler_result> handle_describe_log_dirs(const request_header& h, wire_read
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
 }
 
+task<handler_result> handle_describe_producers(const request_header& h, wire_reader& in,
+                                               request_context& ctx) {
+  describe_producers_request req;
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
+  auto& local = partition::shard_state::local();
+  control::snapshot_ptr s = local.snapshot();
+  describe_producers_response resp;
+  for (const producers_query_topic& t : req.topics) {
+    producers_topic& rt = resp.topics.emplace_back();
+    rt.name = t.name;
+    for (int32_t index : t.partitions) {
+      producers_partition& rp = rt.partitions.emplace_back();
+      rp.partition = index;
+      if (s->find_partition(t.name, index) == nullptr) {
+        rp.error = static_cast<int16_t>(error_code::unknown_topic_or_partition);
+        continue;
+      }
+      using listing = std::pair<partition::partition_errc, std::vector<partition::producer_report>>;
+      listing found = co_await runtime::submit_to(local.owner_of(t.name, index), [&t, index] {
+        listing out{partition::partition_errc::not_leader, {}};
+        auto r = partition::shard_state::local().find_shared(t.name, index);
+        if (r != nullptr) out.first = r->active_producers(&out.second);
+        return out;
+      });
+      rp.error = static_cast<int16_t>(to_kafka(found.first));
+      for (const partition::producer_report& p : found.second) {
+        rp.producers.push_back({.producer_id = p.producer_id,
+                                .producer_epoch = p.epoch,
+                                .last_sequence = p.last_sequence,
+                                .last_timestamp = p.last_timestamp});
+      }
+    }
+  }
+  co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
+}
+
 task<handler_result> handle_create_partitions(const request_header& h, wire_reader& in,
                                               request_context& ctx) {
   create_partitions_request req;

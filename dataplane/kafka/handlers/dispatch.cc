@@ -37,6 +37,7 @@ bool reads_only(api_key key) {
     case api_key::describe_groups:
     case api_key::describe_cluster:
     case api_key::describe_log_dirs:
+    case api_key::describe_producers:
       return true;
     default:
       return false;
@@ -103,6 +104,8 @@ task<handler_result> handle_request(request_header h, std::span<const uint8_t> b
       co_return co_await handle_delete_records(h, in, ctx);
     case api_key::describe_log_dirs:
       co_return co_await handle_describe_log_dirs(h, in, ctx);
+    case api_key::describe_producers:
+      co_return co_await handle_describe_producers(h, in, ctx);
     case api_key::incremental_alter_configs:
       co_return co_await handle_incremental_alter_configs(h, in, ctx);
     case api_key::create_partitions:

@@ -75,6 +75,8 @@ task<handler_result> handle_describe_cluster(const request_header& h, wire_reade
                                              request_context& ctx);
 task<handler_result> handle_delete_records(const request_header& h, wire_reader& in,
                                            request_context& ctx);
+task<handler_result> handle_describe_producers(const request_header& h, wire_reader& in,
+                                               request_context& ctx);
 task<handler_result> handle_describe_log_dirs(const request_header& h, wire_reader& in,
                                               request_context& ctx);
 task<handler_result> handle_incremental_alter_configs(const request_header& h, wire_reader& in,

@@ -1,7 +1,7 @@
 // Replication and cluster APIs described once (see field_io.h), from
 // Kafka's message schemas: DeleteRecords (21) v0-2, OffsetForLeaderEpoch
-// (23) v0-4, DescribeLogDirs (35) v0-4, CreatePartitions (37) v0-3 and
-// DescribeCluster (60) v0-1.
+// (23) v0-4, DescribeLogDirs (35) v0-4, CreatePartitions (37) v0-3,
+// DescribeCluster (60) v0-1 and DescribeProducers (61) v0.
 #pragma once
 
 #include <climits>
@@ -255,6 +255,74 @@ void describe(IO& io,
       io.i64(r.total_bytes);
       io.i64(r.usable_bytes);
     }
+    io.tagged_fields();
+  });
+  io.tagged_fields();
+}
+
+// ---- DescribeProducers (always flexible) ----
+struct producers_query_topic {
+  std::string name;
+  std::vector<int32_t> partitions;
+};
+struct describe_producers_request {
+  std::vector<producers_query_topic> topics;
+};
+struct active_producer {
+  int64_t producer_id = -1;
+  int32_t producer_epoch = -1;
+  int32_t last_sequence = -1;
+  int64_t last_timestamp = -1;
+  int32_t coordinator_epoch = -1;         // transactions: none
+  int64_t current_txn_start_offset = -1;  // transactions: none
+};
+struct producers_partition {
+  int32_t partition = 0;
+  int16_t error = 0;
+  std::optional<std::string> error_message;
+  std::vector<active_producer> producers;
+};
+struct producers_topic {
+  std::string name;
+  std::vector<producers_partition> partitions;
+};
+struct describe_producers_response {
+  int32_t throttle_time_ms = 0;
+  std::vector<producers_topic> topics;
+};
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, describe_producers_request> {
+  io.array(m.topics, [](IO& io, auto& t) {
+    io.string(t.name);
+    io.int32_array(t.partitions);
+    io.tagged_fields();
+  });
+  io.tagged_fields();
+}
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, describe_producers_response> {
+  io.i32(m.throttle_time_ms);
+  io.array(m.topics, [](IO& io, auto& t) {
+    io.string(t.name);
+    io.array(t.partitions, [](IO& io, auto& p) {
+      io.i32(p.partition);
+      io.i16(p.error);
+      io.nullable_string(p.error_message);
+      io.array(p.producers, [](IO& io, auto& a) {
+        io.i64(a.producer_id);
+        io.i32(a.producer_epoch);
+        io.i32(a.last_sequence);
+        io.i64(a.last_timestamp);
+        io.i32(a.coordinator_epoch);
+        io.i64(a.current_txn_start_offset);
+        io.tagged_fields();
+      });
+      io.tagged_fields();
+    });
     io.tagged_fields();
   });
   io.tagged_fields();

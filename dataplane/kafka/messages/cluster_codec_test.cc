@@ -90,6 +90,22 @@ TEST(cluster_codec, incremental_alter_configs_round_trips_at_every_version) {
       api_key::incremental_alter_configs);
 }
 
+TEST(cluster_codec, describe_producers_round_trips) {
+  round_trips_at_every_version(describe_producers_request{.topics = {{"t", {0, 1}}}},
+                               api_key::describe_producers);
+  round_trips_at_every_version(
+      describe_producers_response{.topics = {{"t",
+                                              {{0,
+                                                0,
+                                                std::nullopt,
+                                                {{.producer_id = 4,
+                                                  .producer_epoch = 0,
+                                                  .last_sequence = 9,
+                                                  .last_timestamp = 1000}}},
+                                               {1, 6, "not the leader", {}}}}}},
+      api_key::describe_producers);
+}
+
 TEST(cluster_codec, describe_cluster_round_trips_at_every_version) {
   round_trips_at_every_version(
       describe_cluster_request{.include_cluster_authorized_operations = true},
