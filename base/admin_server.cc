@@ -3,6 +3,9 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <chrono>
+#include <thread>
+
 #include "base/assert.h"
 #include "base/log.h"
 
@@ -11,6 +14,7 @@ namespace rill {
 namespace {
 // Scrapes are rare and small: one worker serves them one at a time.
 constexpr size_t k_admin_workers = 1;
+constexpr int k_start_wait_polls = 5000;  // of 1 ms
 constexpr const char* k_prometheus_content_type = "text/plain; version=0.0.4; charset=utf-8";
 }  // namespace
 
@@ -59,6 +63,12 @@ bool admin_server::start() {
     return false;
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // cpp-httplib's stop() does nothing until the listening loop runs: wait
+  // for it, so that a stop right after the start is not lost.
+  for (int i = 0; i < k_start_wait_polls && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  RILL_ASSERT(server_->is_running(), "the admin HTTP loop did not start");
   RILL_INFO("admin", "metrics on http://%s:%u/metrics, probes /ready and /live", host_.c_str(),
             port_);
   return true;
