@@ -9,6 +9,7 @@
 #include "cli/admin.h"
 #include "cli/dev_cluster.h"
 #include "cli/groups.h"
+#include "cli/reassign.h"
 #include "cli/tune.h"
 #include "control/server/controller_server.h"
 #include "dataplane/broker/broker.h"
@@ -30,6 +31,8 @@ int usage(FILE* out, int code) {
       "  rill elect-leaders --preferred                  move leaders back to preferred "
       "replicas\n"
       "  rill groups list|describe|delete|reset-offsets  consumer groups, their offsets and lag\n"
+      "  rill reassign generate|execute|verify|cancel|list  move partitions, change replication\n"
+      "                                                  factors, drain a broker\n"
       "  rill tune --check|--apply [NAMES]               the machine settings Rill depends on\n"
       "  rill iotune --dir=DIR [--out=FILE]              measure a disk; brokers take the "
       "profile\n"
@@ -58,6 +61,7 @@ int main(int argc, char** argv) {
   if (command == "elect-leaders") return rill::cli::elect_leaders_main(args);
   if (command == "groups") return rill::cli::groups_main(args);
   if (command == "tune") return rill::cli::tune_main(args);
+  if (command == "reassign") return rill::cli::reassign_main(args);
   if (command == "iotune") return rill::cli::iotune_main(args);
   fprintf(stderr, "rill: unknown command '%s'\n", command.c_str());
   return usage(stderr, 2);

@@ -189,6 +189,25 @@ bool decode(wire_reader& r, delete_topics_request* m) {
   for (int32_t i = 0; i < n && r.ok(); ++i) m->names.push_back(r.string(false));
   return r.ok();
 }
+void encode(wire_writer& w, const alter_reassignments_request& m) {
+  w.array_length(static_cast<int32_t>(m.partitions.size()), false);
+  for (const auto& p : m.partitions) {
+    w.string(p.topic, false);
+    w.i32(p.index);
+    w.boolean(p.target.has_value());
+    if (p.target) put_ints(w, *p.target);
+  }
+}
+bool decode(wire_reader& r, alter_reassignments_request* m) {
+  int32_t n = r.array_length(false, 7);
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    auto& p = m->partitions.emplace_back();
+    p.topic = r.string(false);
+    p.index = r.i32();
+    if (r.boolean() && !get_ints(r, &p.target.emplace())) return false;
+  }
+  return r.ok();
+}
 void encode(wire_writer& w, const create_partitions_request& m) {
   w.boolean(m.validate_only);
   w.array_length(static_cast<int32_t>(m.topics.size()), false);

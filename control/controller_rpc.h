@@ -25,13 +25,15 @@ enum class api : int16_t {
   alter_topic_config = 1007,
   report_replica_state = 1008,
   create_partitions = 1009,
+  alter_reassignments = 1010,
 };
 
 // Errors on the wire: the values of control::topic_errc, then these.
 constexpr int16_t k_error_stale_broker_epoch = 100;  // register again
 constexpr int16_t k_error_unknown_broker = 101;
-constexpr int16_t k_error_isr_base = 200;    // + isr_change_errc
-constexpr int16_t k_error_not_active = 300;  // a standby controller
+constexpr int16_t k_error_isr_base = 200;       // + isr_change_errc
+constexpr int16_t k_error_not_active = 300;     // a standby controller
+constexpr int16_t k_error_reassign_base = 400;  // + reassign_errc
 
 struct register_request {
   int32_t broker_id = -1;
@@ -88,6 +90,16 @@ struct topics_response {
 };
 struct delete_topics_request {
   std::vector<std::string> names;
+};
+// Partition reassignments to start (a target) or cancel (none); answered
+// with a topics_response whose results follow the request's order.
+struct alter_reassignments_request {
+  struct partition {
+    std::string topic;
+    int32_t index = 0;
+    std::optional<std::vector<int32_t>> target;
+  };
+  std::vector<partition> partitions;
 };
 struct create_partitions_request {
   bool validate_only = false;
@@ -155,6 +167,8 @@ void encode(wire_writer& w, const topics_response& m);
 bool decode(wire_reader& r, topics_response* m);
 void encode(wire_writer& w, const delete_topics_request& m);
 bool decode(wire_reader& r, delete_topics_request* m);
+void encode(wire_writer& w, const alter_reassignments_request& m);
+bool decode(wire_reader& r, alter_reassignments_request* m);
 void encode(wire_writer& w, const create_partitions_request& m);
 bool decode(wire_reader& r, create_partitions_request* m);
 void encode(wire_writer& w, const alter_topic_config_request& m);

@@ -144,14 +144,45 @@ task<rpc::topics_response> controller_service::create_partitions(
   co_return resp;
 }
 
+task<rpc::topics_response> controller_service::alter_reassignments(
+    const rpc::alter_reassignments_request& req) {
+  std::vector<reassign_errc> errors(req.partitions.size(), reassign_errc::ok);
+  std::vector<leader_change> changes;
+  topic_errc e = co_await publish([&](cluster_snapshot& s) {
+    bool any = false;
+    for (size_t i = 0; i < req.partitions.size(); ++i) {
+      const auto& p = req.partitions[i];
+      errors[i] = reassign_partition(s, p.topic, p.index, p.target, &changes);
+      any = any || errors[i] == reassign_errc::ok;
+    }
+    return any;
+  });
+  if (e == topic_errc::ok) note_changes(changes, "reassignment");
+  rpc::topics_response resp{metadata_epoch(), {}};
+  for (size_t i = 0; i < req.partitions.size(); ++i) {
+    int16_t code =
+        errors[i] != reassign_errc::ok
+            ? static_cast<int16_t>(rpc::k_error_reassign_base + static_cast<int16_t>(errors[i]))
+            : static_cast<int16_t>(e);
+    resp.results.push_back({req.partitions[i].topic, code,
+                            errors[i] != reassign_errc::ok ? reassign_errc_name(errors[i]) : ""});
+  }
+  co_return resp;
+}
+
 task<rpc::alter_partition_response> controller_service::alter_partition(
     const rpc::alter_partition_request& req) {
   isr_change_errc result = isr_change_errc::ok;
+  std::vector<leader_change> moved;
   topic_errc e = co_await publish([&](cluster_snapshot& s) {
     result = change_isr(s, req.topic, req.partition, req.broker_id, req.leader_epoch,
                         req.partition_epoch, req.isr);
+    // A reassignment completes in the change that brings its last target
+    // replica into the ISR.
+    if (result == isr_change_errc::ok) complete_reassignment(s, req.topic, req.partition, &moved);
     return result == isr_change_errc::ok;
   });
+  if (e == topic_errc::ok) note_changes(moved, "reassignment complete");
   rpc::alter_partition_response resp;
   if (e != topic_errc::ok) {
     resp.error = static_cast<int16_t>(e);

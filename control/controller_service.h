@@ -17,6 +17,7 @@
 #include "control/controller_rpc.h"
 #include "control/election.h"
 #include "control/metadata_service.h"
+#include "control/reassignment.h"
 
 namespace rill::control {
 
@@ -46,6 +47,8 @@ class controller_service {
   task<rpc::topics_response> alter_topic_config(const rpc::alter_topic_config_request& req);
   task<rpc::topics_response> create_partitions(const rpc::create_partitions_request& req);
   task<rpc::alter_partition_response> alter_partition(const rpc::alter_partition_request& req);
+  // Starts or cancels partition reassignments (control/reassignment.h).
+  task<rpc::topics_response> alter_reassignments(const rpc::alter_reassignments_request& req);
   task<rpc::elect_preferred_response> elect_preferred();
   // A broker's replica log went offline (leadership and ISR membership move
   // away at once) or works again (it may rejoin as a follower).

@@ -84,6 +84,22 @@ partition_info* find_replica(cluster_snapshot& s, int32_t broker, const std::str
 
 }  // namespace
 
+std::vector<leader_change> elect_from_replicas(cluster_snapshot& s, const std::string& topic,
+                                               int32_t partition) {
+  std::vector<leader_change> out;
+  auto t = s.topics.find(topic);
+  if (t == s.topics.end() || partition < 0 ||
+      partition >= static_cast<int32_t>(t->second.partitions.size())) {
+    return out;
+  }
+  partition_info& p = t->second.partitions[static_cast<size_t>(partition)];
+  if (contains(p.replicas, p.leader) && replica_usable(s, p, p.leader)) return out;
+  reelect(s, t->second, p, &out);
+  RILL_ASSERT(p.leader < 0 || contains(p.replicas, p.leader), "%s-%d elected %d, not a replica",
+              topic.c_str(), partition, p.leader);
+  return out;
+}
+
 const char* isr_change_errc_name(isr_change_errc e) {
   switch (e) {
     case isr_change_errc::ok:

@@ -48,6 +48,11 @@ std::vector<leader_change> elect_preferred_leaders(cluster_snapshot& s);
 // Moves leadership off `broker` where another live ISR member exists
 // (controlled shutdown). Returns the changes; leaves the rest alone.
 std::vector<leader_change> move_leadership_off(cluster_snapshot& s, int32_t broker);
+// Re-elects a partition whose leader is no longer one of its replicas or
+// no longer usable (a reassignment moved it away): the first usable ISR
+// member in replica order, unclean only where the topic allows it.
+std::vector<leader_change> elect_from_replicas(cluster_snapshot& s, const std::string& topic,
+                                               int32_t partition);
 
 struct replica_state_change {
   bool known = false;    // the partition exists and the broker holds a replica

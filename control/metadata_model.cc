@@ -81,6 +81,10 @@ std::string serialize_snapshot(const cluster_snapshot& s) {
           << " " << p.partition_epoch << " " << join_ints(p.replicas) << " " << join_ints(p.isr);
       if (!p.offline_replicas.empty()) out << " " << join_ints(p.offline_replicas);
       out << "\n";
+      if (p.reassigning()) {
+        out << "reassign " << name << " " << p.index << " " << join_ints(p.adding_replicas) << " "
+            << join_ints(p.removing_replicas) << "\n";
+      }
     }
   }
   return out.str();
@@ -145,6 +149,19 @@ bool parse_snapshot(const std::string& text, cluster_snapshot* out) {
         return false;
       }
       it->second.partitions[static_cast<size_t>(p.index)] = p;
+    } else if (kind == "reassign") {
+      std::string topic, adding, removing;
+      int32_t index = -1;
+      f >> topic >> index >> adding >> removing;
+      auto it = s.topics.find(topic);
+      if (f.fail() || it == s.topics.end() || index < 0 ||
+          index >= static_cast<int32_t>(it->second.partitions.size())) {
+        return false;
+      }
+      partition_info& p = it->second.partitions[static_cast<size_t>(index)];
+      if (!parse_ints(adding, &p.adding_replicas) || !parse_ints(removing, &p.removing_replicas)) {
+        return false;
+      }
     } else if (!kind.empty()) {
       return false;
     }

@@ -41,6 +41,13 @@ struct partition_info {
   // disk): never elected, never added to the ISR, until their broker
   // reports them healthy or registers again (Kafka's offline replicas).
   std::vector<int32_t> offline_replicas;
+  // An ongoing reassignment (KIP-455): replicas holds the target replicas
+  // followed by the original ones leaving; adding are target replicas not
+  // yet caught up, removing original replicas not in the target. Both
+  // empty: none in progress.
+  std::vector<int32_t> adding_replicas;
+  std::vector<int32_t> removing_replicas;
+  bool reassigning() const { return !adding_replicas.empty() || !removing_replicas.empty(); }
 };
 
 struct topic_info {

@@ -65,6 +65,10 @@ const char* api_name(int16_t key) {
       return "DeleteRecords";
     case api_key::describe_producers:
       return "DescribeProducers";
+    case api_key::alter_partition_reassignments:
+      return "AlterPartitionReassignments";
+    case api_key::list_partition_reassignments:
+      return "ListPartitionReassignments";
     case api_key::describe_log_dirs:
       return "DescribeLogDirs";
     case api_key::incremental_alter_configs:

@@ -36,6 +36,11 @@ class broker_context {
   task<std::vector<control::topic_outcome>> create_partitions(
       std::vector<control::partition_increase> increases, bool validate_only);
   task<int64_t> allocate_producer_id();
+  // Starts or cancels partition reassignments; one result per partition,
+  // in order, with the controller's wire error codes (0, a topic_errc, or
+  // rpc::k_error_reassign_base + reassign_errc).
+  task<std::vector<control::rpc::topic_result_wire>> alter_reassignments(
+      control::rpc::alter_reassignments_request req);
   // Preferred leader election now; returns how many leaderships moved, or
   // -1 when the controller could not be reached.
   task<int32_t> elect_preferred();
@@ -75,6 +80,8 @@ class broker_context {
                                                            bool validate_only);
   task<void> wait_for_epoch(int64_t epoch);
   task<int32_t> elect_preferred_here();
+  task<std::vector<control::rpc::topic_result_wire>> alter_reassignments_here(
+      control::rpc::alter_reassignments_request req);
   task<std::optional<control::rpc::alter_partition_response>> alter_partition_here(
       control::rpc::alter_partition_request req);
   task<bool> report_replica_state_here(std::string topic, int32_t partition, bool offline);

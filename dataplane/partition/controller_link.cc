@@ -239,6 +239,12 @@ task<std::optional<rpc::topics_response>> controller_link::create_partitions(
       co_await call(rpc_, rpc::api::create_partitions, encoded(req), k_call_timeout_ns));
 }
 
+task<std::optional<rpc::topics_response>> controller_link::alter_reassignments(
+    rpc::alter_reassignments_request req) {
+  co_return decoded<rpc::topics_response>(
+      co_await call(rpc_, rpc::api::alter_reassignments, encoded(req), k_call_timeout_ns));
+}
+
 task<std::optional<rpc::alter_partition_response>> controller_link::alter_partition(
     rpc::alter_partition_request req) {
   co_return decoded<rpc::alter_partition_response>(

@@ -43,6 +43,8 @@ class controller_link {
       control::rpc::delete_topics_request req);
   task<std::optional<control::rpc::topics_response>> create_partitions(
       control::rpc::create_partitions_request req);
+  task<std::optional<control::rpc::topics_response>> alter_reassignments(
+      control::rpc::alter_reassignments_request req);
   task<std::optional<control::rpc::topics_response>> alter_topic_config(
       control::rpc::alter_topic_config_request req);
   task<std::optional<control::rpc::alter_partition_response>> alter_partition(

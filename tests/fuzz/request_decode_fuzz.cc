@@ -14,6 +14,7 @@
 #include "dataplane/kafka/messages/list_offsets.h"
 #include "dataplane/kafka/messages/metadata.h"
 #include "dataplane/kafka/messages/produce.h"
+#include "dataplane/kafka/messages/reassignment.h"
 #include "dataplane/kafka/request_header.h"
 
 using namespace rill;
@@ -137,6 +138,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case api_key::describe_producers:
       decode_as<describe_producers_request>(in, h);
+      break;
+    case api_key::alter_partition_reassignments:
+      decode_as<alter_partition_reassignments_request>(in, h);
+      break;
+    case api_key::list_partition_reassignments:
+      decode_as<list_partition_reassignments_request>(in, h);
       break;
     case api_key::incremental_alter_configs:
       decode_as<incremental_alter_configs_request>(in, h);

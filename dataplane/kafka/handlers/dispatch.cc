@@ -38,6 +38,7 @@ bool reads_only(api_key key) {
     case api_key::describe_cluster:
     case api_key::describe_log_dirs:
     case api_key::describe_producers:
+    case api_key::list_partition_reassignments:
       return true;
     default:
       return false;
@@ -106,6 +107,10 @@ task<handler_result> handle_request(request_header h, std::span<const uint8_t> b
       co_return co_await handle_describe_log_dirs(h, in, ctx);
     case api_key::describe_producers:
       co_return co_await handle_describe_producers(h, in, ctx);
+    case api_key::alter_partition_reassignments:
+      co_return co_await handle_alter_partition_reassignments(h, in, ctx);
+    case api_key::list_partition_reassignments:
+      co_return co_await handle_list_partition_reassignments(h, in, ctx);
     case api_key::incremental_alter_configs:
       co_return co_await handle_incremental_alter_configs(h, in, ctx);
     case api_key::create_partitions:

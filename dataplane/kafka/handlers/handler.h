@@ -75,6 +75,10 @@ task<handler_result> handle_describe_cluster(const request_header& h, wire_reade
                                              request_context& ctx);
 task<handler_result> handle_delete_records(const request_header& h, wire_reader& in,
                                            request_context& ctx);
+task<handler_result> handle_alter_partition_reassignments(const request_header& h, wire_reader& in,
+                                                          request_context& ctx);
+task<handler_result> handle_list_partition_reassignments(const request_header& h, wire_reader& in,
+                                                         request_context& ctx);
 task<handler_result> handle_describe_producers(const request_header& h, wire_reader& in,
                                                request_context& ctx);
 task<handler_result> handle_describe_log_dirs(const request_header& h, wire_reader& in,

@@ -3,6 +3,7 @@
 #include "dataplane/kafka/messages/cluster.h"
 #include "dataplane/kafka/messages/codec_testing.h"
 #include "dataplane/kafka/messages/configs.h"
+#include "dataplane/kafka/messages/reassignment.h"
 
 namespace rill::kafka {
 namespace {
@@ -104,6 +105,27 @@ TEST(cluster_codec, describe_producers_round_trips) {
                                                   .last_timestamp = 1000}}},
                                                {1, 6, "not the leader", {}}}}}},
       api_key::describe_producers);
+}
+
+TEST(cluster_codec, reassignment_apis_round_trip) {
+  round_trips_at_every_version(
+      alter_partition_reassignments_request{
+          .timeout_ms = 5000,
+          .topics = {{"t", {{0, std::vector<int32_t>{2, 3, 4}}, {1, std::nullopt}}}}},
+      api_key::alter_partition_reassignments);
+  round_trips_at_every_version(
+      alter_partition_reassignments_response{
+          .topics = {{"t", {{0, 0, std::nullopt}, {1, 85, "no reassignment in progress"}}}}},
+      api_key::alter_partition_reassignments);
+  round_trips_at_every_version(
+      list_partition_reassignments_request{
+          .topics = std::vector<list_reassignments_topic>{{"t", {0, 1}}}},
+      api_key::list_partition_reassignments);
+  round_trips_at_every_version(list_partition_reassignments_request{},
+                               api_key::list_partition_reassignments);
+  round_trips_at_every_version(
+      list_partition_reassignments_response{.topics = {{"t", {{0, {2, 3, 4, 1}, {4}, {1}}}}}},
+      api_key::list_partition_reassignments);
 }
 
 TEST(cluster_codec, describe_cluster_round_trips_at_every_version) {
