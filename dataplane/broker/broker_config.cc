@@ -31,6 +31,10 @@ config make_broker_config() {
        "given explicitly win"},
       {"disk.writes.in.flight.max", setting_kind::integer, "0",
        "log writes one shard keeps in flight (0: no limit; io.profile sets it)", 0, 1024},
+      {"leader.replication.throttled.rate", setting_kind::integer, "0",
+       "bytes per second this broker sends, as leader, to the replicas a reassignment is adding "
+       "(their catch-up); in-sync replicas are never throttled. 0: no limit",
+       0, INT64_MAX},
       {"advertised.host", setting_kind::text, "",
        "host clients are told to use (default listen.host)"},
       {"broker.rack", setting_kind::text, "", "rack id, for rack-aware placement"},
@@ -291,6 +295,7 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
   if (o.segment_bytes_max <= o.batch_bytes_max)
     return "log.segment.bytes must exceed message.max.bytes";
   s->disk_writes_in_flight_max = static_cast<uint32_t>(c.integer("disk.writes.in.flight.max"));
+  s->leader_replication_throttled_rate = c.integer("leader.replication.throttled.rate");
   if (!c.text("io.profile").empty()) {
     if (auto error = apply_io_profile(c, s)) return error;
   }

@@ -37,6 +37,10 @@ struct broker_settings {
   int64_t replica_lag_time_max_ms = 30000;
   int64_t message_bytes_max = 1048588;
   int64_t fetch_wait_max_ms = 30000;
+  // Bytes per second a leader sends to replicas a reassignment is adding
+  // (leader.replication.throttled.rate), split among its shards; 0: no
+  // limit. In-sync replication is never throttled.
+  int64_t leader_replication_throttled_rate = 0;
   // Response segments at least this large go out with SEND_ZC; 0 disables.
   int64_t zero_copy_min_bytes = 16 * 1024;
   // Tests only: faults on this broker's replication fetches (see

@@ -4,7 +4,8 @@ ListPartitionReassignments) while librdkafka keeps producing with
 acks=all: a partition moves off its leader's broker onto a new one, another
 changes its replication factor, every acknowledged record is still there in
 order afterwards, the old replica's data is deleted, a stuck reassignment
-is listed and cancelled, and a broker can be drained."""
+is listed and cancelled, a broker can be drained, and the catch-up of an
+added replica keeps to leader.replication.throttled.rate."""
 import json
 import os
 import subprocess
@@ -166,6 +167,55 @@ class ReassignmentTest(unittest.TestCase):
         r = self.reassign("execute", f"--file={bad}")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("invalid replica assignment", r.stderr)
+
+
+
+class ThrottledReassignmentTest(unittest.TestCase):
+    RATE = 1_000_000  # bytes/s, split between the leader's two shards
+
+    def test_catch_up_of_an_added_replica_is_throttled_and_complete(self):
+        cluster = Cluster(brokers=3, controller_extra=["--session.timeout.ms=3000"],
+                          broker_extra=["--heartbeat.interval.ms=100",
+                                        f"--leader.replication.throttled.rate={self.RATE}"]).start()
+        work = make_test_dir("rill-throttle-")
+        try:
+            admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+            wait_until(lambda: broker_count(admin) == 3, what="3 brokers")
+            topic = f"throttled-{uuid.uuid4().hex[:6]}"
+            admin.create_topics([NewTopic(topic, num_partitions=1, replica_assignment=[[1]])])[topic].result(30)
+            wait_until(lambda: partition_state(admin, topic)[0] == 1, what="a leader")
+            p = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all", "linger.ms": 5})
+            values = [f"{i}:".encode() + bytes([65 + i % 26]) * 4000 for i in range(1000)]  # about 4 MB
+            for v in values:
+                p.produce(topic, value=v, partition=0)
+                p.poll(0)
+            self.assertEqual(p.flush(60), 0)
+            plan = os.path.join(work, "plan.json")
+            with open(plan, "w") as f:
+                json.dump({"version": 1, "partitions": [{"topic": topic, "partition": 0, "replicas": [1, 3]}]}, f)
+            started = time.time()
+            r = subprocess.run([RILL, "reassign", "execute", f"--file={plan}", f"--bootstrap={cluster.bootstrap}"],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+
+            def verified():
+                return subprocess.run([RILL, "reassign", "verify", f"--file={plan}",
+                                       f"--bootstrap={cluster.bootstrap}"],
+                                      capture_output=True, timeout=60).returncode == 0
+            wait_until(verified, timeout_s=90, what="the throttled move complete")
+            took = time.time() - started
+            # 4 MB at the leader shard's 0.5 MB/s, less one second of burst.
+            self.assertGreater(took, 4.0, f"a 4 MB catch-up took {took:.1f} s at {self.RATE} B/s")
+            # The new replica has everything: it serves all of it alone.
+            cluster.brokers[0].kill9()
+            wait_until(lambda: partition_state(admin, topic)[0] == 3, timeout_s=30, what="broker 3 leads")
+            got = read_partition(cluster.bootstrap, topic, 0, len(values))
+            self.assertEqual(len(got), len(values))
+            self.assertEqual(got, [v.decode() for v in values])
+        finally:
+            cluster.stop()
+            cluster.cleanup()
+            remove_test_dir(work)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/fetch.h"
 #include "dataplane/partition/shard_state.h"
+#include "dataplane/replication/byte_rate_limiter.h"
 #include "dataplane/runtime/clock.h"
 #include "dataplane/runtime/cross_shard.h"
 #include "dataplane/runtime/when_all.h"
@@ -89,6 +90,46 @@ void trim_to_budget(storage::read_result& r, size_t* budget_used, size_t budget)
   r = std::move(kept);
 }
 
+// This shard's share of leader.replication.throttled.rate.
+replication::byte_rate_limiter& reassignment_throttle(const partition::broker_settings& settings) {
+  static thread_local replication::byte_rate_limiter limiter(
+      static_cast<uint64_t>(settings.leader_replication_throttled_rate) /
+      std::max<uint32_t>(settings.shards, 1));
+  return limiter;
+}
+
+// A follower catching up as a reassignment adds it is throttled: its data
+// goes only while the shard's budget lasts. Returns whether it dropped any.
+bool throttle_reassignment(std::vector<fetch_topic_response>& resp, const fetch_request& req,
+                           const control::cluster_snapshot& s,
+                           replication::byte_rate_limiter& limiter) {
+  if (req.replica_id < 0 || !limiter.limited()) return false;
+  bool dropped = false;
+  for (fetch_topic_response& t : resp) {
+    for (fetch_partition_response& p : t.partitions) {
+      const control::partition_info* info = s.find_partition(t.name, p.index);
+      if (info == nullptr || p.records.bytes == 0 ||
+          std::find(info->adding_replicas.begin(), info->adding_replicas.end(), req.replica_id) ==
+              info->adding_replicas.end()) {
+        continue;
+      }
+      if (!limiter.try_take(p.records.bytes, runtime::monotonic_ns())) {
+        p.records = storage::read_result{};
+        dropped = true;
+      }
+    }
+  }
+  return dropped;
+}
+
+size_t records_bytes(const std::vector<fetch_topic_response>& resp) {
+  size_t n = 0;
+  for (const fetch_topic_response& t : resp) {
+    for (const fetch_partition_response& p : t.partitions) n += p.records.bytes;
+  }
+  return n;
+}
+
 }  // namespace
 
 task<handler_result> handle_fetch(const request_header& h, wire_reader& in, request_context& ctx) {
@@ -158,7 +199,15 @@ task<handler_result> handle_fetch(const request_header& h, wire_reader& in, requ
       for (fetch_topic_response& t : resp) {
         for (fetch_partition_response& p : t.partitions) trim_to_budget(p.records, &used, budget);
       }
-      break;
+      replication::byte_rate_limiter& throttle = reassignment_throttle(ctx.broker->settings());
+      if (!throttle_reassignment(resp, req, *s, throttle) || records_bytes(resp) > 0 || any_error ||
+          runtime::monotonic_ns() >= deadline) {
+        break;
+      }
+      // Only throttled data was there: wait for the budget, then read anew.
+      uint64_t now = runtime::monotonic_ns();
+      co_await runtime::sleep_for(local.shard(), std::min(throttle.wait_ns(now), deadline - now));
+      continue;
     }
     // Wait on one owner; with partitions on several shards, re-check often.
     uint64_t slice = by_owner.size() == 1
