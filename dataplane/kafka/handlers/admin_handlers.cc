@@ -168,6 +168,10 @@ task<handler_result> handle_alter_configs(const request_header& h, wire_reader& 
     if (res.type != k_resource_topic) {
       out.error = error_code::invalid_request;
       out.message = "only topic configs can be altered; broker settings are static";
+    } else if (partition::shard_state::local().snapshot()->find_topic(res.name) == nullptr) {
+      // The topic first, as Kafka (2.7+) checks it: its configs are moot.
+      out.error = error_code::unknown_topic_or_partition;
+      out.message = "unknown topic " + res.name;
     } else {
       // AlterConfigs replaces every override of the topic (Kafka's
       // semantics): what the request leaves out returns to the default.
