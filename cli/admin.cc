@@ -20,6 +20,8 @@
 #include "base/host_port.h"
 #include "base/wire.h"
 #include "cli/kafka_admin.h"
+#include "cli/kafka_call.h"
+#include "dataplane/kafka/messages/admin.h"
 
 namespace rill::cli {
 namespace {
@@ -395,42 +397,17 @@ int elect_leaders_main(const std::vector<std::string>& args) {
   add_common(app, &o);
   app.add_flag("--preferred", o.preferred, "preferred election (the only kind served)")->required();
   if (auto code = parse_command_line(app, args)) return *code;
-  host_port bootstrap;
-  addrinfo* ai = nullptr;
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  if (!parse_host_port(o.bootstrap, &bootstrap) ||
-      getaddrinfo(bootstrap.host.c_str(), std::to_string(bootstrap.port).c_str(), &hints, &ai) !=
-          0) {
-    fprintf(stderr, "rill: cannot resolve %s\n", o.bootstrap.c_str());
+  // ElectLeaders v1: preferred, every partition.
+  kafka::elect_leaders_request req{
+      .election_type = 0, .partitions = std::nullopt, .timeout_ms = 30000};
+  kafka::elect_leaders_response resp;
+  std::string error;
+  if (!kafka_call(o.bootstrap, kafka::api_key::elect_leaders, 1, req, &resp, &error)) {
+    fprintf(stderr, "rill: %s\n", error.c_str());
     return 1;
   }
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  bool ok = connect(fd, ai->ai_addr, ai->ai_addrlen) == 0;
-  freeaddrinfo(ai);
-  // ElectLeaders v1: election type 0 (preferred), all partitions, 30 s.
-  wire_writer w;
-  size_t at = w.begin_size();
-  w.i16(43);
-  w.i16(1);
-  w.i32(1);
-  w.string("rill-cli", false);
-  w.i8(0);
-  w.i32(-1);
-  w.i32(30000);
-  w.finish_size(at);
-  ok = ok && write(fd, w.bytes().data(), w.size()) == static_cast<ssize_t>(w.size());
-  uint8_t head[14];
-  ok = ok && recv(fd, head, sizeof(head), MSG_WAITALL) == static_cast<ssize_t>(sizeof(head));
-  close(fd);
-  if (!ok) {
-    fprintf(stderr, "rill: ElectLeaders request to %s failed\n", o.bootstrap.c_str());
-    return 1;
-  }
-  int16_t error = static_cast<int16_t>(load_be16(head + 12));
-  if (error != 0) {
-    fprintf(stderr, "rill: preferred leader election failed (error %d)\n", error);
+  if (resp.error != 0) {
+    fprintf(stderr, "rill: preferred leader election failed (error %d)\n", resp.error);
     return 1;
   }
   printf("preferred leader election done\n");

@@ -34,15 +34,15 @@ std::optional<std::vector<uint8_t>> kafka_round_trip(const std::string& bootstra
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   bool ok = fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0;
   freeaddrinfo(ai);
-  // Request header v2: key, version, correlation id, client id (a classic
-  // nullable string), tagged fields.
+  // Request header v1 (v2 adds tagged fields for flexible versions): key,
+  // version, correlation id, client id (a classic nullable string).
   wire_writer w;
   size_t size_at = w.begin_size();
   w.i16(h.key);
   w.i16(h.version);
   w.i32(h.correlation_id);
   w.string(h.client_id.value_or(""), false);
-  w.uvarint(0);
+  if (h.flexible) w.uvarint(0);
   w.raw(body);
   w.finish_size(size_at);
   ok = ok && write(fd, w.bytes().data(), w.size()) == static_cast<ssize_t>(w.size());
@@ -57,9 +57,9 @@ std::optional<std::vector<uint8_t>> kafka_round_trip(const std::string& bootstra
     *error = std::string(kafka::api_name(h.key)) + " request to " + first + " failed";
     return std::nullopt;
   }
-  // Response header v1: correlation id, tagged fields (none expected).
+  // Response header v0, or v1 with tagged fields (none expected).
   wire_reader in(frame);
-  if (in.i32() != h.correlation_id || in.uvarint() != 0 || !in.ok()) {
+  if (in.i32() != h.correlation_id || (h.flexible && in.uvarint() != 0) || !in.ok()) {
     *error = std::string("unexpected ") + kafka::api_name(h.key) + " response header";
     return std::nullopt;
   }

@@ -1,7 +1,8 @@
 // kafka_call: one request to a broker over a blocking socket, for the admin
 // commands whose APIs librdkafka 2.0.2 lacks (partition reassignments).
 // Messages are encoded and decoded with the broker's own schema-described
-// codec (dataplane/kafka/messages), in their flexible versions.
+// codec (dataplane/kafka/messages); whether a version is flexible comes from
+// the protocol table.
 #pragma once
 
 #include <optional>
@@ -24,11 +25,12 @@ std::optional<std::vector<uint8_t>> kafka_round_trip(const std::string& bootstra
 template <typename Request, typename Response>
 bool kafka_call(const std::string& bootstrap, kafka::api_key key, int16_t version,
                 const Request& req, Response* resp, std::string* error) {
+  const kafka::api_range* range = kafka::find_api(static_cast<int16_t>(key));
   kafka::request_header h{.key = static_cast<int16_t>(key),
                           .version = version,
                           .correlation_id = 1,
                           .client_id = std::string("rill-cli"),
-                          .flexible = true};
+                          .flexible = range != nullptr && version >= range->first_flexible};
   wire_writer body;
   kafka::encode_message(body, h, req);
   std::optional<std::vector<uint8_t>> answer = kafka_round_trip(bootstrap, h, body.bytes(), error);

@@ -1,5 +1,9 @@
 // The administrative APIs: CreateTopics (19) v0-v4, DeleteTopics (20) v0-v3,
-// DescribeConfigs (32) v0-v3, InitProducerId (22) v0-v4.
+// DescribeConfigs (32) v0-v3, InitProducerId (22) v0-v4, AlterConfigs (33)
+// v0-v1, ElectLeaders (43) v0-v1. DeleteTopics, InitProducerId,
+// AlterConfigs and ElectLeaders are described once (field_io.h), from
+// Kafka's message schemas; CreateTopics and DescribeConfigs are still
+// coded by hand.
 #pragma once
 
 #include <optional>
@@ -8,6 +12,7 @@
 #include <vector>
 
 #include "base/wire.h"
+#include "dataplane/kafka/messages/field_io.h"
 #include "dataplane/kafka/protocol.h"
 #include "dataplane/kafka/request_header.h"
 
@@ -42,6 +47,33 @@ struct delete_topics_request {
   std::vector<std::string> names;
   int32_t timeout_ms = 0;
 };
+struct deleted_topic {
+  std::string name;
+  int16_t error = 0;
+};
+struct delete_topics_response {
+  int32_t throttle_time_ms = 0;  // v1+
+  std::vector<deleted_topic> topics;
+};
+
+template <typename IO, typename M>
+void describe(IO& io, M& m) requires std::is_same_v<std::remove_const_t<M>, delete_topics_request> {
+  io.string_array(m.names);
+  io.i32(m.timeout_ms);
+  io.tagged_fields();
+}
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, delete_topics_response> {
+  if (io.version() >= 1) io.i32(m.throttle_time_ms);
+  io.array(m.topics, [](IO& io, auto& t) {
+    io.string(t.name);
+    io.i16(t.error);
+    io.tagged_fields();
+  });
+  io.tagged_fields();
+}
 bool decode_delete_topics_request(wire_reader& in, const request_header& h,
                                   delete_topics_request* out);
 void encode_delete_topics_response(wire_writer& out, const request_header& h,
@@ -79,9 +111,37 @@ void encode_describe_configs_response(wire_writer& out, const request_header& h,
 struct init_producer_id_request {
   std::optional<std::string> transactional_id;
   int32_t transaction_timeout_ms = 0;
+  int64_t producer_id = -1;     // v3+
+  int16_t producer_epoch = -1;  // v3+
+};
+struct init_producer_id_response {
+  int32_t throttle_time_ms = 0;
+  int16_t error = 0;
   int64_t producer_id = -1;
   int16_t producer_epoch = -1;
 };
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, init_producer_id_request> {
+  io.nullable_string(m.transactional_id);
+  io.i32(m.transaction_timeout_ms);
+  if (io.version() >= 3) {
+    io.i64(m.producer_id);
+    io.i16(m.producer_epoch);
+  }
+  io.tagged_fields();
+}
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, init_producer_id_response> {
+  io.i32(m.throttle_time_ms);
+  io.i16(m.error);
+  io.i64(m.producer_id);
+  io.i16(m.producer_epoch);
+  io.tagged_fields();
+}
 bool decode_init_producer_id_request(wire_reader& in, const request_header& h,
                                      init_producer_id_request* out);
 void encode_init_producer_id_response(wire_writer& out, const request_header& h, error_code error,
@@ -102,6 +162,46 @@ struct alter_configs_result {
   int8_t type = 0;
   std::string name;
 };
+struct alter_configs_wire_result {
+  int16_t error = 0;
+  std::optional<std::string> message;
+  int8_t type = 0;
+  std::string name;
+};
+struct alter_configs_response {
+  int32_t throttle_time_ms = 0;
+  std::vector<alter_configs_wire_result> responses;
+};
+
+template <typename IO, typename M>
+void describe(IO& io, M& m) requires std::is_same_v<std::remove_const_t<M>, alter_configs_request> {
+  io.array(m.resources, [](IO& io, auto& r) {
+    io.i8(r.type);
+    io.string(r.name);
+    io.array(r.configs, [](IO& io, auto& c) {
+      io.string(c.first);
+      io.nullable_string(c.second);
+      io.tagged_fields();
+    });
+    io.tagged_fields();
+  });
+  io.boolean(m.validate_only);
+  io.tagged_fields();
+}
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, alter_configs_response> {
+  io.i32(m.throttle_time_ms);
+  io.array(m.responses, [](IO& io, auto& r) {
+    io.i16(r.error);
+    io.nullable_string(r.message);
+    io.i8(r.type);
+    io.string(r.name);
+    io.tagged_fields();
+  });
+  io.tagged_fields();
+}
 bool decode_alter_configs_request(wire_reader& in, const request_header& h,
                                   alter_configs_request* out);
 void encode_alter_configs_response(wire_writer& out, const request_header& h,
@@ -117,6 +217,50 @@ struct elect_leaders_result {
   std::string topic;
   std::vector<std::pair<int32_t, error_code>> partitions;
 };
+struct elected_partition {
+  int32_t partition = 0;
+  int16_t error = 0;
+  std::optional<std::string> message;
+};
+struct elected_topic {
+  std::string topic;
+  std::vector<elected_partition> partitions;
+};
+struct elect_leaders_response {
+  int32_t throttle_time_ms = 0;
+  int16_t error = 0;  // v1+
+  std::vector<elected_topic> results;
+};
+
+template <typename IO, typename M>
+void describe(IO& io, M& m) requires std::is_same_v<std::remove_const_t<M>, elect_leaders_request> {
+  if (io.version() >= 1) io.i8(m.election_type);
+  io.nullable_array(m.partitions, [](IO& io, auto& tp) {
+    io.string(tp.first);
+    io.int32_array(tp.second);
+    io.tagged_fields();
+  });
+  io.i32(m.timeout_ms);
+  io.tagged_fields();
+}
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, elect_leaders_response> {
+  io.i32(m.throttle_time_ms);
+  if (io.version() >= 1) io.i16(m.error);
+  io.array(m.results, [](IO& io, auto& t) {
+    io.string(t.topic);
+    io.array(t.partitions, [](IO& io, auto& p) {
+      io.i32(p.partition);
+      io.i16(p.error);
+      io.nullable_string(p.message);
+      io.tagged_fields();
+    });
+    io.tagged_fields();
+  });
+  io.tagged_fields();
+}
 bool decode_elect_leaders_request(wire_reader& in, const request_header& h,
                                   elect_leaders_request* out);
 void encode_elect_leaders_response(wire_writer& out, const request_header& h, error_code top,
