@@ -203,8 +203,8 @@ void shard::wait_and_reap() {
   uint64_t deadline = timers_.next_deadline_ns();
   if (stopping_) deadline = std::min(deadline, now + k_stop_poll_ns);
   io_uring_cqe* first = nullptr;
-  // Only io_uring_enter's submissions count: it returns -ETIME or -EINTR
-  // from a wait, which says nothing about what it submitted.
+  // submit_and_wait_timeout returns -ETIME or -EINTR from its wait, which
+  // hides how many SQEs it submitted: count them from the queue instead.
   unsigned queued = io_uring_sq_ready(&ring_);
   if (!ready_.empty() || deadline <= now) {
     __kernel_timespec zero{};

@@ -24,6 +24,20 @@ int32_t reported_controller_id(const control::cluster_snapshot& s) {
   return id;
 }
 
+namespace {
+
+// What to answer for a partition this broker may not lead: none when it
+// does, per its metadata.
+error_code leadership_error(const control::cluster_snapshot& s, const std::string& topic,
+                            int32_t partition, const request_context& ctx) {
+  const control::partition_info* info = s.find_partition(topic, partition);
+  if (info == nullptr) return error_code::unknown_topic_or_partition;
+  if (info->leader != ctx.broker->settings().broker_id) return error_code::not_leader_or_follower;
+  return error_code::none;
+}
+
+}  // namespace
+
 task<handler_result> handle_offset_for_leader_epoch(const request_header& h, wire_reader& in,
                                                     request_context& ctx) {
   offset_for_leader_epoch_request req;
@@ -37,13 +51,8 @@ task<handler_result> handle_offset_for_leader_epoch(const request_header& h, wir
     for (const epoch_query_partition& p : t.partitions) {
       epoch_end_partition& rp = rt.partitions.emplace_back();
       rp.partition = p.partition;
-      const control::partition_info* info = s->find_partition(t.name, p.partition);
-      if (info == nullptr) {
-        rp.error = static_cast<int16_t>(error_code::unknown_topic_or_partition);
-        continue;
-      }
-      if (info->leader != ctx.broker->settings().broker_id) {
-        rp.error = static_cast<int16_t>(error_code::not_leader_or_follower);
+      if (error_code e = leadership_error(*s, t.name, p.partition, ctx); e != error_code::none) {
+        rp.error = static_cast<int16_t>(e);
         continue;
       }
       partition::offset_lookup o = co_await runtime::submit_to(
@@ -77,13 +86,8 @@ task<handler_result> handle_delete_records(const request_header& h, wire_reader&
     for (const delete_records_partition& p : t.partitions) {
       delete_records_partition_result& rp = rt.partitions.emplace_back();
       rp.partition = p.partition;
-      const control::partition_info* info = s->find_partition(t.name, p.partition);
-      if (info == nullptr) {
-        rp.error = static_cast<int16_t>(error_code::unknown_topic_or_partition);
-        continue;
-      }
-      if (info->leader != ctx.broker->settings().broker_id) {
-        rp.error = static_cast<int16_t>(error_code::not_leader_or_follower);
+      if (error_code e = leadership_error(*s, t.name, p.partition, ctx); e != error_code::none) {
+        rp.error = static_cast<int16_t>(e);
         continue;
       }
       partition::offset_lookup o = co_await runtime::submit_to(
