@@ -15,6 +15,8 @@ constexpr uint32_t k_writes_in_flight_max = 64;
 constexpr uint64_t k_staging_min = 256 << 10;
 constexpr uint64_t k_staging_max = 16 << 20;
 constexpr uint64_t k_cleaner_min = 1 << 20;
+constexpr uint32_t k_recovery_opens_min = 4;
+constexpr uint32_t k_recovery_opens_max = 256;
 }  // namespace
 
 std::string io_profile_yaml(const io_profile& p) {
@@ -79,6 +81,8 @@ io_budgets derive_io_budgets(const io_profile& p, uint32_t shards) {
   uint64_t per_fsync = p.write_bandwidth / 1000000 * fsync_us;
   b.staging_bytes_max = std::clamp(per_fsync, k_staging_min, k_staging_max);
   b.cleaner_bytes_per_second = std::max(k_cleaner_min, p.write_bandwidth / 10 / shards);
+  auto opens = static_cast<uint32_t>(4.0 * std::max(1.0, parallelism) / shards + 0.5);
+  b.recovery_opens_per_shard = std::clamp(opens, k_recovery_opens_min, k_recovery_opens_max);
   return b;
 }
 

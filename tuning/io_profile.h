@@ -44,6 +44,11 @@ struct io_budgets {
   uint64_t staging_bytes_max = 0;
   // The log cleaner's write budget per shard: a tenth of the bandwidth.
   uint64_t cleaner_bytes_per_second = 0;
+  // Logs a shard opens and recovers at once at start-up: each recovery
+  // reads its segments in sequence, so four per unit of the device's
+  // parallelism, shared among the shards; the broker serves only after
+  // recovery, so recovery may take all of it.
+  uint32_t recovery_opens_per_shard = 0;
 };
 io_budgets derive_io_budgets(const io_profile& p, uint32_t shards);
 

@@ -96,6 +96,7 @@ TEST(IoProfile, BudgetsFollowTheDisk) {
   EXPECT_EQ(b.writes_in_flight_per_shard, 10u);  // 2 * (200k / 20k) / 2 shards
   EXPECT_EQ(b.staging_bytes_max, 256u << 10);    // 2000 MiB/s * 50 us = 100 KiB -> the floor
   EXPECT_EQ(b.cleaner_bytes_per_second, (2000ULL << 20) / 10 / 2);
+  EXPECT_EQ(b.recovery_opens_per_shard, 20u);  // 4 * (200k / 20k) / 2 shards
   io_profile slow{.write_iops = 2000,
                   .write_bandwidth = 100ULL << 20,
                   .write_iops_depth1 = 1000,
@@ -104,6 +105,7 @@ TEST(IoProfile, BudgetsFollowTheDisk) {
   EXPECT_EQ(b.writes_in_flight_per_shard, 4u);
   EXPECT_EQ(b.staging_bytes_max, (100ULL << 20) / 1000000 * 20000);  // ~2 MB per fsync
   EXPECT_EQ(b.cleaner_bytes_per_second, (100ULL << 20) / 10);
+  EXPECT_EQ(b.recovery_opens_per_shard, 8u);  // 4 * 2 / 1 shard
 }
 
 }  // namespace

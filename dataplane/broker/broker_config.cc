@@ -29,6 +29,10 @@ config make_broker_config() {
        "sets the log writes each shard keeps in flight, the flush batch (the staging buffer one "
        "write+fdatasync carries) and the cleaner's I/O budget from the measured disk; settings "
        "given explicitly win"},
+      {"log.recovery.opens.in.flight", setting_kind::integer, "32",
+       "logs one shard opens and recovers at once (start-up, many new replicas); io.profile "
+       "sets it",
+       1, 1024},
       {"disk.writes.in.flight.max", setting_kind::integer, "0",
        "log writes one shard keeps in flight (0: no limit; io.profile sets it)", 0, 1024},
       {"leader.replication.throttled.rate", setting_kind::integer, "0",
@@ -173,19 +177,23 @@ std::optional<std::string> apply_io_profile(const config& c, partition::broker_s
   tuning::io_budgets b = tuning::derive_io_budgets(*read.profile, s->shards);
   if (!c.is_set("disk.writes.in.flight.max"))
     s->disk_writes_in_flight_max = b.writes_in_flight_per_shard;
+  if (!c.is_set("log.recovery.opens.in.flight")) {
+    s->log_recovery_opens_in_flight = b.recovery_opens_per_shard;
+  }
   if (!c.is_set("log.cleaner.io.max.bytes.per.second")) {
     s->log_cleaner_io_bytes_per_second = static_cast<int64_t>(b.cleaner_bytes_per_second);
   }
   s->log_defaults.staging_bytes_max = static_cast<size_t>(b.staging_bytes_max);
-  s->io_profile_summary = c.text("io.profile") + " (" + read.profile->mountpoint + ": write " +
-                          std::to_string(read.profile->write_bandwidth >> 20) + " MiB/s, " +
-                          std::to_string(read.profile->write_iops) + " IOPS, fsync p50 " +
-                          std::to_string(read.profile->fsync_p50_us) +
-                          " us): " + std::to_string(s->disk_writes_in_flight_max) +
-                          " writes in flight per shard, flush batch up to " +
-                          std::to_string(b.staging_bytes_max >> 10) + " KiB, cleaner " +
-                          std::to_string(s->log_cleaner_io_bytes_per_second >> 20) +
-                          " MiB/s per shard";
+  s->io_profile_summary =
+      c.text("io.profile") + " (" + read.profile->mountpoint + ": write " +
+      std::to_string(read.profile->write_bandwidth >> 20) + " MiB/s, " +
+      std::to_string(read.profile->write_iops) + " IOPS, fsync p50 " +
+      std::to_string(read.profile->fsync_p50_us) +
+      " us): " + std::to_string(s->disk_writes_in_flight_max) + " writes in flight per shard, " +
+      std::to_string(s->log_recovery_opens_in_flight) +
+      " log recoveries at once per shard, flush batch up to " +
+      std::to_string(b.staging_bytes_max >> 10) + " KiB, cleaner " +
+      std::to_string(s->log_cleaner_io_bytes_per_second >> 20) + " MiB/s per shard";
   return std::nullopt;
 }
 
@@ -295,6 +303,8 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
   if (o.segment_bytes_max <= o.batch_bytes_max)
     return "log.segment.bytes must exceed message.max.bytes";
   s->disk_writes_in_flight_max = static_cast<uint32_t>(c.integer("disk.writes.in.flight.max"));
+  s->log_recovery_opens_in_flight =
+      static_cast<uint32_t>(c.integer("log.recovery.opens.in.flight"));
   s->leader_replication_throttled_rate = c.integer("leader.replication.throttled.rate");
   if (!c.text("io.profile").empty()) {
     if (auto error = apply_io_profile(c, s)) return error;

@@ -73,6 +73,10 @@ struct broker_settings {
   // Log writes in flight per shard (disk.writes.in.flight.max, or from
   // io.profile); 0: no limit.
   uint32_t disk_writes_in_flight_max = 0;
+  // Logs one shard opens (and recovers: scans, index rebuilds) at once at
+  // start-up and when given many replicas (log.recovery.opens.in.flight,
+  // or from io.profile).
+  uint32_t log_recovery_opens_in_flight = 32;
   // What io.profile set, for the start-up log; empty without a profile.
   std::string io_profile_summary;
   // Consumer groups (dataplane/group): the offsets topic, created on first

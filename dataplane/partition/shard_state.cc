@@ -22,7 +22,6 @@ namespace {
 
 thread_local shard_state* t_local = nullptr;
 
-constexpr size_t k_opens_in_flight_max = 32;
 // Partitions idle this long give back preallocated space beyond their first window,
 // checked this often.
 constexpr int64_t k_idle_reservation_ms = 60'000;
@@ -195,7 +194,7 @@ task<void> shard_state::apply(control::snapshot_ptr next) {
 task<void> shard_state::apply_one(control::snapshot_ptr next) {
   if (next->epoch <= snapshot_->epoch) co_return;
   const int32_t me = settings_->broker_id;
-  // New replicas are opened k_opens_in_flight_max at a time: a broker
+  // New replicas are opened log.recovery.opens.in.flight at a time: a broker
   // given thousands at once (start-up, a large topic) overlaps their disk
   // work instead of paying it one after another.
   std::vector<std::pair<const control::topic_info*, const control::partition_info*>> to_open;
@@ -206,9 +205,10 @@ task<void> shard_state::apply_one(control::snapshot_ptr next) {
       if (find(name, p.index) == nullptr) to_open.emplace_back(&topic, &p);
     }
   }
-  for (size_t at = 0; at < to_open.size(); at += k_opens_in_flight_max) {
+  const size_t opens_max = std::max<size_t>(settings_->log_recovery_opens_in_flight, 1);
+  for (size_t at = 0; at < to_open.size(); at += opens_max) {
     std::vector<task<bool>> opens;
-    for (size_t i = at; i < std::min(to_open.size(), at + k_opens_in_flight_max); ++i) {
+    for (size_t i = at; i < std::min(to_open.size(), at + opens_max); ++i) {
       opens.push_back([](shard_state* self, const control::topic_info* t,
                          const control::partition_info* p) -> task<bool> {
         co_await self->open_partition(*t, *p);

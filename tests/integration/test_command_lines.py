@@ -133,7 +133,7 @@ class CommandLineTest(unittest.TestCase):
                 topic = f"profiled-{uuid.uuid4().hex[:6]}"
                 r = self.run_tool([RILL, "topics", "create", f"--topic={topic}", f"--bootstrap={b.bootstrap}"])
                 self.assertEqual(r.returncode, 0, r.stderr)
-                self.assertRegex(b.log_text(), r"io.profile .*writes in flight per shard, flush batch up to")
+                self.assertRegex(b.log_text(), r"io.profile .*writes in flight per shard, \d+ log recoveries at once per shard, flush batch up to")
             with open(profile, "w") as f:
                 f.write("disks: nothing\n")
             r = self.run_tool([RILL, "broker", f"--io.profile={profile}"])
