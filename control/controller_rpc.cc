@@ -189,6 +189,26 @@ bool decode(wire_reader& r, delete_topics_request* m) {
   for (int32_t i = 0; i < n && r.ok(); ++i) m->names.push_back(r.string(false));
   return r.ok();
 }
+void encode(wire_writer& w, const allocate_producer_ids_request& m) {
+  w.i32(m.broker_id);
+  w.i64(m.broker_epoch);
+}
+bool decode(wire_reader& r, allocate_producer_ids_request* m) {
+  m->broker_id = r.i32();
+  m->broker_epoch = r.i64();
+  return r.ok();
+}
+void encode(wire_writer& w, const allocate_producer_ids_response& m) {
+  w.i16(m.error);
+  w.i64(m.first_id);
+  w.i32(m.count);
+}
+bool decode(wire_reader& r, allocate_producer_ids_response* m) {
+  m->error = r.i16();
+  m->first_id = r.i64();
+  m->count = r.i32();
+  return r.ok();
+}
 void encode(wire_writer& w, const alter_reassignments_request& m) {
   w.array_length(static_cast<int32_t>(m.partitions.size()), false);
   for (const auto& p : m.partitions) {

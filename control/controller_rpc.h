@@ -26,6 +26,7 @@ enum class api : int16_t {
   report_replica_state = 1008,
   create_partitions = 1009,
   alter_reassignments = 1010,
+  allocate_producer_ids = 1011,
 };
 
 // Errors on the wire: the values of control::topic_errc, then these.
@@ -91,6 +92,17 @@ struct topics_response {
 struct delete_topics_request {
   std::vector<std::string> names;
 };
+// A block of producer ids for a registered broker (KIP-730).
+struct allocate_producer_ids_request {
+  int32_t broker_id = -1;
+  int64_t broker_epoch = -1;
+};
+struct allocate_producer_ids_response {
+  int16_t error = 0;
+  int64_t first_id = -1;
+  int32_t count = 0;
+};
+
 // Partition reassignments to start (a target) or cancel (none); answered
 // with a topics_response whose results follow the request's order.
 struct alter_reassignments_request {
@@ -167,6 +179,10 @@ void encode(wire_writer& w, const topics_response& m);
 bool decode(wire_reader& r, topics_response* m);
 void encode(wire_writer& w, const delete_topics_request& m);
 bool decode(wire_reader& r, delete_topics_request* m);
+void encode(wire_writer& w, const allocate_producer_ids_request& m);
+bool decode(wire_reader& r, allocate_producer_ids_request* m);
+void encode(wire_writer& w, const allocate_producer_ids_response& m);
+bool decode(wire_reader& r, allocate_producer_ids_response* m);
 void encode(wire_writer& w, const alter_reassignments_request& m);
 bool decode(wire_reader& r, alter_reassignments_request* m);
 void encode(wire_writer& w, const create_partitions_request& m);

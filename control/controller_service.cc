@@ -144,6 +144,23 @@ task<rpc::topics_response> controller_service::create_partitions(
   co_return resp;
 }
 
+task<rpc::allocate_producer_ids_response> controller_service::allocate_producer_ids(
+    const rpc::allocate_producer_ids_request& req) {
+  auto it = sessions_.find(req.broker_id);
+  if (it == sessions_.end() || it->second.broker_epoch != req.broker_epoch) {
+    co_return rpc::allocate_producer_ids_response{rpc::k_error_stale_broker_epoch};
+  }
+  int64_t first = -1;
+  topic_errc e = co_await publish([&](cluster_snapshot& s) {
+    first = take_producer_id_block(s);
+    return true;
+  });
+  if (e != topic_errc::ok) co_return rpc::allocate_producer_ids_response{static_cast<int16_t>(e)};
+  RILL_INFO("controller", "producer ids %lld-%lld to broker %d", static_cast<long long>(first),
+            static_cast<long long>(first + k_producer_id_block - 1), req.broker_id);
+  co_return rpc::allocate_producer_ids_response{0, first, k_producer_id_block};
+}
+
 task<rpc::topics_response> controller_service::alter_reassignments(
     const rpc::alter_reassignments_request& req) {
   std::vector<reassign_errc> errors(req.partitions.size(), reassign_errc::ok);

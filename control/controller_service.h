@@ -47,6 +47,9 @@ class controller_service {
   task<rpc::topics_response> alter_topic_config(const rpc::alter_topic_config_request& req);
   task<rpc::topics_response> create_partitions(const rpc::create_partitions_request& req);
   task<rpc::alter_partition_response> alter_partition(const rpc::alter_partition_request& req);
+  // A block of producer ids, stored before it is answered.
+  task<rpc::allocate_producer_ids_response> allocate_producer_ids(
+      const rpc::allocate_producer_ids_request& req);
   // Starts or cancels partition reassignments (control/reassignment.h).
   task<rpc::topics_response> alter_reassignments(const rpc::alter_reassignments_request& req);
   task<rpc::elect_preferred_response> elect_preferred();

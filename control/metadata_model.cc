@@ -4,6 +4,8 @@
 #include <random>
 #include <sstream>
 
+#include "base/assert.h"
+
 namespace rill::control {
 namespace {
 
@@ -68,6 +70,7 @@ std::string serialize_snapshot(const cluster_snapshot& s) {
   std::ostringstream out;
   out << k_format_header << "\n";
   out << "epoch " << s.epoch << "\n";
+  if (s.next_producer_id > 0) out << "producer-ids " << s.next_producer_id << "\n";
   out << "cluster " << s.cluster_id << "\n";
   for (const auto& [id, b] : s.brokers) {
     out << "broker " << id << " " << b.host << " " << b.port << " " << b.rack.value_or("-")
@@ -90,6 +93,13 @@ std::string serialize_snapshot(const cluster_snapshot& s) {
   return out.str();
 }
 
+int64_t take_producer_id_block(cluster_snapshot& s) {
+  int64_t first = s.next_producer_id;
+  s.next_producer_id += k_producer_id_block;
+  RILL_ASSERT(s.next_producer_id > first, "producer ids exhausted");
+  return first;
+}
+
 bool parse_snapshot(const std::string& text, cluster_snapshot* out) {
   std::istringstream in(text);
   std::string line;
@@ -101,6 +111,9 @@ bool parse_snapshot(const std::string& text, cluster_snapshot* out) {
     f >> kind;
     if (kind == "epoch") {
       f >> s.epoch;
+    } else if (kind == "producer-ids") {
+      f >> s.next_producer_id;
+      if (s.next_producer_id < 0) return false;
     } else if (kind == "cluster") {
       f >> s.cluster_id;
     } else if (kind == "broker") {

@@ -73,6 +73,10 @@ struct cluster_snapshot {
   int32_t controller_id = -1;
   std::map<int32_t, broker_info> brokers;
   std::map<std::string, topic_info> topics;
+  // The first producer id not yet handed out in a block (KIP-730): ids
+  // are unique for the cluster's life because every block is stored here
+  // before a broker uses it.
+  int64_t next_producer_id = 0;
 
   const topic_info* find_topic(const std::string& name) const {
     auto it = topics.find(name);
@@ -82,6 +86,12 @@ struct cluster_snapshot {
 };
 
 using snapshot_ptr = std::shared_ptr<const cluster_snapshot>;
+
+// Producer ids go to brokers in blocks of this many.
+constexpr int32_t k_producer_id_block = 1000;
+
+// Takes the next block of producer ids from s; returns its first id.
+int64_t take_producer_id_block(cluster_snapshot& s);
 
 // Text form used by the embedded store (docs/formats/cluster_metadata.md).
 std::string serialize_snapshot(const cluster_snapshot& s);

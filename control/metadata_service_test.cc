@@ -42,6 +42,26 @@ TEST_F(metadata_service_test, created_topics_survive_a_restart) {
   EXPECT_EQ(again.snapshot()->epoch, service_.snapshot()->epoch);
 }
 
+TEST_F(metadata_service_test, producer_id_blocks_are_stored_and_never_repeat_across_a_restart) {
+  int64_t first = -1, second = -1;
+  ASSERT_EQ(sync_await(service_.update([&](cluster_snapshot& s) {
+              first = take_producer_id_block(s);
+              second = take_producer_id_block(s);
+              return true;
+            })),
+            topic_errc::ok);
+  EXPECT_EQ(second - first, k_producer_id_block);
+  metadata_service again(io_, {.dir = "/meta"});
+  ASSERT_EQ(sync_await(again.load()), topic_errc::ok);
+  int64_t third = -1;
+  ASSERT_EQ(sync_await(again.update([&](cluster_snapshot& s) {
+              third = take_producer_id_block(s);
+              return true;
+            })),
+            topic_errc::ok);
+  EXPECT_EQ(third, second + k_producer_id_block) << "a restarted store hands out no used block";
+}
+
 TEST_F(metadata_service_test, partitions_are_added_placed_or_where_asked_and_never_removed) {
   ASSERT_EQ(sync_await(service_.create_topics(
                 {{.name = "t", .partitions = 2, .replication_factor = 2}}, false))[0]

@@ -144,6 +144,11 @@ task<std::vector<uint8_t>> controller_server::dispatch(int16_t key, wire_reader&
       if (!(*ok = rpc::decode(in, &req))) co_return {};
       co_return encoded(co_await service_.alter_topic_config(req));
     }
+    case rpc::api::allocate_producer_ids: {
+      rpc::allocate_producer_ids_request req;
+      if (!(*ok = rpc::decode(in, &req))) co_return {};
+      co_return encoded(co_await service_.allocate_producer_ids(req));
+    }
     case rpc::api::alter_reassignments: {
       rpc::alter_reassignments_request req;
       if (!(*ok = rpc::decode(in, &req))) co_return {};

@@ -37,12 +37,6 @@ broker_context::broker_context(runtime::runtime& rt, const broker_settings& sett
 
 task<bool> broker_context::start_metadata(storage::file_io& io) {
   RILL_ASSERT(runtime::shard::current()->id() == k_metadata_shard);
-  // Producer ids: time-based high bits keep ids unique across restarts
-  // without a persisted counter; the low 20 bits count within a run.
-  auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-  next_producer_id_ = (static_cast<int64_t>(settings_->broker_id) << 52) | (now_s << 20);
   if (has_controller()) {
     std::vector<net::socket_address> addresses;
     if (!parse_controller_list(settings_->controller, &addresses)) {
@@ -322,7 +316,36 @@ task<int32_t> broker_context::elect_preferred_here() {
 }
 
 task<int64_t> broker_context::allocate_producer_id() {
-  co_return co_await runtime::submit_to(k_metadata_shard, [this] { return next_producer_id_++; });
+  co_return co_await runtime::submit_to(k_metadata_shard,
+                                        [this] { return allocate_producer_id_here(); });
+}
+
+task<int64_t> broker_context::allocate_producer_id_here() {
+  if (next_producer_id_ < producer_id_end_) co_return next_producer_id_++;
+  // A new block, stored in the metadata (the controller's, or this
+  // broker's own store) before any of it is used: ids never repeat, across
+  // restarts and brokers. Concurrent callers may each take a block; each
+  // uses its own, and the rest of a replaced one is never handed out.
+  int64_t first = -1;
+  int32_t count = 0;
+  if (link_) {
+    auto r = co_await link_->allocate_producer_ids();
+    if (!r || r->error != 0 || r->count <= 0) co_return -1;
+    first = r->first_id;
+    count = r->count;
+  } else {
+    control::topic_errc e = co_await metadata_->update([&](control::cluster_snapshot& s) {
+      first = control::take_producer_id_block(s);
+      return true;
+    });
+    if (e != control::topic_errc::ok) co_return -1;
+    count = control::k_producer_id_block;
+  }
+  RILL_ASSERT(first >= 0 && count > 0, "producer id block %lld+%d", static_cast<long long>(first),
+              count);
+  next_producer_id_ = first + 1;
+  producer_id_end_ = first + count;
+  co_return first;
 }
 
 }  // namespace rill::partition

@@ -35,6 +35,8 @@ class broker_context {
                                                   control::topic_config_change change);
   task<std::vector<control::topic_outcome>> create_partitions(
       std::vector<control::partition_increase> increases, bool validate_only);
+  // A producer id never handed out before in this cluster, or -1 when no
+  // block of them could be had (the controller unreachable).
   task<int64_t> allocate_producer_id();
   // Starts or cancels partition reassignments; one result per partition,
   // in order, with the controller's wire error codes (0, a topic_errc, or
@@ -80,6 +82,7 @@ class broker_context {
                                                            bool validate_only);
   task<void> wait_for_epoch(int64_t epoch);
   task<int32_t> elect_preferred_here();
+  task<int64_t> allocate_producer_id_here();
   task<std::vector<control::rpc::topic_result_wire>> alter_reassignments_here(
       control::rpc::alter_reassignments_request req);
   task<std::optional<control::rpc::alter_partition_response>> alter_partition_here(
@@ -90,7 +93,9 @@ class broker_context {
 
   std::unique_ptr<control::metadata_service> metadata_;  // standalone: used on shard 0 only
   std::unique_ptr<controller_link> link_;                // with a controller: shard 0 only
+  // The producer-id block being handed out, [next, end) (shard 0).
   int64_t next_producer_id_ = 0;
+  int64_t producer_id_end_ = 0;
   leadership_lease lease_;  // with a controller: held only while it answers
   std::atomic<bool> metadata_stopped_{false};
 };

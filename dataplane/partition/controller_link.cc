@@ -256,6 +256,13 @@ task<std::optional<rpc::elect_preferred_response>> controller_link::elect_prefer
       co_await call(rpc_, rpc::api::elect_preferred, {}, k_call_timeout_ns));
 }
 
+task<std::optional<rpc::allocate_producer_ids_response>> controller_link::allocate_producer_ids() {
+  if (broker_epoch_ < 0) co_return std::nullopt;
+  rpc::allocate_producer_ids_request req{settings_->broker_id, broker_epoch_};
+  co_return decoded<rpc::allocate_producer_ids_response>(
+      co_await call(rpc_, rpc::api::allocate_producer_ids, encoded(req), k_call_timeout_ns));
+}
+
 task<bool> controller_link::report_replica_state(std::string topic, int32_t partition,
                                                  bool offline) {
   if (broker_epoch_ < 0) co_return false;  // registering: reported after it (on_registered)

@@ -43,6 +43,8 @@ class controller_link {
       control::rpc::delete_topics_request req);
   task<std::optional<control::rpc::topics_response>> create_partitions(
       control::rpc::create_partitions_request req);
+  // A block of producer ids; nullopt while unregistered or unreachable.
+  task<std::optional<control::rpc::allocate_producer_ids_response>> allocate_producer_ids();
   task<std::optional<control::rpc::topics_response>> alter_reassignments(
       control::rpc::alter_reassignments_request req);
   task<std::optional<control::rpc::topics_response>> alter_topic_config(

@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from kafka_wire_groups import GroupClient, Writer  # noqa: E402
 from rill_cluster import RILL, Broker, Cluster  # noqa: E402
 from test_consumer_groups import broker_count, partition_state, wait_until  # noqa: E402
+from test_kafka_clients import consume_all  # noqa: E402
 
 OFFSET_FOR_LEADER_EPOCH, DESCRIBE_CLUSTER = 23, 60
 NONE, NOT_LEADER, FENCED_LEADER_EPOCH = 0, 6, 74
@@ -284,6 +285,31 @@ def describe_producers(client, topic, partitions):
 
 
 class ConfigsAndLogDirsTest(unittest.TestCase):
+    def test_producer_ids_never_repeat_across_a_quick_restart(self):
+        """Producer ids come in blocks stored before use: a broker restarted
+        within the same second must not hand out an id a producer already
+        used (that producer's sequence state would make the new one's first
+        batches look like duplicates, acknowledged but not stored)."""
+        with Broker() as b:
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            topic = f"pids-{uuid.uuid4().hex[:6]}"
+            admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+            ids = []
+            for round_ in range(3):
+                p = Producer({"bootstrap.servers": b.bootstrap, "enable.idempotence": True})
+                for i in range(5):
+                    p.produce(topic, value=f"{round_}:{i}".encode(), partition=0)
+                self.assertEqual(p.flush(30), 0)
+                c = GroupClient("127.0.0.1", b.port)
+                ids = [pid for pid, _, _, _ in describe_producers(c, topic, [0])[0][1]]
+                c.close()
+                b.stop()
+                b.start()  # at once: well within the second
+            self.assertEqual(len(ids), 3, "three producers, three distinct ids")
+            got = consume_all(b.bootstrap, topic, [0], 15)
+            self.assertEqual(sorted(m.value().decode() for m in got),
+                             sorted(f"{r}:{i}" for r in range(3) for i in range(5)))
+
     def test_describe_producers_lists_idempotent_producers_of_a_partition(self):
         with Broker() as b:
             admin = AdminClient({"bootstrap.servers": b.bootstrap})

@@ -244,6 +244,12 @@ task<handler_result> handle_init_producer_id(const request_header& h, wire_reade
     });
   }
   int64_t id = co_await ctx.broker->allocate_producer_id();
+  if (id < 0) {
+    co_return respond(h, [&](response_buffer& out) {
+      encode_init_producer_id_response(out.writer(), h, error_code::coordinator_not_available, -1,
+                                       -1);
+    });
+  }
   co_return respond(h, [&](response_buffer& out) {
     encode_init_producer_id_response(out.writer(), h, error_code::none, id, 0);
   });
