@@ -65,6 +65,7 @@ class faulty_file_io final : public file_io {
   task<io_errc> truncate(int fd, uint64_t size) override;
   result<uint64_t, io_errc> file_size(int fd) override { return inner_->file_size(fd); }
   io_errc remove(const std::string& path) override { return inner_->remove(path); }
+  io_errc remove_tree(const std::string& path) override { return inner_->remove_tree(path); }
   io_errc rename(const std::string& from, const std::string& to) override {
     return inner_->rename(from, to);
   }

@@ -82,6 +82,10 @@ class file_io {
 
   virtual result<uint64_t, io_errc> file_size(int fd) = 0;
   virtual io_errc remove(const std::string& path) = 0;
+  // Removes a directory and everything under it (a replica this broker no
+  // longer holds); a missing one is success. Not durable until the parent
+  // directory is synced.
+  virtual io_errc remove_tree(const std::string& path) = 0;
   virtual io_errc rename(const std::string& from, const std::string& to) = 0;
   virtual io_errc make_dirs(const std::string& path) = 0;
   virtual result<std::vector<std::string>, io_errc> list_dir(const std::string& path) = 0;

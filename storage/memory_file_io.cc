@@ -131,6 +131,16 @@ io_errc memory_file_io::remove(const std::string& path) {
   return files_.erase(path) == 1 ? io_errc::ok : io_errc::not_found;
 }
 
+io_errc memory_file_io::remove_tree(const std::string& path) {
+  std::string prefix = path + "/";
+  auto under = [&](const std::string& name) {
+    return name == path || name.compare(0, prefix.size(), prefix) == 0;
+  };
+  std::erase_if(files_, [&](const auto& kv) { return under(kv.first); });
+  std::erase_if(dirs_, [&](const auto& kv) { return under(kv.first); });
+  return io_errc::ok;
+}
+
 io_errc memory_file_io::rename(const std::string& from, const std::string& to) {
   auto it = files_.find(from);
   if (it == files_.end()) return io_errc::not_found;

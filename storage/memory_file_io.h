@@ -36,6 +36,7 @@ class memory_file_io final : public file_io {
   task<io_errc> truncate(int fd, uint64_t size) override;
   result<uint64_t, io_errc> file_size(int fd) override;
   io_errc remove(const std::string& path) override;
+  io_errc remove_tree(const std::string& path) override;
   io_errc rename(const std::string& from, const std::string& to) override;
   io_errc make_dirs(const std::string& path) override;
   result<std::vector<std::string>, io_errc> list_dir(const std::string& path) override;

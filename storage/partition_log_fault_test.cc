@@ -62,6 +62,7 @@ class gated_file_io final : public file_io {
   task<io_errc> truncate(int fd, uint64_t s) override { return inner_->truncate(fd, s); }
   result<uint64_t, io_errc> file_size(int fd) override { return inner_->file_size(fd); }
   io_errc remove(const std::string& p) override { return inner_->remove(p); }
+  io_errc remove_tree(const std::string& p) override { return inner_->remove_tree(p); }
   io_errc rename(const std::string& a, const std::string& b) override {
     return inner_->rename(a, b);
   }

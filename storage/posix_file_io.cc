@@ -65,6 +65,9 @@ result<uint64_t, io_errc> posix_file_io::file_size(int fd) {
 io_errc posix_file_io::remove(const std::string& path) {
   return posix_metadata::remove(path);
 }
+io_errc posix_file_io::remove_tree(const std::string& path) {
+  return posix_metadata::remove_tree(path);
+}
 io_errc posix_file_io::rename(const std::string& from, const std::string& to) {
   return posix_metadata::rename(from, to);
 }

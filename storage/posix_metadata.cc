@@ -1,5 +1,7 @@
 #include "storage/posix_metadata.h"
 
+#include <filesystem>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,6 +21,12 @@ result<uint64_t, io_errc> file_size(int fd) {
 
 io_errc remove(const std::string& path) {
   return ::unlink(path.c_str()) == 0 ? io_errc::ok : io_errc_from_errno(errno);
+}
+
+io_errc remove_tree(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  return ec ? io_errc_from_errno(ec.value()) : io_errc::ok;
 }
 
 io_errc rename(const std::string& from, const std::string& to) {

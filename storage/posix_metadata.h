@@ -11,6 +11,7 @@ namespace rill::storage::posix_metadata {
 
 result<uint64_t, io_errc> file_size(int fd);
 io_errc remove(const std::string& path);
+io_errc remove_tree(const std::string& path);
 io_errc rename(const std::string& from, const std::string& to);
 io_errc make_dirs(const std::string& path);
 result<std::vector<std::string>, io_errc> list_dir(const std::string& path);

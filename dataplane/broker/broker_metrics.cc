@@ -25,7 +25,7 @@ shard_metrics collect_shard_metrics(runtime::shard& s, const shard_parts& parts)
   if (parts.state != nullptr) {
     m.disk = parts.state->disk_stats();
     m.replication = parts.state->counters();
-    int64_t now_ms = partition::wall_clock_ms();
+    int64_t now_ms = partition::steady_clock_ms();
     parts.state->for_each_replica([&](const partition::partition_replica& r) {
       m.partitions.push_back({r.topic(), r.index(), r.report(now_ms)});
     });

@@ -53,7 +53,7 @@ const char* partition_errc_name(partition_errc e) {
   return "?";
 }
 
-int64_t wall_clock_ms() {
+int64_t steady_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -203,9 +203,9 @@ void partition_replica::update(const control::partition_info& info) {
   } else if (new_leadership || !tracker_) {
     tracker_ = std::make_unique<replication::isr_tracker>(
         me, info.replicas, info.isr, options_.min_insync_replicas, options_.replica_lag_time_max_ms,
-        std::min(high_watermark_, log_end_offset()), wall_clock_ms());
+        std::min(high_watermark_, log_end_offset()), steady_clock_ms());
   } else {
-    tracker_->on_metadata(info.replicas, info.isr, wall_clock_ms());
+    tracker_->on_metadata(info.replicas, info.isr, steady_clock_ms());
   }
   advance_high_watermark();
   notify_waiters();
@@ -443,7 +443,8 @@ task<fetch_outcome> partition_replica::replica_fetch(int32_t replica, int64_t of
     out.high_watermark = high_watermark_;
     co_return out;
   }
-  if (tracker_->on_follower_fetch(replica, offset, leo, wall_clock_ms())) advance_high_watermark();
+  if (tracker_->on_follower_fetch(replica, offset, leo, steady_clock_ms()))
+    advance_high_watermark();
   out.high_watermark = high_watermark_;
   if (offset == leo) co_return out;
   auto r = co_await log_->read(offset, static_cast<size_t>(std::max(max_bytes, 1)), leo);
@@ -523,7 +524,7 @@ task<void> partition_replica::compact(storage::compaction_options o) {
 
 void partition_replica::maybe_change_isr() {
   if (role_ != replica_role::leader || !tracker_ || !options_.send_isr_change) return;
-  auto change = tracker_->next_change(log_end_offset(), wall_clock_ms());
+  auto change = tracker_->next_change(log_end_offset(), steady_clock_ms());
   if (change) spawn(send_isr_change(std::move(*change)));
 }
 
@@ -552,7 +553,7 @@ task<void> partition_replica::send_isr_change(replication::isr_change change) {
   }
   tracker_->change_done(
       accepted, resp && resp->leader_epoch == leader_epoch_ ? resp->isr : std::vector<int32_t>{},
-      log_end_offset(), wall_clock_ms());
+      log_end_offset(), steady_clock_ms());
   if (!accepted) {
     RILL_WARN("partition", "%s-%d: ISR change refused (%s)", topic_.c_str(), index_,
               resp ? std::to_string(resp->error).c_str() : "controller unreachable");

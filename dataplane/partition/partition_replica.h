@@ -242,6 +242,9 @@ class partition_replica {
   runtime::wait_queue data_arrived_;
 };
 
-int64_t wall_clock_ms();
+// Milliseconds of the steady clock: what the ISR rules measure lag and
+// time since catch-up with. Not a timestamp (records and commits take the
+// system clock).
+int64_t steady_clock_ms();
 
 }  // namespace rill::partition

@@ -4,7 +4,6 @@
 
 #include <sys/statvfs.h>
 
-#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -235,10 +234,9 @@ task<void> shard_state::apply_one(control::snapshot_ptr next) {
     it = partitions_.erase(it);
     std::string dir = gone->log().options().dir;
     co_await gone->close();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
+    storage::io_errc e = io_.remove_tree(dir);
     RILL_INFO("partition", "removed %s-%d (%s)", gone->topic().c_str(), gone->index(),
-              ec ? ec.message().c_str() : "data deleted");
+              e == storage::io_errc::ok ? "data deleted" : storage::io_errc_name(e));
   }
   snapshot_ = std::move(next);
   co_await reconcile_fetchers();

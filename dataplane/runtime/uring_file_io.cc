@@ -230,6 +230,10 @@ task<io_errc> uring_file_io::truncate(int fd, uint64_t size) {
 result<uint64_t, io_errc> uring_file_io::file_size(int fd) {
   return posix_metadata::file_size(fd);
 }
+io_errc uring_file_io::remove_tree(const std::string& path) {
+  return posix_metadata::remove_tree(path);
+}
+
 io_errc uring_file_io::remove(const std::string& path) {
   return posix_metadata::remove(path);
 }

@@ -47,6 +47,7 @@ class uring_file_io final : public storage::file_io {
   task<storage::io_errc> truncate(int fd, uint64_t size) override;
   result<uint64_t, storage::io_errc> file_size(int fd) override;
   storage::io_errc remove(const std::string& path) override;
+  storage::io_errc remove_tree(const std::string& path) override;
   storage::io_errc rename(const std::string& from, const std::string& to) override;
   storage::io_errc make_dirs(const std::string& path) override;
   result<std::vector<std::string>, storage::io_errc> list_dir(const std::string& path) override;

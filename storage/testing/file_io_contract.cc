@@ -127,6 +127,17 @@ task<void> directory_operations(file_io& io, std::string dir) {
   EXPECT_EQ(io.remove(dir + "/x/y/f2"), io_errc::ok);
   EXPECT_FALSE(io.exists(dir + "/x/y/f2"));
   EXPECT_EQ(io.remove(dir + "/x/y/f2"), io_errc::not_found);
+  // A whole tree goes at once; its siblings stay; a missing one is no error.
+  EXPECT_EQ(io.make_dirs(dir + "/x/z"), io_errc::ok);
+  auto kept = co_await io.open(dir + "/x/z/k", open_mode::create_read_write, direct_io::off);
+  (void)co_await io.close(kept.value());
+  auto gone = co_await io.open(dir + "/x/y/g", open_mode::create_read_write, direct_io::off);
+  (void)co_await io.close(gone.value());
+  EXPECT_EQ(io.remove_tree(dir + "/x/y"), io_errc::ok);
+  EXPECT_FALSE(io.exists(dir + "/x/y/g"));
+  EXPECT_FALSE(io.exists(dir + "/x/y"));
+  EXPECT_TRUE(io.exists(dir + "/x/z/k"));
+  EXPECT_EQ(io.remove_tree(dir + "/x/y"), io_errc::ok);
 }
 
 }  // namespace
