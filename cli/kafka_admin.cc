@@ -30,4 +30,16 @@ queue_ptr new_queue(rd_kafka_t* rk) {
   return queue_ptr(rd_kafka_queue_new(rk), rd_kafka_queue_destroy);
 }
 
+const rd_kafka_metadata_t* fetch_metadata(rd_kafka_t* rk, const std::string& topic) {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_topic_t* t = topic.empty() ? nullptr : rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  rd_kafka_resp_err_t e = rd_kafka_metadata(rk, topic.empty() ? 1 : 0, t, &md, 10000);
+  if (t != nullptr) rd_kafka_topic_destroy(t);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    fprintf(stderr, "rill: metadata: %s\n", rd_kafka_err2str(e));
+    return nullptr;
+  }
+  return md;
+}
+
 }  // namespace rill::cli

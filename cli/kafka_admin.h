@@ -22,4 +22,8 @@ event_ptr wait_result(rd_kafka_queue_t* q, const char* what, int timeout_ms = 30
 
 queue_ptr new_queue(rd_kafka_t* rk);
 
+// Metadata of one topic, or of all topics when topic is empty; null after
+// printing the error. The caller frees it with rd_kafka_metadata_destroy.
+const rd_kafka_metadata_t* fetch_metadata(rd_kafka_t* rk, const std::string& topic);
+
 }  // namespace rill::cli

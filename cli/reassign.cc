@@ -71,12 +71,8 @@ std::optional<plan> read_plan(const std::string& path) {
 bool current_assignment(const std::string& bootstrap, const std::vector<std::string>& topics,
                         plan* out, std::vector<int32_t>* brokers) {
   client_ptr rk = connect_admin(bootstrap);
-  const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t e = rd_kafka_metadata(rk.get(), 1, nullptr, &md, 10000);
-  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    fprintf(stderr, "rill reassign: metadata: %s\n", rd_kafka_err2str(e));
-    return false;
-  }
+  const rd_kafka_metadata_t* md = fetch_metadata(rk.get(), "");
+  if (md == nullptr) return false;
   for (int i = 0; i < md->broker_cnt; ++i) brokers->push_back(md->brokers[i].id);
   std::sort(brokers->begin(), brokers->end());
   for (int t = 0; t < md->topic_cnt; ++t) {

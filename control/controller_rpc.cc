@@ -1,5 +1,6 @@
 #include "control/controller_rpc.h"
 
+#include "base/assert.h"
 #include "base/byte_order.h"
 
 namespace rill::control::rpc {
@@ -209,6 +210,23 @@ bool decode(wire_reader& r, allocate_producer_ids_response* m) {
   m->count = r.i32();
   return r.ok();
 }
+std::vector<topic_result_wire> reassignment_results(const alter_reassignments_request& req,
+                                                    const std::vector<reassign_errc>& errors,
+                                                    int16_t store_error) {
+  RILL_ASSERT(errors.size() == req.partitions.size(), "%zu outcomes for %zu moves", errors.size(),
+              req.partitions.size());
+  std::vector<topic_result_wire> out;
+  for (size_t i = 0; i < errors.size(); ++i) {
+    bool ok = errors[i] == reassign_errc::ok;
+    out.push_back(
+        {req.partitions[i].topic,
+         ok ? store_error
+            : static_cast<int16_t>(k_error_reassign_base + static_cast<int16_t>(errors[i])),
+         ok ? "" : reassign_errc_name(errors[i])});
+  }
+  return out;
+}
+
 void encode(wire_writer& w, const alter_reassignments_request& m) {
   w.array_length(static_cast<int32_t>(m.partitions.size()), false);
   for (const auto& p : m.partitions) {

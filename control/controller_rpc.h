@@ -11,6 +11,7 @@
 
 #include "base/wire.h"
 #include "control/metadata_model.h"
+#include "control/reassignment.h"
 
 namespace rill::control::rpc {
 
@@ -106,13 +107,13 @@ struct allocate_producer_ids_response {
 // Partition reassignments to start (a target) or cancel (none); answered
 // with a topics_response whose results follow the request's order.
 struct alter_reassignments_request {
-  struct partition {
-    std::string topic;
-    int32_t index = 0;
-    std::optional<std::vector<int32_t>> target;
-  };
-  std::vector<partition> partitions;
+  std::vector<partition_reassignment> partitions;
 };
+// The answer to each move: its own error, else the store's (store_error,
+// a topic_errc).
+std::vector<topic_result_wire> reassignment_results(const alter_reassignments_request& req,
+                                                    const std::vector<reassign_errc>& errors,
+                                                    int16_t store_error);
 struct create_partitions_request {
   bool validate_only = false;
   struct topic {

@@ -1,5 +1,7 @@
 #include "control/controller_service.h"
 
+#include <algorithm>
+
 #include "base/log.h"
 #include "control/election.h"
 
@@ -163,28 +165,15 @@ task<rpc::allocate_producer_ids_response> controller_service::allocate_producer_
 
 task<rpc::topics_response> controller_service::alter_reassignments(
     const rpc::alter_reassignments_request& req) {
-  std::vector<reassign_errc> errors(req.partitions.size(), reassign_errc::ok);
+  std::vector<reassign_errc> errors;
   std::vector<leader_change> changes;
   topic_errc e = co_await publish([&](cluster_snapshot& s) {
-    bool any = false;
-    for (size_t i = 0; i < req.partitions.size(); ++i) {
-      const auto& p = req.partitions[i];
-      errors[i] = reassign_partition(s, p.topic, p.index, p.target, &changes);
-      any = any || errors[i] == reassign_errc::ok;
-    }
-    return any;
+    errors = reassign_partitions(s, req.partitions, &changes);
+    return std::count(errors.begin(), errors.end(), reassign_errc::ok) > 0;
   });
   if (e == topic_errc::ok) note_changes(changes, "reassignment");
-  rpc::topics_response resp{metadata_epoch(), {}};
-  for (size_t i = 0; i < req.partitions.size(); ++i) {
-    int16_t code =
-        errors[i] != reassign_errc::ok
-            ? static_cast<int16_t>(rpc::k_error_reassign_base + static_cast<int16_t>(errors[i]))
-            : static_cast<int16_t>(e);
-    resp.results.push_back({req.partitions[i].topic, code,
-                            errors[i] != reassign_errc::ok ? reassign_errc_name(errors[i]) : ""});
-  }
-  co_return resp;
+  co_return rpc::topics_response{metadata_epoch(),
+                                 rpc::reassignment_results(req, errors, static_cast<int16_t>(e))};
 }
 
 task<rpc::alter_partition_response> controller_service::alter_partition(

@@ -102,6 +102,17 @@ reassign_errc reassign_partition(cluster_snapshot& s, const std::string& topic, 
   return reassign_errc::ok;
 }
 
+std::vector<reassign_errc> reassign_partitions(cluster_snapshot& s,
+                                               const std::vector<partition_reassignment>& moves,
+                                               std::vector<leader_change>* changes) {
+  std::vector<reassign_errc> out;
+  out.reserve(moves.size());
+  for (const partition_reassignment& m : moves) {
+    out.push_back(reassign_partition(s, m.topic, m.index, m.target, changes));
+  }
+  return out;
+}
+
 bool complete_reassignment(cluster_snapshot& s, const std::string& topic, int32_t partition,
                            std::vector<leader_change>* changes) {
   partition_info* p = find(s, topic, partition);

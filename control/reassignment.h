@@ -34,6 +34,18 @@ enum class reassign_errc : uint8_t {
 };
 const char* reassign_errc_name(reassign_errc e);
 
+// One partition's reassignment to start (a target) or cancel (none).
+struct partition_reassignment {
+  std::string topic;
+  int32_t index = 0;
+  std::optional<std::vector<int32_t>> target;
+};
+
+// Applies each in turn (reassign_partition); one outcome per move, in order.
+std::vector<reassign_errc> reassign_partitions(cluster_snapshot& s,
+                                               const std::vector<partition_reassignment>& moves,
+                                               std::vector<leader_change>* changes);
+
 // Starts (or redirects) the reassignment of one partition to target;
 // nullopt cancels the one in progress. Leadership changes go to changes.
 reassign_errc reassign_partition(cluster_snapshot& s, const std::string& topic, int32_t partition,

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "base/assert.h"
+#include "base/config.h"
 
 namespace rill::tuning {
 
@@ -85,16 +86,27 @@ std::optional<std::vector<int>> parse_cpu_list(const std::string& list) {
   while (std::getline(ss, part, ',')) {
     if (part.empty()) continue;
     size_t dash = part.find('-');
-    try {
-      int lo = std::stoi(part.substr(0, dash));
-      int hi = dash == std::string::npos ? lo : std::stoi(part.substr(dash + 1));
-      if (lo < 0 || hi < lo || hi > 4095) return std::nullopt;
-      for (int c = lo; c <= hi; ++c) cpus.push_back(c);
-    } catch (const std::exception&) {
+    int64_t lo = 0, hi = 0;
+    if (!parse_integer(part.substr(0, dash), &lo) ||
+        !parse_integer(dash == std::string::npos ? part : part.substr(dash + 1), &hi) || lo < 0 ||
+        hi < lo || hi > 4095) {
       return std::nullopt;
     }
+    for (int64_t c = lo; c <= hi; ++c) cpus.push_back(static_cast<int>(c));
   }
   return cpus;
+}
+
+std::vector<int> online_cpus(const system_files& files) {
+  auto cpus = parse_cpu_list(files.read("/sys/devices/system/cpu/online").value_or("0"));
+  return cpus && !cpus->empty() ? *cpus : std::vector<int>{0};
+}
+
+std::optional<int64_t> read_integer(const system_files& files, const std::string& path) {
+  std::optional<std::string> text = files.read(path);
+  int64_t v = 0;
+  if (!text || !parse_integer(*text, &v)) return std::nullopt;
+  return v;
 }
 
 }  // namespace rill::tuning

@@ -39,5 +39,9 @@ class system_files {
 std::string selected_choice(const std::string& value);
 // "0-3,5" -> {0,1,2,3,5}; nullopt when malformed.
 std::optional<std::vector<int>> parse_cpu_list(const std::string& list);
+// The online CPUs (/sys/devices/system/cpu/online); {0} when unreadable.
+std::vector<int> online_cpus(const system_files& files);
+// A file's value as an integer; nullopt when missing or not a number.
+std::optional<int64_t> read_integer(const system_files& files, const std::string& path);
 
 }  // namespace rill::tuning

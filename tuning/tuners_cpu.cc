@@ -7,11 +7,6 @@
 namespace rill::tuning {
 namespace {
 
-std::vector<int> online_cpus(const system_files& f) {
-  auto cpus = parse_cpu_list(f.read("/sys/devices/system/cpu/online").value_or("0"));
-  return cpus && !cpus->empty() ? *cpus : std::vector<int>{0};
-}
-
 std::string governor_path(int cpu) {
   return "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/cpufreq/scaling_governor";
 }

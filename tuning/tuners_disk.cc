@@ -105,11 +105,6 @@ std::vector<std::pair<int, std::string>> disk_irqs(const system_files& f) {
   return out;
 }
 
-int online_cpu_count(const system_files& f) {
-  auto cpus = parse_cpu_list(f.read("/sys/devices/system/cpu/online").value_or("0"));
-  return cpus && !cpus->empty() ? static_cast<int>(cpus->size()) : 1;
-}
-
 // IRQ i goes to CPU i mod n: queues spread, none piled on one shard.
 tune_row disk_irq_row(const system_files& f, const tune_target&) {
   auto irqs = disk_irqs(f);
@@ -120,7 +115,7 @@ tune_row disk_irq_row(const system_files& f, const tune_target&) {
     row.note = "no disk interrupt queues in /proc/interrupts";
     return row;
   }
-  int cpus = online_cpu_count(f);
+  int cpus = static_cast<int>(online_cpus(f).size());
   bool ok = true, writable = true;
   for (size_t i = 0; i < irqs.size(); ++i) {
     std::string path = "/proc/irq/" + std::to_string(irqs[i].first) + "/smp_affinity_list";
@@ -140,7 +135,7 @@ tune_row disk_irq_row(const system_files& f, const tune_target&) {
 
 apply_outcome disk_irq_apply(const system_files& f, const tune_target&) {
   auto irqs = disk_irqs(f);
-  int cpus = online_cpu_count(f);
+  int cpus = static_cast<int>(online_cpus(f).size());
   apply_outcome out;
   for (size_t i = 0; i < irqs.size(); ++i) {
     std::string path = "/proc/irq/" + std::to_string(irqs[i].first) + "/smp_affinity_list";

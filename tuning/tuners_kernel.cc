@@ -2,25 +2,17 @@
 // transparent_hugepages, io_uring limits (memlock, SQPOLL), hugepages.
 #include <sstream>
 
+#include "base/config.h"
 #include "tuning/tuner.h"
 
 namespace rill::tuning {
 namespace {
 
-std::optional<long long> as_integer(const std::optional<std::string>& s) {
-  if (!s) return std::nullopt;
-  try {
-    return std::stoll(*s);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
 // A sysctl that must be at least (or exactly) a value.
 tuner minimum_sysctl(std::string name, std::string path, long long want, bool exact,
                      std::string checks, std::string why) {
   auto check = [=](const system_files& f, const tune_target&) {
-    std::optional<long long> v = as_integer(f.read(path));
+    std::optional<int64_t> v = read_integer(f, path);
     bool ok = v && (exact ? *v == want : *v >= want);
     tune_row row = file_row(f, name, checks, path, f.read(path),
                             (exact ? "" : ">= ") + std::to_string(want), ok);
@@ -113,8 +105,9 @@ tune_row memlock_row(const system_files& f, const tune_target& t) {
   std::optional<std::string> soft = memlock_limit(f);
   long long shards = t.shards > 0 ? t.shards : 1;
   long long want = k_memlock_per_shard * shards;
-  std::optional<long long> bytes = as_integer(soft);
-  bool ok = soft && (*soft == "unlimited" || (bytes && *bytes >= want));
+  int64_t bytes = 0;
+  bool numeric = soft && parse_integer(*soft, &bytes);
+  bool ok = soft && (*soft == "unlimited" || (numeric && bytes >= want));
   tune_row row{.name = "io_uring_memlock",
                .checks = "RLIMIT_MEMLOCK: io_uring registered and provided buffers are pinned",
                .current = soft.value_or("-"),
@@ -172,7 +165,7 @@ const char* k_nr_hugepages = "/proc/sys/vm/nr_hugepages";
 constexpr long long k_dpdk_hugepages = 512;  // 1 GiB of 2 MiB pages
 
 tune_row hugepages_row(const system_files& f, const tune_target& t) {
-  std::optional<long long> n = as_integer(f.read(k_nr_hugepages));
+  std::optional<int64_t> n = read_integer(f, k_nr_hugepages);
   tune_row row = file_row(f, "hugepages", "2 MiB huge pages for DPDK's memory (vm.nr_hugepages)",
                           k_nr_hugepages, f.read(k_nr_hugepages),
                           ">= " + std::to_string(k_dpdk_hugepages), n && *n >= k_dpdk_hugepages);

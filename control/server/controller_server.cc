@@ -252,36 +252,38 @@ task<void> stop_when_deposed(runtime::shard& s, etcd::etcd_leadership& leadershi
 // How long a scrape or probe waits for the controller's shard.
 constexpr auto k_admin_wait = std::chrono::milliseconds(2000);
 
+// What fn says of the controller's service (null while a standby), asked
+// on the controller's shard from the admin thread.
+template <typename T>
+std::optional<T> ask_controller(runtime::runtime& rt, controller_service*& active,
+                                T (*fn)(const controller_service*)) {
+  return runtime::call_from_outside<T>(
+      rt, runtime::shard_id(0), [&active, fn]() -> task<T> { co_return fn(active); }, k_admin_wait);
+}
+
 // /metrics and the probes, answered from the controller's shard.
 std::unique_ptr<admin_server> make_admin_server(const config& c, runtime::runtime& rt,
                                                 const std::atomic<bool>& stopping,
                                                 controller_service*& active) {
-  auto on_shard = [&rt, &active]<typename T>(std::function<T(const controller_service*)> fn) {
-    return runtime::call_from_outside<T>(
-        rt, runtime::shard_id(0), [&active, fn]() -> task<T> { co_return fn(active); },
-        k_admin_wait);
+  auto ask = [&rt, &active, &stopping]<typename T>(T (*fn)(const controller_service*)) {
+    return stopping.load() ? std::nullopt : ask_controller(rt, active, fn);
   };
   return std::make_unique<admin_server>(
       c.text("admin.host"), static_cast<uint16_t>(c.integer("admin.port")),
       admin_endpoints{
-          .metrics = [on_shard, &stopping]() -> std::optional<std::string> {
-            if (stopping.load()) return std::nullopt;
-            return on_shard(std::function<std::string(const controller_service*)>(
-                [](const controller_service* s) { return render_controller_metrics(s); }));
-          },
+          .metrics =
+              [ask] {
+                return ask(
+                    +[](const controller_service* s) { return render_controller_metrics(s); });
+              },
           .ready =
-              [on_shard, &stopping] {
-                if (stopping.load()) return false;
-                return on_shard(std::function<bool(const controller_service*)>(
-                                    [](const controller_service* s) { return s != nullptr; }))
+              [ask] {
+                return ask(+[](const controller_service* s) { return s != nullptr; })
                     .value_or(false);
               },
           .live =
-              [on_shard, &stopping] {
-                if (stopping.load()) return false;
-                return on_shard(std::function<bool(const controller_service*)>(
-                                    [](const controller_service*) { return true; }))
-                    .value_or(false);
+              [ask] {
+                return ask(+[](const controller_service*) { return true; }).value_or(false);
               }});
 }
 

@@ -153,41 +153,38 @@ void render_broker_partitions(prometheus_text& out, const std::vector<const part
 }
 
 void render_requests(prometheus_text& out, const std::vector<shard_metrics>& shards) {
-  struct merged {
-    kafka::api_request_stats s;
-  };
-  std::map<int16_t, merged> by_api;
+  std::map<int16_t, kafka::api_request_stats> by_api;
   for (const shard_metrics& m : shards) {
     for (int16_t k = 0; k < kafka::request_stats::k_api_keys_max; ++k) {
       const kafka::api_request_stats& a = m.requests.of(k);
       if (a.requests == 0) continue;
-      merged& t = by_api[k];
-      t.s.requests += a.requests;
-      t.s.malformed += a.malformed;
-      t.s.request_bytes += a.request_bytes;
-      t.s.latency.merge(a.latency);
+      kafka::api_request_stats& t = by_api[k];
+      t.requests += a.requests;
+      t.malformed += a.malformed;
+      t.request_bytes += a.request_bytes;
+      t.latency.merge(a.latency);
     }
   }
   auto api = [](int16_t k) { return metric_labels{{"api", kafka::api_name(k)}}; };
   out.family("rill_kafka_requests_total", metric_type::counter,
              "Kafka requests served, by API (RequestsPerSec)");
   for (const auto& [k, t] : by_api) {
-    out.sample("rill_kafka_requests_total", api(k), static_cast<double>(t.s.requests));
+    out.sample("rill_kafka_requests_total", api(k), static_cast<double>(t.requests));
   }
   out.family("rill_kafka_malformed_requests_total", metric_type::counter,
              "requests that could not be decoded (the connection was closed)");
   for (const auto& [k, t] : by_api) {
-    out.sample("rill_kafka_malformed_requests_total", api(k), static_cast<double>(t.s.malformed));
+    out.sample("rill_kafka_malformed_requests_total", api(k), static_cast<double>(t.malformed));
   }
   out.family("rill_kafka_request_bytes_total", metric_type::counter,
              "bytes of Kafka request frames, by API");
   for (const auto& [k, t] : by_api) {
-    out.sample("rill_kafka_request_bytes_total", api(k), static_cast<double>(t.s.request_bytes));
+    out.sample("rill_kafka_request_bytes_total", api(k), static_cast<double>(t.request_bytes));
   }
   out.family("rill_kafka_request_duration_seconds", metric_type::histogram,
              "from a request's frame read to its response ready, by API (TotalTimeMs)");
   for (const auto& [k, t] : by_api) {
-    out.histogram("rill_kafka_request_duration_seconds", api(k), t.s.latency);
+    out.histogram("rill_kafka_request_duration_seconds", api(k), t.latency);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "dataplane/partition/broker_context.h"
 
+#include <algorithm>
+
 #include "control/reassignment.h"
 
 #include <chrono>
@@ -155,10 +157,10 @@ task<std::vector<control::topic_outcome>> broker_context::create_partitions_here
 
 task<std::vector<control::rpc::topic_result_wire>> broker_context::alter_reassignments_here(
     control::rpc::alter_reassignments_request req) {
-  std::vector<control::rpc::topic_result_wire> out;
   if (link_) {
     auto r = co_await link_->alter_reassignments(req);
     if (!r || r->results.size() != req.partitions.size()) {
+      std::vector<control::rpc::topic_result_wire> out;
       for (const auto& p : req.partitions) {
         out.push_back({p.topic, static_cast<int16_t>(control::topic_errc::controller_unavailable),
                        "controller unavailable"});
@@ -169,27 +171,14 @@ task<std::vector<control::rpc::topic_result_wire>> broker_context::alter_reassig
     co_return r->results;
   }
   // Standalone: the broker's own store runs the same rules.
-  std::vector<control::reassign_errc> errors(req.partitions.size());
+  std::vector<control::reassign_errc> errors;
   std::vector<control::leader_change> changes;
   control::topic_errc e = co_await metadata_->update([&](control::cluster_snapshot& s) {
-    bool any = false;
-    for (size_t i = 0; i < req.partitions.size(); ++i) {
-      const auto& p = req.partitions[i];
-      errors[i] = control::reassign_partition(s, p.topic, p.index, p.target, &changes);
-      any = any || errors[i] == control::reassign_errc::ok;
-    }
-    return any;
+    errors = control::reassign_partitions(s, req.partitions, &changes);
+    return std::count(errors.begin(), errors.end(), control::reassign_errc::ok) > 0;
   });
   co_await broadcast(metadata_->snapshot());
-  for (size_t i = 0; i < req.partitions.size(); ++i) {
-    bool ok = errors[i] == control::reassign_errc::ok;
-    out.push_back({req.partitions[i].topic,
-                   ok ? static_cast<int16_t>(e)
-                      : static_cast<int16_t>(control::rpc::k_error_reassign_base +
-                                             static_cast<int16_t>(errors[i])),
-                   ok ? "" : control::reassign_errc_name(errors[i])});
-  }
-  co_return out;
+  co_return control::rpc::reassignment_results(req, errors, static_cast<int16_t>(e));
 }
 
 task<std::vector<control::rpc::topic_result_wire>> broker_context::alter_reassignments(

@@ -26,14 +26,26 @@ int32_t reported_controller_id(const control::cluster_snapshot& s) {
 
 namespace {
 
-// What to answer for a partition this broker may not lead: none when it
-// does, per its metadata.
-error_code leadership_error(const control::cluster_snapshot& s, const std::string& topic,
-                            int32_t partition, const request_context& ctx) {
+// Runs fn(replica) on the shard owning a partition this broker leads, per
+// its metadata; unknown_partition or not_leader otherwise.
+// F: (partition::partition_replica&) -> task<partition::offset_lookup>.
+template <typename F>
+task<partition::offset_lookup> on_led_replica(const control::cluster_snapshot& s,
+                                              const request_context& ctx, std::string topic,
+                                              int32_t partition, F fn) {
+  using partition::partition_errc;
   const control::partition_info* info = s.find_partition(topic, partition);
-  if (info == nullptr) return error_code::unknown_topic_or_partition;
-  if (info->leader != ctx.broker->settings().broker_id) return error_code::not_leader_or_follower;
-  return error_code::none;
+  if (info == nullptr) co_return partition::offset_lookup{partition_errc::unknown_partition};
+  if (info->leader != ctx.broker->settings().broker_id) {
+    co_return partition::offset_lookup{partition_errc::not_leader};
+  }
+  runtime::shard_id owner = partition::shard_state::local().owner_of(topic, partition);
+  co_return co_await runtime::submit_to(
+      owner, [topic, partition, fn]() -> task<partition::offset_lookup> {
+        auto r = partition::shard_state::local().find_shared(topic, partition);
+        if (r == nullptr) co_return partition::offset_lookup{partition_errc::not_leader};
+        co_return co_await fn(*r);
+      });
 }
 
 }  // namespace
@@ -42,8 +54,7 @@ task<handler_result> handle_offset_for_leader_epoch(const request_header& h, wir
                                                     request_context& ctx) {
   offset_for_leader_epoch_request req;
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
-  auto& local = partition::shard_state::local();
-  control::snapshot_ptr s = local.snapshot();
+  control::snapshot_ptr s = partition::shard_state::local().snapshot();
   offset_for_leader_epoch_response resp;
   for (const epoch_query_topic& t : req.topics) {
     epoch_end_topic& rt = resp.topics.emplace_back();
@@ -51,19 +62,11 @@ task<handler_result> handle_offset_for_leader_epoch(const request_header& h, wir
     for (const epoch_query_partition& p : t.partitions) {
       epoch_end_partition& rp = rt.partitions.emplace_back();
       rp.partition = p.partition;
-      if (error_code e = leadership_error(*s, t.name, p.partition, ctx); e != error_code::none) {
-        rp.error = static_cast<int16_t>(e);
-        continue;
-      }
-      partition::offset_lookup o = co_await runtime::submit_to(
-          local.owner_of(t.name, p.partition),
-          [topic = t.name, index = p.partition, epoch = p.leader_epoch,
-           current = p.current_leader_epoch] {
-            auto r = partition::shard_state::local().find_shared(topic, index);
-            if (r == nullptr) {
-              return partition::offset_lookup{partition::partition_errc::not_leader};
-            }
-            return r->end_of_epoch(epoch, current);
+      partition::offset_lookup o = co_await on_led_replica(
+          *s, ctx, t.name, p.partition,
+          [epoch = p.leader_epoch, current = p.current_leader_epoch](
+              partition::partition_replica& r) -> task<partition::offset_lookup> {
+            co_return r.end_of_epoch(epoch, current);
           });
       rp.error = static_cast<int16_t>(to_kafka(o.error));
       rp.leader_epoch = o.leader_epoch;
@@ -77,8 +80,7 @@ task<handler_result> handle_delete_records(const request_header& h, wire_reader&
                                            request_context& ctx) {
   delete_records_request req;
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
-  auto& local = partition::shard_state::local();
-  control::snapshot_ptr s = local.snapshot();
+  control::snapshot_ptr s = partition::shard_state::local().snapshot();
   delete_records_response resp;
   for (const delete_records_topic& t : req.topics) {
     delete_records_topic_result& rt = resp.topics.emplace_back();
@@ -86,18 +88,10 @@ task<handler_result> handle_delete_records(const request_header& h, wire_reader&
     for (const delete_records_partition& p : t.partitions) {
       delete_records_partition_result& rp = rt.partitions.emplace_back();
       rp.partition = p.partition;
-      if (error_code e = leadership_error(*s, t.name, p.partition, ctx); e != error_code::none) {
-        rp.error = static_cast<int16_t>(e);
-        continue;
-      }
-      partition::offset_lookup o = co_await runtime::submit_to(
-          local.owner_of(t.name, p.partition),
-          [topic = t.name, index = p.partition,
-           offset = p.offset]() -> task<partition::offset_lookup> {
-            auto r = partition::shard_state::local().find_shared(topic, index);
-            if (r == nullptr)
-              co_return partition::offset_lookup{partition::partition_errc::not_leader};
-            co_return co_await r->delete_records(offset);
+      partition::offset_lookup o = co_await on_led_replica(
+          *s, ctx, t.name, p.partition,
+          [offset = p.offset](partition::partition_replica& r) -> task<partition::offset_lookup> {
+            co_return co_await r.delete_records(offset);
           });
       rp.error = static_cast<int16_t>(to_kafka(o.error));
       rp.low_watermark = o.error == partition::partition_errc::ok ? o.offset : -1;
