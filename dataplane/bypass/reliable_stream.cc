@@ -37,6 +37,7 @@ reliable_stream::reliable_stream(stream_options options, identity id, uint64_t n
 reliable_stream reliable_stream::open(stream_options options, identity id, uint64_t now_ns) {
   reliable_stream s(options, id, now_ns);
   s.state_ = stream_state::connecting;
+  s.opener_ = true;
   s.syn_due_ = true;
   s.rto_deadline_ns_ = now_ns + s.rto_ns_;
   return s;
@@ -110,7 +111,8 @@ segment_header reliable_stream::header(segment_kind kind) const {
   h.seq = snd_nxt_;
   h.ack = rcv_nxt_;
   h.window = advertised_window();
-  h.flags = out_of_order_.empty() ? 0 : k_flag_gap;
+  h.flags = static_cast<uint8_t>((out_of_order_.empty() ? 0 : k_flag_gap) |
+                                 (opener_ ? k_flag_from_opener : 0));
   return h;
 }
 

@@ -90,6 +90,7 @@ class reliable_stream {
   stream_state state() const { return state_; }
   close_reason reason() const { return reason_; }
   const identity& id() const { return id_; }
+  bool opener() const { return opener_; }
   const stream_counters& counters() const { return counters_; }
 
   // Sending. write() queues bytes by reference; finish() queues a FIN after
@@ -137,6 +138,7 @@ class reliable_stream {
   stream_state state_ = stream_state::connecting;
   close_reason reason_ = close_reason::none;
   stream_counters counters_;
+  bool opener_ = false;
 
   // Send side. queue_ holds [queue_start_, send_end_) by reference.
   std::deque<payload_slice> queue_;

@@ -32,6 +32,9 @@ const char* segment_kind_name(segment_kind kind);
 
 // flags
 constexpr uint8_t k_flag_gap = 1;  // the sender holds bytes beyond ack: a hole sits at ack
+// Sent by the side that opened the connection, so that both brokers may
+// open connections with the same id to each other without a clash.
+constexpr uint8_t k_flag_from_opener = 2;
 
 struct segment_header {
   segment_kind kind = segment_kind::data;

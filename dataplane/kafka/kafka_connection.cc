@@ -1,7 +1,5 @@
 #include "dataplane/kafka/kafka_connection.h"
 
-#include <sys/socket.h>
-
 #include <deque>
 #include <memory>
 
@@ -10,22 +8,12 @@
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/api_versions.h"
 #include "dataplane/kafka/request_stats.h"
-#include "dataplane/net/socket_address.h"
 #include "dataplane/runtime/wait_queue.h"
 
 namespace rill::kafka {
 namespace {
 
 constexpr size_t k_small_segment_bytes_max = 16 * 1024;
-
-std::string peer_name(int fd) {
-  sockaddr_in addr{};
-  socklen_t len = sizeof(addr);
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "unknown peer";
-  net::socket_address a;
-  a.sin = addr;
-  return a.to_string();
-}
 
 struct response_slot {
   bool ready = false;
@@ -35,8 +23,8 @@ struct response_slot {
 
 class session {
  public:
-  session(net::tcp_connection& c, partition::broker_context& broker)
-      : connection_(c), shard_(*runtime::shard::current()), context_{&broker, peer_name(c.fd())} {}
+  session(net::byte_stream& c, partition::broker_context& broker)
+      : connection_(c), shard_(*runtime::shard::current()), context_{&broker, c.peer_name()} {}
 
   task<void> run() {
     spawn(write_loop());
@@ -167,7 +155,8 @@ class session {
         gathered.clear();
       }
       int rc = 0;
-      if (zero_copy_min > 0 && static_cast<int64_t>(s.bytes.size()) >= zero_copy_min) {
+      if (connection_.prefers_sending_by_reference() ||
+          (zero_copy_min > 0 && static_cast<int64_t>(s.bytes.size()) >= zero_copy_min)) {
         std::shared_ptr<const void> owner = s.owner;
         rc = co_await connection_.send_zero_copy(s.bytes, [owner]() mutable { owner.reset(); });
       } else {
@@ -179,7 +168,7 @@ class session {
     co_return 0;
   }
 
-  net::tcp_connection& connection_;
+  net::byte_stream& connection_;
   runtime::shard& shard_;
   request_context context_;
   std::deque<std::shared_ptr<response_slot>> slots_;
@@ -193,7 +182,7 @@ class session {
 
 }  // namespace
 
-task<void> serve_kafka_connection(net::tcp_connection& connection,
+task<void> serve_kafka_connection(net::byte_stream& connection,
                                   partition::broker_context& broker) {
   session s(connection, broker);
   co_await s.run();

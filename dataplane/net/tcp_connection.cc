@@ -8,6 +8,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "dataplane/net/socket_address.h"
 #include "dataplane/runtime/uring_op.h"
 
 namespace rill::net {
@@ -228,6 +229,15 @@ task<void> tcp_connection::close() {
   readable_.notify_all();
   ::close(fd_);
   fd_ = -1;
+}
+
+std::string tcp_connection::peer_name() const {
+  sockaddr_in addr{};
+  socklen_t len = sizeof(addr);
+  if (getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "unknown peer";
+  socket_address a;
+  a.sin = addr;
+  return a.to_string();
 }
 
 }  // namespace rill::net

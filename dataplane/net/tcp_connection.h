@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/task.h"
+#include "dataplane/net/byte_stream.h"
 #include "dataplane/net/provided_buffer_ring.h"
 #include "dataplane/runtime/io_completion.h"
 #include "dataplane/runtime/shard.h"
@@ -38,11 +39,11 @@ struct connection_counters {
   uint64_t bytes_sent_zero_copy = 0;
 };
 
-class tcp_connection {
+class tcp_connection final : public byte_stream {
  public:
   tcp_connection(runtime::shard& s, int fd, provided_buffer_ring* buffers,
                  connection_options options = {});
-  ~tcp_connection();
+  ~tcp_connection() override;
   tcp_connection(const tcp_connection&) = delete;
   tcp_connection& operator=(const tcp_connection&) = delete;
 
@@ -51,25 +52,26 @@ class tcp_connection {
 
   // Waits until at least min_bytes are buffered. Returns false when the peer
   // closed or the socket failed first.
-  task<bool> fill(size_t min_bytes);
+  task<bool> fill(size_t min_bytes) override;
   // As fill(), but also gives up (false) at deadline_ns (monotonic).
-  task<bool> fill_until(size_t min_bytes, uint64_t deadline_ns);
-  std::span<const uint8_t> input() const;
-  void consume(size_t bytes);
+  task<bool> fill_until(size_t min_bytes, uint64_t deadline_ns) override;
+  std::span<const uint8_t> input() const override;
+  void consume(size_t bytes) override;
 
   // Sends all of data. Returns 0 or -errno.
-  task<int> send_all(std::span<const uint8_t> data);
+  task<int> send_all(std::span<const uint8_t> data) override;
   // Sends data with SEND_ZC; release() runs once the kernel no longer needs
   // data (possibly after this task returns). Returns 0 or -errno.
-  task<int> send_zero_copy(std::span<const uint8_t> data, std::function<void()> release);
+  task<int> send_zero_copy(std::span<const uint8_t> data, std::function<void()> release) override;
 
   // Stops receiving (peer sees EOF on its writes only after close()).
-  void shutdown_read();
+  void shutdown_read() override;
   // Cancels I/O, waits for the last CQE, closes the socket.
-  task<void> close();
+  task<void> close() override;
 
   int fd() const { return fd_; }
-  bool peer_closed() const { return eof_; }
+  bool peer_closed() const override { return eof_; }
+  std::string peer_name() const override;
   int last_error() const { return error_; }
   const connection_counters& counters() const { return counters_; }
 

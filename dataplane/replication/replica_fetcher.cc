@@ -18,8 +18,12 @@ constexpr size_t k_applies_in_flight_max = 64;
 replica_fetcher::replica_fetcher(runtime::shard& s, fetcher_options options,
                                  net::provided_buffer_ring* buffers, finder find)
     : shard_(&s), options_(options), find_(std::move(find)) {
-  transport_ = std::make_unique<tcp_replica_transport>(
-      s, options_.leader_address, buffers, static_cast<size_t>(options_.response_max_bytes));
+  if (options_.make_transport) {
+    transport_ = options_.make_transport(s, options_.leader);
+  } else {
+    transport_ = make_tcp_replica_transport(s, options_.leader_address, buffers,
+                                            static_cast<size_t>(options_.response_max_bytes));
+  }
   const transport_faults& f = options_.faults;
   if (f.drop_per_mille > 0 || f.delay_ms_max > 0) {
     transport_ = std::make_unique<faulty_replica_transport>(s, std::move(transport_), f);

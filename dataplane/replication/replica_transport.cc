@@ -1,34 +1,33 @@
 #include "dataplane/replication/replica_transport.h"
 
+#include "base/assert.h"
 #include "base/byte_order.h"
 #include "base/log.h"
+#include "dataplane/net/tcp_connection.h"
 #include "dataplane/net/tcp_listener.h"
+#include "dataplane/runtime/cross_shard.h"
 #include "dataplane/runtime/clock.h"
 #include "dataplane/runtime/uring_op.h"
 
 namespace rill::replication {
 
-tcp_replica_transport::tcp_replica_transport(runtime::shard& s, net::socket_address leader,
-                                             net::provided_buffer_ring* buffers,
-                                             size_t response_bytes_max)
-    : shard_(&s), leader_(leader), buffers_(buffers), response_bytes_max_(response_bytes_max) {}
-
-task<bool> tcp_replica_transport::connect() {
-  if (connection_ && !connection_->peer_closed()) co_return true;
-  co_await close();
-  auto fd = co_await net::tcp_connect(*shard_, leader_, 1000 * runtime::k_ns_per_ms);
-  if (!fd.ok()) co_return false;
-  connection_ = std::make_unique<net::tcp_connection>(
-      *shard_, fd.value(), buffers_,
-      net::connection_options{.input_bytes_max = response_bytes_max_ * 2 + 4096});
-  connection_->start_receiving();
-  co_return true;
+stream_replica_transport::stream_replica_transport(stream_connector connect,
+                                                   size_t response_bytes_max)
+    : connect_(std::move(connect)), response_bytes_max_(response_bytes_max) {
+  RILL_ASSERT(connect_ != nullptr && response_bytes_max_ > 0);
 }
 
-task<std::optional<std::vector<uint8_t>>> tcp_replica_transport::round_trip(
+task<bool> stream_replica_transport::connect() {
+  if (stream_ && !stream_->peer_closed()) co_return true;
+  co_await close();
+  stream_ = co_await connect_();
+  co_return stream_ != nullptr;
+}
+
+task<std::optional<std::vector<uint8_t>>> stream_replica_transport::round_trip(
     std::vector<uint8_t> request, uint64_t deadline_ns) {
   if (!co_await connect()) co_return std::nullopt;
-  net::tcp_connection& c = *connection_;
+  net::byte_stream& c = *stream_;
   if (co_await c.send_all(request) != 0 || !co_await c.fill_until(4, deadline_ns)) {
     co_await close();
     co_return std::nullopt;
@@ -44,14 +43,57 @@ task<std::optional<std::vector<uint8_t>>> tcp_replica_transport::round_trip(
   co_return body;
 }
 
-void tcp_replica_transport::interrupt() {
-  if (connection_) connection_->shutdown_read();
+void stream_replica_transport::interrupt() {
+  if (stream_) stream_->shutdown_read();
 }
 
-task<void> tcp_replica_transport::close() {
-  if (!connection_) co_return;
-  std::unique_ptr<net::tcp_connection> c = std::move(connection_);
+task<void> stream_replica_transport::close() {
+  if (!stream_) co_return;
+  std::unique_ptr<net::byte_stream> c = std::move(stream_);
   co_await c->close();
+}
+
+std::unique_ptr<replica_transport> make_tcp_replica_transport(runtime::shard& s,
+                                                              net::socket_address leader,
+                                                              net::provided_buffer_ring* buffers,
+                                                              size_t response_bytes_max) {
+  auto connect = [&s, leader, buffers,
+                  response_bytes_max]() -> task<std::unique_ptr<net::byte_stream>> {
+    auto fd = co_await net::tcp_connect(s, leader, 1000 * runtime::k_ns_per_ms);
+    if (!fd.ok()) co_return nullptr;
+    auto c = std::make_unique<net::tcp_connection>(
+        s, fd.value(), buffers,
+        net::connection_options{.input_bytes_max = response_bytes_max * 2 + 4096});
+    c->start_receiving();
+    co_return c;
+  };
+  return std::make_unique<stream_replica_transport>(std::move(connect), response_bytes_max);
+}
+
+remote_shard_transport::remote_shard_transport(runtime::shard& here, runtime::shard_id home,
+                                               std::unique_ptr<replica_transport> inner)
+    : here_(&here), home_(home), inner_(std::move(inner)) {
+  RILL_ASSERT(here.id() != home, "a remote transport on its own home shard");
+}
+
+task<std::optional<std::vector<uint8_t>>> remote_shard_transport::round_trip(
+    std::vector<uint8_t> request, uint64_t deadline_ns) {
+  std::shared_ptr<replica_transport> inner = inner_;
+  co_return co_await runtime::submit_to(
+      home_, [inner, request = std::move(request), deadline_ns]() mutable {
+        return inner->round_trip(std::move(request), deadline_ns);
+      });
+}
+
+void remote_shard_transport::interrupt() {
+  spawn([](runtime::shard_id home, std::shared_ptr<replica_transport> inner) -> task<void> {
+    co_await runtime::submit_to(home, [inner] { inner->interrupt(); });
+  }(home_, inner_));
+}
+
+task<void> remote_shard_transport::close() {
+  std::shared_ptr<replica_transport> inner = inner_;
+  co_await runtime::submit_to(home_, [inner] { return inner->close(); });
 }
 
 faulty_replica_transport::faulty_replica_transport(runtime::shard& s,

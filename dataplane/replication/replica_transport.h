@@ -1,12 +1,15 @@
 // replica_transport: the seam all inter-broker replication traffic goes
 // through. A follower's fetcher hands it a request frame and gets the
-// response frame back. Implementations: tcp_replica_transport (io_uring
-// TCP, used in production), faulty_replica_transport (wraps another one and
-// drops, delays or partitions, from a printed seed, for tests); a DPDK
-// transport would be a third. One instance per fetcher, on its shard.
+// response frame back. Implementations: stream_replica_transport (over any
+// net::byte_stream: io_uring TCP, or the DPDK bypass transport),
+// remote_shard_transport (runs another transport on the shard that owns the
+// DPDK port), faulty_replica_transport (wraps another one and drops, delays
+// or partitions, from a printed seed, for tests). One instance per fetcher,
+// on its shard.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -15,7 +18,7 @@
 #include "base/task.h"
 #include "dataplane/net/provided_buffer_ring.h"
 #include "dataplane/net/socket_address.h"
-#include "dataplane/net/tcp_connection.h"
+#include "dataplane/net/byte_stream.h"
 #include "dataplane/runtime/shard.h"
 
 namespace rill::replication {
@@ -32,10 +35,14 @@ class replica_transport {
   virtual task<void> close() = 0;
 };
 
-class tcp_replica_transport final : public replica_transport {
+// Opens a stream to the leader; nullptr when it cannot.
+using stream_connector = std::function<task<std::unique_ptr<net::byte_stream>>()>;
+
+// Size-prefixed frames over a byte stream, reconnecting through the
+// connector whenever the stream is gone.
+class stream_replica_transport final : public replica_transport {
  public:
-  tcp_replica_transport(runtime::shard& s, net::socket_address leader,
-                        net::provided_buffer_ring* buffers, size_t response_bytes_max);
+  stream_replica_transport(stream_connector connect, size_t response_bytes_max);
   task<std::optional<std::vector<uint8_t>>> round_trip(std::vector<uint8_t> request,
                                                        uint64_t deadline_ns) override;
   void interrupt() override;
@@ -43,11 +50,33 @@ class tcp_replica_transport final : public replica_transport {
 
  private:
   task<bool> connect();
-  runtime::shard* shard_;
-  net::socket_address leader_;
-  net::provided_buffer_ring* buffers_;
+  stream_connector connect_;
   size_t response_bytes_max_;
-  std::unique_ptr<net::tcp_connection> connection_;
+  std::unique_ptr<net::byte_stream> stream_;
+};
+
+// io_uring TCP to the leader's Kafka port.
+std::unique_ptr<replica_transport> make_tcp_replica_transport(runtime::shard& s,
+                                                              net::socket_address leader,
+                                                              net::provided_buffer_ring* buffers,
+                                                              size_t response_bytes_max);
+
+// Runs inner on shard `home` (which owns the network it uses) for a
+// fetcher on another shard: each call crosses the shard mailboxes. inner
+// is touched only on home.
+class remote_shard_transport final : public replica_transport {
+ public:
+  remote_shard_transport(runtime::shard& here, runtime::shard_id home,
+                         std::unique_ptr<replica_transport> inner);
+  task<std::optional<std::vector<uint8_t>>> round_trip(std::vector<uint8_t> request,
+                                                       uint64_t deadline_ns) override;
+  void interrupt() override;
+  task<void> close() override;
+
+ private:
+  runtime::shard* here_;
+  runtime::shard_id home_;
+  std::shared_ptr<replica_transport> inner_;
 };
 
 struct transport_faults {

@@ -181,6 +181,40 @@ void shard::wake_targets() {
   }
 }
 
+uint32_t shard::add_poller(poller p) {
+  RILL_ASSERT(p.poll != nullptr, "a poller without a function");
+  uint32_t id = next_poller_id_++;
+  pollers_.emplace_back(id, std::move(p));
+  return id;
+}
+
+void shard::remove_poller(uint32_t id) {
+  auto it = std::find_if(pollers_.begin(), pollers_.end(),
+                         [id](const auto& entry) { return entry.first == id; });
+  RILL_ASSERT(it != pollers_.end(), "no poller %u", id);
+  pollers_.erase(it);
+}
+
+uint64_t shard::run_pollers(uint64_t now_ns) {
+  bool worked = false;
+  uint64_t spin_ns = 0;
+  uint64_t sleep_max_ns = UINT64_MAX;
+  // By index: a poller may add or remove pollers.
+  for (size_t i = 0; i < pollers_.size(); ++i) {
+    poller& p = pollers_[i].second;
+    worked = p.poll() || worked;
+    spin_ns = std::max(spin_ns, p.spin_ns);
+    sleep_max_ns = std::min(sleep_max_ns, p.idle_sleep_max_ns);
+  }
+  if (worked) poll_worked_ns_ = now_ns;
+  if (worked || now_ns - poll_worked_ns_ < spin_ns) {
+    poll_sleep_ns_ = 0;
+  } else {
+    poll_sleep_ns_ = std::min(std::max<uint64_t>(poll_sleep_ns_ * 2, k_ns_per_us), sleep_max_ns);
+  }
+  return poll_sleep_ns_;
+}
+
 void shard::poll_briefly() {
   uint64_t limit_ns = owner_->options().idle_poll_us * k_ns_per_us;
   if (limit_ns == 0 || !busy_ || !ready_.empty()) return;
@@ -202,6 +236,10 @@ void shard::wait_and_reap() {
   uint64_t now = monotonic_ns();
   uint64_t deadline = timers_.next_deadline_ns();
   if (stopping_) deadline = std::min(deadline, now + k_stop_poll_ns);
+  if (!pollers_.empty()) {
+    deadline = std::min(deadline, now + run_pollers(now));
+    now = monotonic_ns();
+  }
   io_uring_cqe* first = nullptr;
   // submit_and_wait_timeout returns -ETIME or -EINTR from its wait, which
   // hides how many SQEs it submitted: count them from the queue instead.

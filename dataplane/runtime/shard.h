@@ -45,6 +45,17 @@ struct shard_stats {
   int64_t ops_in_flight = 0;  // single-shot uring_ops awaiting their CQE
 };
 
+// A function the loop calls every iteration before it waits, such as a
+// DPDK receive queue's poll; it returns whether it found work. While a
+// poller finds work, and for spin_ns after, the loop does not sleep; then it
+// sleeps in steps doubling from 1 us up to idle_sleep_max_ns (0: never
+// sleep, pure busy-polling), so an idle shard does not burn its core.
+struct poller {
+  std::function<bool()> poll;
+  uint64_t spin_ns = 50'000;
+  uint64_t idle_sleep_max_ns = 200'000;
+};
+
 struct shard_options {
   uint32_t ring_entries = 1024;
   int cpu = -1;                 // -1: do not pin.
@@ -76,6 +87,10 @@ class shard {
   void reserve_sqes(unsigned n);
   // Asks the kernel to cancel the operation whose user_data is target.
   void cancel_io(io_completion* target);
+
+  // Pollers run on this thread until removed. Returns an id for removal.
+  uint32_t add_poller(poller p);
+  void remove_poller(uint32_t id);
 
   // Resumes h from the run queue on the next loop iteration.
   void schedule(std::coroutine_handle<> h);
@@ -112,6 +127,8 @@ class shard {
   void wake_targets();
   void wait_and_reap();
   void poll_briefly();
+  // Runs the pollers; returns how long the loop may sleep (0: not at all).
+  uint64_t run_pollers(uint64_t now_ns);
   // Counts what one io_uring submit call (its return value) submitted.
   void note_submit(int submitted);
   void begin_stop();
@@ -137,6 +154,10 @@ class shard {
   uint64_t loop_iterations_ = 0;
   shard_stats stats_;
   bool busy_ = false;  // the last reap found completions
+  std::vector<std::pair<uint32_t, poller>> pollers_;
+  uint32_t next_poller_id_ = 1;
+  uint64_t poll_worked_ns_ = 0;
+  uint64_t poll_sleep_ns_ = 0;
   int event_fd_ = -1;
   uint64_t event_value_ = 0;
   io_completion external_wakeup_{};
