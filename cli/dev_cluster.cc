@@ -30,6 +30,7 @@ struct dev_options {
   int controller_port = 9190;
   int admin_base_port = 9644;  // the controller's; broker i gets +i; 0: none
   int shards = 1;
+  std::string replication_transport = "tcp";
   bool json = false;
   std::vector<std::string> broker_args;      // extra --key=value for every broker
   std::vector<std::string> controller_args;  // extra --key=value for the controller
@@ -68,6 +69,11 @@ void add_dev_options(CLI::App& cmd, dev_options* o) {
       ->capture_default_str();
   cmd.add_option("--shards", o->shards, "shards per broker")
       ->transform(integer_in(1, 256))
+      ->capture_default_str();
+  cmd.add_option("--replication-transport", o->replication_transport,
+                 "network between brokers: tcp, or dpdk (a memif link between each pair of "
+                 "brokers, set up here)")
+      ->check(CLI::IsMember({"tcp", "dpdk"}))
       ->capture_default_str();
   cmd.add_option("--broker-arg", o->broker_args,
                  "a setting passed to every broker, e.g. --broker-arg=--log.flush.policy=interval "
@@ -127,6 +133,30 @@ bool port_accepts(int port) {
   return fd >= 0;
 }
 
+// The DPDK settings of broker `self` when replication runs on DPDK: one
+// net_memif port per peer broker, over a socket in the cluster directory;
+// the lower id of each pair is the memif server.
+std::vector<std::string> memif_arguments(const dev_options& o, int self) {
+  char absolute[4096];
+  std::string dir = realpath(o.dir.c_str(), absolute) != nullptr ? absolute : o.dir;
+  std::string vdevs;
+  std::string peers;
+  int index = 0;
+  for (int peer = 1; peer <= o.brokers; ++peer) {
+    if (peer == self) continue;
+    std::string port = "net_memif" + std::to_string(index++);
+    std::string socket = dir + "/memif-" + std::to_string(std::min(self, peer)) + "-" +
+                         std::to_string(std::max(self, peer)) + ".sock";
+    if (!vdevs.empty()) vdevs += ";";
+    vdevs += port + ",role=" + (self < peer ? "server" : "client") + ",id=0,socket=" + socket +
+             ",socket-abstract=no";
+    if (!peers.empty()) peers += ",";
+    peers += std::to_string(peer) + "=" + port;
+  }
+  return {"--replication.transport=dpdk", "--replication.dpdk.vdevs=" + vdevs,
+          "--replication.dpdk.peers=" + peers};
+}
+
 pid_t spawn_process(const char* self, const dev_options& o, const process_entry& e, bool detached) {
   pid_t pid = fork();
   if (pid != 0) return pid;
@@ -154,6 +184,9 @@ pid_t spawn_process(const char* self, const dev_options& o, const process_entry&
             "--pin.shards=false",
             "--controller=127.0.0.1:" + std::to_string(o.controller_port),
             "--admin.port=" + std::to_string(e.admin_port)};
+    if (o.replication_transport == "dpdk") {
+      for (std::string& a : memif_arguments(o, e.id)) args.push_back(std::move(a));
+    }
     for (const std::string& a : o.broker_args) args.push_back(a);
   }
   std::vector<char*> argv;

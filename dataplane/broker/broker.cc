@@ -10,6 +10,7 @@
 #include "base/admin_server.h"
 #include "base/log.h"
 #include "dataplane/broker/broker_metrics.h"
+#include "dataplane/broker/replication_network.h"
 #include "dataplane/group/group_coordinator.h"
 #include "dataplane/kafka/kafka_connection.h"
 #include "dataplane/net/tcp_server.h"
@@ -36,13 +37,14 @@ constexpr uint64_t k_connection_drain_ns = 3000 * runtime::k_ns_per_ms;
 // stops, the listener closes, the partitions go offline and their logs are
 // flushed, and the connections answer what they had read.
 task<void> stop_shard(runtime::shard& s, partition::broker_context& context,
-                      net::tcp_server& server) {
+                      net::tcp_server& server, replication_network* network) {
   runtime::work_guard guard(s);
   if (s.id() == runtime::shard_id(0)) co_await context.stop_metadata();
   while (!context.metadata_stopped()) co_await runtime::sleep_for(s, 5 * runtime::k_ns_per_ms);
   partition::shard_state& state = partition::shard_state::local();
   co_await state.stop_replication();
   co_await server.stop();
+  if (network != nullptr && s.id() == runtime::shard_id(0)) co_await network->stop();
   co_await state.close_partitions();
   co_await group::group_coordinator::local().stop();
   uint64_t deadline = runtime::monotonic_ns() + k_connection_drain_ns;
@@ -66,8 +68,15 @@ group::coordinator_settings coordinator_settings_of(const partition::broker_sett
 }
 
 void start_shard(runtime::shard& s, const partition::broker_settings& settings,
-                 partition::broker_context& context, std::atomic<int>& failed, shard_parts& parts) {
+                 partition::broker_context& context, replication_network* network,
+                 std::atomic<int>& failed, shard_parts& parts) {
   auto* state = new partition::shard_state(s, settings);
+  if (network != nullptr) {
+    if (s.id() == runtime::shard_id(0)) network->start(s, context);
+    state->set_transport_factory([network](runtime::shard& on, int32_t leader) {
+      return network->make_transport(on, leader);
+    });
+  }
   auto* coordinator = new group::group_coordinator(s, coordinator_settings_of(settings));
   if (!settings.controller.empty()) {
     state->set_isr_change_sender([&context](control::rpc::alter_partition_request req) {
@@ -114,7 +123,8 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
     s.owner().request_stop();
     return;
   }
-  s.on_stop([&s, &context, server] { spawn(stop_shard(s, context, *server)); });
+  s.on_stop(
+      [&s, &context, server, network] { spawn(stop_shard(s, context, *server, network)); });
   state->start_background();
   coordinator->start();
   if (s.id() == runtime::shard_id(0)) {
@@ -240,6 +250,17 @@ int run_broker(const partition::broker_settings& settings) {
     RILL_INFO("broker", "io.profile %s", settings.io_profile_summary.c_str());
   }
   raise_open_file_limit();
+  std::unique_ptr<replication_network> network;
+  if (settings.transport == partition::replication_transport::dpdk) {
+    std::string error;
+    network = replication_network::open(settings, &error);
+    if (!network) {
+      RILL_ERROR("broker", "replication.transport=dpdk: %s; not starting", error.c_str());
+      return 1;
+    }
+  } else {
+    RILL_INFO("broker", "replication transport: tcp (io_uring)");
+  }
   // The stop sequence bounds each of its steps; the drain bound is a
   // backstop above their sum.
   uint64_t drain_timeout_ms =
@@ -266,8 +287,9 @@ int run_broker(const partition::broker_settings& settings) {
                         .live = [&] { return !stopping.load() && live(rt); }});
     if (!admin->start()) return 1;
   }
-  rt.start(
-      [&](runtime::shard& s) { start_shard(s, settings, context, failed, parts[s.id().value()]); });
+  rt.start([&](runtime::shard& s) {
+    start_shard(s, settings, context, network.get(), failed, parts[s.id().value()]);
+  });
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);

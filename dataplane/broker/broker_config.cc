@@ -81,6 +81,27 @@ config make_broker_config() {
       {"message.max.bytes", setting_kind::integer, "1048588", "largest record batch", 64, 64 << 20},
       {"socket.zero.copy.min.bytes", setting_kind::integer, "16384",
        "response segments at least this large are sent with SEND_ZC (0: never)", 0, 1LL << 30},
+      {"replication.transport", setting_kind::choice, "tcp",
+       "network for follower fetches between brokers: tcp (io_uring) or dpdk (the user-space "
+       "transport on DPDK ports; clients always use TCP)",
+       0, 0, {"tcp", "dpdk"}},
+      {"replication.dpdk.eal.args", setting_kind::text,
+       "--no-huge --no-pci --no-shconf -m 256 --no-telemetry -l 0 --log-level=*:warning",
+       "DPDK EAL arguments, separated by spaces (vdevs go in replication.dpdk.vdevs)"},
+      {"replication.dpdk.vdevs", setting_kind::text, "",
+       "virtual devices, separated by ';', each passed as --vdev, e.g. "
+       "net_memif0,role=server,socket=/run/rill/m12.sock,socket-abstract=no"},
+      {"replication.dpdk.peers", setting_kind::text, "",
+       "which DPDK port reaches which broker: ID=PORT,... e.g. 2=net_memif0,3=net_memif1 (one "
+       "port may reach several brokers, e.g. an af_packet interface on a bridge)"},
+      {"replication.dpdk.segment.bytes", setting_kind::integer, "1448",
+       "payload bytes per frame (1448 fits a 1500-byte MTU; up to 8960 with jumbo frames)", 256,
+       8960},
+      {"replication.dpdk.busy.poll", setting_kind::boolean, "false",
+       "poll the DPDK port without ever sleeping (lowest latency; takes the core)"},
+      {"replication.dpdk.idle.sleep.us", setting_kind::integer, "200",
+       "longest sleep between polls of an idle DPDK port (polls back off from 1 us to this)", 1,
+       100000},
       {"test.replication.faults", setting_kind::text, "",
        "tests only: SEED:DROP_PER_MILLE:DELAY_MS_MAX faults on replication fetches"},
       {"test.disk.fault.file", setting_kind::text, "",
@@ -197,6 +218,44 @@ std::optional<std::string> apply_io_profile(const config& c, partition::broker_s
   return std::nullopt;
 }
 
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::stringstream in(text);
+  std::string part;
+  while (std::getline(in, part, separator)) {
+    if (!part.empty()) parts.push_back(part);
+  }
+  return parts;
+}
+
+std::optional<std::string> dpdk_settings_from_config(const config& c,
+                                                     partition::broker_settings* s) {
+  s->transport = c.text("replication.transport") == "dpdk" ? partition::replication_transport::dpdk
+                                                            : partition::replication_transport::tcp;
+  partition::dpdk_replication_settings& d = s->dpdk;
+  d.eal_args = split(c.text("replication.dpdk.eal.args"), ' ');
+  for (const std::string& vdev : split(c.text("replication.dpdk.vdevs"), ';')) {
+    d.eal_args.push_back("--vdev=" + vdev);
+  }
+  for (const std::string& entry : split(c.text("replication.dpdk.peers"), ',')) {
+    size_t eq = entry.find('=');
+    int64_t id = -1;
+    if (eq == std::string::npos || !parse_integer(entry.substr(0, eq), &id) || id < 0 ||
+        id > INT32_MAX || eq + 1 == entry.size()) {
+      return "invalid entry '" + entry + "' in 'replication.dpdk.peers': expected ID=PORT";
+    }
+    d.peer_ports.emplace_back(static_cast<int32_t>(id), entry.substr(eq + 1));
+  }
+  d.segment_bytes = static_cast<uint32_t>(c.integer("replication.dpdk.segment.bytes"));
+  d.busy_poll = c.boolean("replication.dpdk.busy.poll");
+  d.idle_sleep_us = static_cast<uint32_t>(c.integer("replication.dpdk.idle.sleep.us"));
+  if (s->transport == partition::replication_transport::dpdk && d.peer_ports.empty()) {
+    return "replication.transport=dpdk needs replication.dpdk.peers (which port reaches which "
+           "broker)";
+  }
+  return std::nullopt;
+}
+
 // The settings' values into broker_settings, with the checks that involve
 // several settings; an error message, or nullopt.
 std::optional<std::string> settings_from_config(const config& c, partition::broker_settings* s) {
@@ -254,6 +313,7 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
     s->replication_delay_ms_max = delay;
   }
   s->disk_fault_file = c.text("test.disk.fault.file");
+  if (auto e = dpdk_settings_from_config(c, s)) return e;
   s->cluster_id = c.text("cluster.id");
   s->controller = c.text("controller");
   s->heartbeat_interval_ms = c.integer("heartbeat.interval.ms");

@@ -175,8 +175,8 @@ bool bypass_endpoint::poll() {
       ++it;
     }
   }
-  link_->flush();
-  return received > 0 || sent;
+  bool backlogged = link_->flush();
+  return received > 0 || sent || backlogged;
 }
 
 task<void> bypass_endpoint::stop() {
@@ -188,6 +188,15 @@ task<void> bypass_endpoint::stop() {
   // Let the woken coroutines run, then send the RESETs.
   co_await runtime::sleep_for(*shard_, runtime::k_ns_per_ms);
   (void)poll();
+  stop_now();
+}
+
+void bypass_endpoint::stop_now() {
+  if (poller_id_ == 0) return;
+  for (auto& [key, slot] : slots_) {
+    slot->stream.abort();
+    slot->changed.notify_all();
+  }
   shard_->remove_poller(poller_id_);
   poller_id_ = 0;
 }

@@ -57,6 +57,8 @@ class bypass_endpoint final : public frame_sink {
   task<std::unique_ptr<bypass_connection>> connect(int32_t peer);
   // Aborts every connection, sends the RESETs, stops polling.
   task<void> stop();
+  // As stop(), at once, for a shard that ends without a stop: no RESETs.
+  void stop_now();
 
   // One pass of the poll loop; true when it received or sent anything.
   bool poll();

@@ -7,8 +7,10 @@
 #include <rte_mbuf.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <map>
+#include <thread>
 
 #include "base/assert.h"
 #include "base/log.h"
@@ -18,7 +20,17 @@ namespace rill::bypass {
 namespace {
 
 constexpr unsigned k_burst_max = 32;
-constexpr int k_transmit_attempts_max = 8;
+// Frames the device did not take wait for the next flush, up to this many;
+// past it a frame is dropped (and retransmitted later, as after a loss).
+constexpr size_t k_pending_frames_max = 8192;
+// A memif client's port starts only once its server (another broker,
+// starting at the same time) listens: retry for this long.
+constexpr auto k_port_start_wait = std::chrono::seconds(30);
+constexpr auto k_port_start_retry = std::chrono::milliseconds(100);
+// At start, how long to wait for the links to come up (peers start at the
+// same time); later, how often a down link's port is restarted.
+constexpr auto k_link_wait = std::chrono::seconds(5);
+constexpr auto k_link_retry = std::chrono::milliseconds(500);
 
 // An external buffer's shared info plus what keeps the memory alive.
 struct external_buffer {
@@ -36,6 +48,8 @@ struct port_state {
   rte_ether_addr mac{};
   bool multi_segment = false;
   std::vector<rte_mbuf*> pending;  // frames waiting for flush()
+  bool up = false;
+  std::chrono::steady_clock::time_point down_since{};
 };
 
 struct peer_state {
@@ -46,10 +60,12 @@ struct peer_state {
 
 class dpdk_link final : public frame_link {
  public:
-  dpdk_link(dpdk_link_options options, rte_mempool* pool) : options_(options), pool_(pool) {}
+  dpdk_link(dpdk_link_options options, rte_mempool* pool, rte_mempool* attach_pool)
+      : options_(options), pool_(pool), attach_pool_(attach_pool) {}
   ~dpdk_link() override {
     for (auto& [name, port] : ports_) {
       flush_port(*port);
+      discard_pending(*port);
       (void)rte_eth_dev_stop(port->id);
       (void)rte_eth_dev_close(port->id);
     }
@@ -60,8 +76,13 @@ class dpdk_link final : public frame_link {
   unsigned receive(frame_sink& sink, unsigned burst_max) override;
   bool send(int32_t peer, std::span<const uint8_t> header,
             std::span<const payload_slice> payload) override;
-  void flush() override {
-    for (auto& [name, port] : ports_) flush_port(*port);
+  bool flush() override {
+    bool waiting = false;
+    for (auto& [name, port] : ports_) {
+      flush_port(*port);
+      waiting = waiting || !port->pending.empty();
+    }
+    return waiting;
   }
   bool reaches(int32_t peer) const override { return peers_.count(peer) > 0; }
   const link_counters& counters() const override { return counters_; }
@@ -69,16 +90,24 @@ class dpdk_link final : public frame_link {
 
  private:
   bool start_port(port_state& port, std::string* error);
+  void wait_for_link(port_state& port);
+  void restart(port_state& port);
+  // Watches the links (every k_link_retry) and restarts ports that are down.
+  void maintain();
   void flush_port(port_state& port);
+  void discard_pending(port_state& port);
   bool attach(rte_mbuf* head, const payload_slice& part);
+  bool copy_in(rte_mbuf* head, std::span<const uint8_t> bytes);
 
   dpdk_link_options options_;
-  rte_mempool* pool_;
+  rte_mempool* pool_;         // frames: received, and headers (plus small parts) sent
+  rte_mempool* attach_pool_;  // data-less mbufs that point at payload sent by reference
   std::map<std::string, std::unique_ptr<port_state>> ports_;
   std::map<int32_t, peer_state> peers_;
   std::vector<uint8_t> scratch_;
   link_counters counters_;
   size_t next_port_ = 0;
+  std::chrono::steady_clock::time_point next_check_{};
 };
 
 bool dpdk_link::start_port(port_state& port, std::string* error) {
@@ -100,7 +129,12 @@ bool dpdk_link::start_port(port_state& port, std::string* error) {
   if (rc == 0)
     rc = rte_eth_rx_queue_setup(port.id, 0, options_.descriptors, socket, nullptr, pool_);
   if (rc == 0) rc = rte_eth_tx_queue_setup(port.id, 0, options_.descriptors, socket, nullptr);
-  if (rc == 0) rc = rte_eth_dev_start(port.id);
+  if (rc == 0) {
+    auto deadline = std::chrono::steady_clock::now() + k_port_start_wait;
+    while ((rc = rte_eth_dev_start(port.id)) != 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(k_port_start_retry);
+    }
+  }
   if (rc != 0) {
     *error = "cannot start port " + port.name + ": " + rte_strerror(rc < 0 ? -rc : rc);
     return false;
@@ -128,10 +162,54 @@ bool dpdk_link::open(std::string* error) {
     peer.port = port.get();
     std::memset(peer.mac.addr_bytes, 0xff, RTE_ETHER_ADDR_LEN);
   }
+  for (auto& [name, port] : ports_) wait_for_link(*port);
   return true;
 }
 
+bool link_up(uint16_t port) {
+  rte_eth_link link{};
+  return rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+}
+
+void dpdk_link::wait_for_link(port_state& port) {
+  auto deadline = std::chrono::steady_clock::now() + k_link_wait;
+  while (!link_up(port.id) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(k_link_retry);
+    if (!link_up(port.id)) restart(port);
+  }
+  port.up = link_up(port.id);
+  RILL_INFO("bypass", "DPDK port %s: link %s", port.name.c_str(),
+            port.up ? "up" : "down (its peer may start later; retrying in the background)");
+}
+
+void dpdk_link::restart(port_state& port) {
+  (void)rte_eth_dev_stop(port.id);
+  (void)rte_eth_dev_start(port.id);
+}
+
+void dpdk_link::maintain() {
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_check_) return;
+  next_check_ = now + k_link_retry;
+  for (auto& [name, p] : ports_) {
+    port_state& port = *p;
+    bool up = link_up(port.id);
+    if (up != port.up) {
+      RILL_INFO("bypass", "DPDK port %s: link %s", port.name.c_str(), up ? "up" : "down");
+      port.up = up;
+      port.down_since = now;
+    }
+    // A memif client does not reconnect by itself once its server went
+    // away (the peer broker restarted): start it again.
+    if (!up && now - port.down_since >= k_link_retry) {
+      restart(port);
+      port.down_since = now;
+    }
+  }
+}
+
 unsigned dpdk_link::receive(frame_sink& sink, unsigned burst_max) {
+  maintain();
   unsigned total = 0;
   rte_mbuf* frames[k_burst_max];
   for (size_t i = 0; i < ports_.size() && total < burst_max; ++i) {
@@ -173,7 +251,7 @@ unsigned dpdk_link::receive(frame_sink& sink, unsigned burst_max) {
 }
 
 bool dpdk_link::attach(rte_mbuf* head, const payload_slice& part) {
-  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  rte_mbuf* m = rte_pktmbuf_alloc(attach_pool_);
   if (m == nullptr) return false;
   auto* ext = new external_buffer;
   ext->owner = part.owner;
@@ -192,12 +270,30 @@ bool dpdk_link::attach(rte_mbuf* head, const payload_slice& part) {
   return true;
 }
 
+bool dpdk_link::copy_in(rte_mbuf* head, std::span<const uint8_t> bytes) {
+  // Appending writes into the last segment; an attached one has no room of
+  // its own, so the copy then goes into a fresh segment.
+  rte_mbuf* last = rte_pktmbuf_lastseg(head);
+  if (RTE_MBUF_HAS_EXTBUF(last) || rte_pktmbuf_tailroom(last) < bytes.size()) {
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+    if (m == nullptr) return false;
+    if (rte_pktmbuf_chain(head, m) != 0) {
+      rte_pktmbuf_free(m);
+      return false;
+    }
+  }
+  char* room = rte_pktmbuf_append(head, static_cast<uint16_t>(bytes.size()));
+  if (room == nullptr) return false;
+  std::memcpy(room, bytes.data(), bytes.size());
+  return true;
+}
+
 bool dpdk_link::send(int32_t peer, std::span<const uint8_t> header,
                      std::span<const payload_slice> payload) {
   auto p = peers_.find(peer);
   if (p == peers_.end()) return false;
   port_state& port = *p->second.port;
-  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  rte_mbuf* m = port.pending.size() < k_pending_frames_max ? rte_pktmbuf_alloc(pool_) : nullptr;
   if (m == nullptr) {
     ++counters_.frames_dropped_on_send;
     return false;
@@ -216,9 +312,7 @@ bool dpdk_link::send(int32_t peer, std::span<const uint8_t> header,
       ok = attach(m, part);
       if (ok) counters_.payload_bytes_sent_by_reference += part.bytes.size();
     } else {
-      char* room = rte_pktmbuf_append(m, static_cast<uint16_t>(part.bytes.size()));
-      ok = room != nullptr;
-      if (ok) std::memcpy(room, part.bytes.data(), part.bytes.size());
+      ok = copy_in(m, part.bytes);
       counters_.payload_bytes_copied_on_send += part.bytes.size();
     }
     if (!ok) break;
@@ -235,16 +329,19 @@ bool dpdk_link::send(int32_t peer, std::span<const uint8_t> header,
 
 void dpdk_link::flush_port(port_state& port) {
   size_t sent = 0;
-  for (int attempt = 0; attempt < k_transmit_attempts_max && sent < port.pending.size();
-       ++attempt) {
-    sent += rte_eth_tx_burst(port.id, 0, port.pending.data() + sent,
-                             static_cast<uint16_t>(port.pending.size() - sent));
+  while (sent < port.pending.size()) {
+    uint16_t n = rte_eth_tx_burst(
+        port.id, 0, port.pending.data() + sent,
+        static_cast<uint16_t>(std::min<size_t>(port.pending.size() - sent, UINT16_MAX)));
+    if (n == 0) break;  // the device queue is full: the rest waits for the next flush
+    sent += n;
   }
   counters_.frames_sent += sent;
-  for (size_t i = sent; i < port.pending.size(); ++i) {
-    rte_pktmbuf_free(port.pending[i]);  // lost, as on a wire: retransmission recovers
-    ++counters_.frames_dropped_on_send;
-  }
+  port.pending.erase(port.pending.begin(), port.pending.begin() + static_cast<std::ptrdiff_t>(sent));
+}
+
+void dpdk_link::discard_pending(port_state& port) {
+  for (rte_mbuf* m : port.pending) rte_pktmbuf_free(m);
   port.pending.clear();
 }
 
@@ -283,11 +380,13 @@ std::unique_ptr<frame_link> open_dpdk_link(const dpdk_link_options& options, std
                                                        frame + RTE_PKTMBUF_HEADROOM));
   rte_mempool* pool = rte_pktmbuf_pool_create("rill_frames", options.mbufs, 256, 0, room,
                                               static_cast<int>(rte_socket_id()));
-  if (pool == nullptr) {
-    *error = std::string("cannot create the DPDK mbuf pool: ") + rte_strerror(rte_errno);
+  rte_mempool* attach_pool = rte_pktmbuf_pool_create("rill_attach", options.mbufs * 2, 256, 0, 0,
+                                                     static_cast<int>(rte_socket_id()));
+  if (pool == nullptr || attach_pool == nullptr) {
+    *error = std::string("cannot create the DPDK mbuf pools: ") + rte_strerror(rte_errno);
     return nullptr;
   }
-  auto link = std::make_unique<dpdk_link>(options, pool);
+  auto link = std::make_unique<dpdk_link>(options, pool, attach_pool);
   if (!link->open(error)) return nullptr;
   return link;
 }

@@ -41,8 +41,9 @@ class frame_link {
   // has no link or the queue is full: the segment is dropped.
   virtual bool send(int32_t peer, std::span<const uint8_t> header,
                     std::span<const payload_slice> payload) = 0;
-  // Hands queued frames to the device.
-  virtual void flush() = 0;
+  // Hands queued frames to the device. True when some still wait (the
+  // device queue was full), so the caller keeps polling.
+  virtual bool flush() = 0;
   virtual bool reaches(int32_t peer) const = 0;
   virtual const link_counters& counters() const = 0;
   // The largest segment payload a frame carries.

@@ -56,7 +56,7 @@ class memory_link final : public frame_link {
     return true;
   }
 
-  void flush() override {}
+  bool flush() override { return false; }
   bool reaches(int32_t peer) const override { return peer == peer_; }
   const link_counters& counters() const override { return counters_; }
   uint32_t segment_bytes_max() const override { return 8192; }

@@ -113,6 +113,7 @@ segment_header reliable_stream::header(segment_kind kind) const {
   h.window = advertised_window();
   h.flags = static_cast<uint8_t>((out_of_order_.empty() ? 0 : k_flag_gap) |
                                  (opener_ ? k_flag_from_opener : 0));
+  h.hole_end = out_of_order_.empty() ? 0 : out_of_order_.begin()->first;
   return h;
 }
 
@@ -120,11 +121,18 @@ void reliable_stream::on_segment(const segment_header& h, std::span<const uint8_
                                  uint64_t now_ns) {
   RILL_ASSERT(h.payload_bytes == payload.size(), "header says %u bytes, payload has %zu",
               h.payload_bytes, payload.size());
-  if (state_ == stream_state::closed) return;
+  if (state_ == stream_state::closed) {
+    // Our last acknowledgements were lost: the peer resends; repeat them.
+    if (reason_ == close_reason::finished && h.kind != segment_kind::reset) ack_due_ = true;
+    return;
+  }
   last_heard_ns_ = now_ns;
   switch (h.kind) {
     case segment_kind::reset:
-      close(close_reason::reset_by_peer);
+      // A peer that already forgot a finished connection answers our last
+      // FIN with a RESET; everything was delivered both ways by then.
+      close(peer_fin_received_ && fin_queued_ && snd_una_ >= send_end_ ? close_reason::finished
+                                                                        : close_reason::reset_by_peer);
       return;
     case segment_kind::syn:
       // Our SYN-ACK was lost: the opener asks again.
@@ -172,22 +180,27 @@ void reliable_stream::on_acknowledgement(const segment_header& h, uint64_t now_n
     }
     snd_una_ = h.ack;
     release_acknowledged();
-    if (in_recovery_) {
-      if (snd_una_ >= recover_) {
-        in_recovery_ = false;
-      } else {
-        retransmit_now_.push_back(snd_una_);  // a partial ack: the next hole
-      }
+    if (in_recovery_ && snd_una_ >= recover_) {
+      in_recovery_ = false;
+      resent_to_ = 0;
     }
     rto_deadline_ns_ = snd_una_ < snd_nxt_ ? now_ns + rto_ns_ : UINT64_MAX;
-    return;
   }
-  if ((h.flags & k_flag_gap) != 0 && snd_una_ < snd_nxt_ && !in_recovery_) {
-    in_recovery_ = true;
-    recover_ = snd_nxt_;
-    retransmit_now_.push_back(snd_una_);
-    rtt_seq_ = UINT64_MAX;  // Karn: no sample across a retransmission
-    ++counters_.fast_retransmits;
+  // The receiver names its hole: resend what of it was not resent already
+  // (a resent segment that is lost again waits for the timer).
+  if ((h.flags & k_flag_gap) != 0 && h.hole_end > h.ack && snd_una_ < snd_nxt_) {
+    uint64_t from = std::max(h.ack, resent_to_);
+    uint64_t to = std::min({h.hole_end, snd_nxt_, send_end_});
+    if (from < to) {
+      if (!in_recovery_) {
+        in_recovery_ = true;
+        recover_ = snd_nxt_;
+        ++counters_.fast_retransmits;
+      }
+      retransmit_now_.emplace_back(from, to);
+      resent_to_ = to;
+      rtt_seq_ = UINT64_MAX;  // Karn: no sample across a retransmission
+    }
   }
 }
 
@@ -367,15 +380,25 @@ void reliable_stream::collect_output(uint64_t now_ns, std::vector<outgoing_segme
       recover_ = snd_nxt_;
       rtt_seq_ = UINT64_MAX;
       rto_ns_ = std::min(rto_ns_ * 2, options_.rto_max_ns);
-      retransmit_now_.push_back(snd_una_);
+      uint64_t end = std::min<uint64_t>(snd_una_ + options_.segment_bytes_max, snd_nxt_);
+      retransmit_now_.emplace_back(snd_una_, std::max(end, snd_una_ + 1));
+      resent_to_ = end;
     } else if (snd_nxt_ < send_end_) {
       out.push_back({header(segment_kind::probe), {}});  // the peer's window is shut
       rto_ns_ = std::min(rto_ns_ * 2, options_.rto_max_ns);
     }
     rto_deadline_ns_ = snd_una_ < snd_nxt_ || snd_nxt_ < send_end_ ? now_ns + rto_ns_ : UINT64_MAX;
   }
-  for (uint64_t seq : retransmit_now_) {
-    if (seq >= snd_una_ && seq < snd_nxt_) send_at(seq, std::min(snd_nxt_, send_end_), out, true);
+  for (auto [from, to] : retransmit_now_) {
+    from = std::max(from, snd_una_);
+    while (from < to && from < snd_nxt_) {
+      if (from >= send_end_) {  // the FIN
+        send_at(send_end_, send_end_, out, true);
+        break;
+      }
+      send_at(from, std::min(to, send_end_), out, true);
+      from += out.back().header.payload_bytes;
+    }
   }
   retransmit_now_.clear();
   uint64_t limit = std::min(peer_edge_, snd_una_ + options_.send_window_bytes_max);

@@ -9,8 +9,9 @@
 // It gives TCP's contract over an unreliable datagram link: an ordered byte
 // stream in each direction, sliding-window flow control (the receiver
 // advertises what it can take), cumulative acknowledgements with a gap flag
-// that triggers a fast retransmission, NewReno-style recovery of several
-// holes, retransmission on an RFC 6298 timer with backoff, keepalive probes
+// that triggers a fast retransmission, recovery of several
+// holes (each acknowledgement names the hole, which is resent whole at once),
+// retransmission on an RFC 6298 timer with backoff, keepalive probes
 // and peer-death detection, and FIN/RESET teardown.
 //
 // Sent bytes are held by reference (payload_slice owners) until the peer
@@ -38,7 +39,7 @@ struct stream_options {
   uint32_t send_window_bytes_max = 4u << 20;   // bytes in flight, unacknowledged
   uint32_t receive_buffer_bytes_max = 8u << 20;  // the most we advertise
   uint64_t rto_initial_ns = 20'000'000;
-  uint64_t rto_min_ns = 2'000'000;
+  uint64_t rto_min_ns = 20'000'000;  // a busy 2-core VM stalls a shard for ms
   uint64_t rto_max_ns = 400'000'000;
   uint64_t connect_timeout_ns = 1'000'000'000;
   uint64_t idle_probe_ns = 250'000'000;  // quiet this long: ask for an acknowledgement
@@ -150,7 +151,8 @@ class reliable_stream {
   bool fin_queued_ = false;
   bool in_recovery_ = false;
   uint64_t recover_ = 0;
-  std::vector<uint64_t> retransmit_now_;  // seqs to resend on the next output
+  std::vector<std::pair<uint64_t, uint64_t>> retransmit_now_;  // ranges to resend next output
+  uint64_t resent_to_ = 0;  // holes up to here were resent in this recovery
   uint64_t rto_ns_;
   uint64_t srtt_ns_ = 0;
   uint64_t rttvar_ns_ = 0;

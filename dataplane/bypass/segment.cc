@@ -25,6 +25,7 @@ void store_fields(const segment_header& h, uint8_t* p) {
   store_be16(p + 36, h.payload_bytes);
   p[38] = h.flags;
   p[39] = 0;
+  store_be64(p + 40, h.hole_end);
   store_be32(p + k_crc_at, 0);
 }
 
@@ -95,6 +96,7 @@ segment_errc decode_segment(std::span<const uint8_t> frame, segment_header* h,
   h->window = load_be32(p + 32);
   h->payload_bytes = length;
   h->flags = p[38];
+  h->hole_end = load_be64(p + 40);
   *payload = frame.subspan(k_segment_header_bytes, length);
   return segment_errc::ok;
 }

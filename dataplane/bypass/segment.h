@@ -18,7 +18,7 @@ constexpr uint16_t k_ether_type = 0x88B5;  // IEEE 802 "local experimental 1"
 constexpr size_t k_ethernet_header_bytes = 14;
 constexpr uint16_t k_segment_magic = 0x524C;  // "RL"
 constexpr uint8_t k_segment_version = 1;
-constexpr size_t k_segment_header_bytes = 44;
+constexpr size_t k_segment_header_bytes = 52;
 
 enum class segment_kind : uint8_t {
   syn = 1,      // opens a connection; carries the opener's window
@@ -46,6 +46,9 @@ struct segment_header {
   uint64_t ack = 0;         // next byte expected from the peer
   uint32_t window = 0;      // bytes the sender can take beyond ack
   uint16_t payload_bytes = 0;
+  // With k_flag_gap: where the bytes the sender holds beyond ack begin, so
+  // the hole [ack, hole_end) can be resent at once, whole.
+  uint64_t hole_end = 0;
 };
 
 // Writes h into out (k_segment_header_bytes) with a CRC-32C covering the

@@ -6,10 +6,24 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "storage/partition_log.h"
 
 namespace rill::partition {
+
+// Which network carries follower fetches (clients always use TCP).
+enum class replication_transport : uint8_t { tcp, dpdk };
+
+// The DPDK transport's settings (replication.dpdk.*).
+struct dpdk_replication_settings {
+  std::vector<std::string> eal_args;
+  std::vector<std::pair<int32_t, std::string>> peer_ports;  // broker id, DPDK port name
+  uint32_t segment_bytes = 1448;
+  bool busy_poll = false;
+  uint32_t idle_sleep_us = 200;
+};
 
 struct broker_settings {
   int32_t broker_id = 1;
@@ -48,6 +62,8 @@ struct broker_settings {
   uint64_t replication_fault_seed = 0;
   uint32_t replication_drop_per_mille = 0;
   uint32_t replication_delay_ms_max = 0;
+  replication_transport transport = replication_transport::tcp;
+  dpdk_replication_settings dpdk;
   // Tests only: while this file exists and says "eio" or "enospc", every
   // write, fsync, allocation and truncation of a partition log fails so.
   std::string disk_fault_file;

@@ -289,7 +289,8 @@ task<void> shard_state::reconcile_fetchers() {
               .faults = {.seed = settings_->replication_fault_seed +
                                  static_cast<uint64_t>(leader) * 1000 + shard_->id().value(),
                          .drop_per_mille = settings_->replication_drop_per_mille,
-                         .delay_ms_max = settings_->replication_delay_ms_max}},
+                         .delay_ms_max = settings_->replication_delay_ms_max},
+              .make_transport = transport_factory_},
           fetch_buffers_.get(),
           [this](const std::string& t, int32_t p) { return find_shared(t, p); });
       f->start();

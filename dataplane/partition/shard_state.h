@@ -57,6 +57,10 @@ class shard_state {
   task<void> close_partitions();
   // Where leaders send ISR changes (the controller); unset when standalone.
   void set_isr_change_sender(isr_change_sender sender) { isr_change_sender_ = std::move(sender); }
+  // Fetchers reach leaders through transports from this (DPDK); TCP when unset.
+  using transport_factory = std::function<std::unique_ptr<replication::replica_transport>(
+      runtime::shard&, int32_t leader)>;
+  void set_transport_factory(transport_factory f) { transport_factory_ = std::move(f); }
   void set_leadership_lease(const leadership_lease* lease) { lease_ = lease; }
   // Where replicas report their logs offline or healthy; unset when standalone.
   void set_replica_state_reporter(replica_state_reporter r) { state_reporter_ = std::move(r); }
@@ -105,6 +109,7 @@ class shard_state {
   runtime::wait_queue activity_;
   bool stopping_ = false;
   isr_change_sender isr_change_sender_;
+  transport_factory transport_factory_;
   replica_state_reporter state_reporter_;
   std::unique_ptr<storage::faulty_file_io> fault_io_;  // test.disk.fault.file only
   std::string last_fault_word_;                        // what that file said last
