@@ -46,9 +46,13 @@ task<bool> bypass_connection::fill_until(size_t min_bytes, uint64_t deadline_ns)
   }
 }
 
-std::span<const uint8_t> bypass_connection::input() const { return slot_->stream.readable(); }
+std::span<const uint8_t> bypass_connection::input() const {
+  return slot_->stream.readable();
+}
 
-void bypass_connection::consume(size_t bytes) { slot_->stream.consume(bytes); }
+void bypass_connection::consume(size_t bytes) {
+  slot_->stream.consume(bytes);
+}
 
 task<int> bypass_connection::send_all(std::span<const uint8_t> data) {
   // The caller's buffer dies when this returns, but retransmission may need
@@ -77,7 +81,7 @@ task<int> bypass_connection::send(payload_slice slice) {
          s.unacknowledged_bytes() > slot_->send_buffer_bytes_max) {
     co_await slot_->changed.wait(*shard_);
   }
-  co_return s.state() == stream_state::closed && s.reason() != close_reason::finished ? -EPIPE : 0;
+  co_return s.state() == stream_state::closed&& s.reason() != close_reason::finished ? -EPIPE : 0;
 }
 
 void bypass_connection::shutdown_read() {
@@ -103,7 +107,9 @@ task<void> bypass_connection::close() {
   slot_->changed.notify_all();
 }
 
-bool bypass_connection::peer_closed() const { return readable_ended(); }
+bool bypass_connection::peer_closed() const {
+  return readable_ended();
+}
 
 std::string bypass_connection::peer_name() const {
   const reliable_stream::identity& id = slot_->stream.id();

@@ -154,7 +154,9 @@ bool bypass_endpoint::transmit(connection_slot& slot, uint64_t now_ns) {
   return !output_.empty();
 }
 
-void bypass_endpoint::retire(connection_slot& slot) { add(counters_.streams, slot.stream.counters()); }
+void bypass_endpoint::retire(connection_slot& slot) {
+  add(counters_.streams, slot.stream.counters());
+}
 
 bool bypass_endpoint::poll() {
   now_ns_ = runtime::monotonic_ns();

@@ -55,7 +55,8 @@ struct pair_of_endpoints {
   pair_of_endpoints(runtime::shard& s, uint64_t seed, endpoint_options base) {
     wire = std::make_shared<memory_wire>(seed);
     base.self = 1;
-    follower = std::make_unique<bypass_endpoint>(s, base, std::make_unique<memory_link>(wire, 0, 2));
+    follower =
+        std::make_unique<bypass_endpoint>(s, base, std::make_unique<memory_link>(wire, 0, 2));
     base.self = 2;
     leader = std::make_unique<bypass_endpoint>(s, base, std::make_unique<memory_link>(wire, 1, 1));
     follower->start(nullptr);
@@ -87,14 +88,15 @@ void exchange_mixed_frames(uint32_t loss_per_mille, uint32_t duplicate_per_mille
     pair.wire->loss_per_mille = loss_per_mille;
     pair.wire->duplicate_per_mille = duplicate_per_mille;
     auto t = transport_to(*pair.follower, 2);
-    // Mixed sizes from 5 B to 1 MiB (a response is at least its 4-byte correlation id), as a real client's records come.
+    // Mixed sizes from 5 B to 1 MiB (a response is at least its 4-byte correlation id), as a real
+    // client's records come.
     const size_t sizes[] = {10, 1 << 20, 100, 70'000, 1448, 1449, 5, 300'000, 16'384, 999'999};
     for (int round = 0; round < 3; ++round) {
       for (size_t i = 0; i < std::size(sizes); ++i) {
         std::vector<uint8_t> request = frame_of(sizes[i], static_cast<uint8_t>(i + round));
         std::vector<uint8_t> body(request.begin() + 4, request.end());
-        auto reply = co_await t->round_trip(std::move(request),
-                                            runtime::monotonic_ns() + 20'000 * runtime::k_ns_per_ms);
+        auto reply = co_await t->round_trip(
+            std::move(request), runtime::monotonic_ns() + 20'000 * runtime::k_ns_per_ms);
         if (!reply) {
           ADD_FAILURE() << "no reply to a frame of " << sizes[i] << " bytes, round " << round;
           continue;
@@ -114,7 +116,9 @@ void exchange_mixed_frames(uint32_t loss_per_mille, uint32_t duplicate_per_mille
   EXPECT_EQ(leader_counters.connections_accepted, 1u);
 }
 
-TEST(bypass_endpoint, round_trips_of_mixed_sizes_over_a_clean_link) { exchange_mixed_frames(0, 0); }
+TEST(bypass_endpoint, round_trips_of_mixed_sizes_over_a_clean_link) {
+  exchange_mixed_frames(0, 0);
+}
 
 TEST(bypass_endpoint, round_trips_survive_two_percent_loss_and_duplicates) {
   exchange_mixed_frames(20, 10);

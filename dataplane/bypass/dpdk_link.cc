@@ -5,8 +5,12 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -23,10 +27,6 @@ constexpr unsigned k_burst_max = 32;
 // Frames the device did not take wait for the next flush, up to this many;
 // past it a frame is dropped (and retransmitted later, as after a loss).
 constexpr size_t k_pending_frames_max = 8192;
-// A memif client's port starts only once its server (another broker,
-// starting at the same time) listens: retry for this long.
-constexpr auto k_port_start_wait = std::chrono::seconds(30);
-constexpr auto k_port_start_retry = std::chrono::milliseconds(100);
 // At start, how long to wait for the links to come up (peers start at the
 // same time); later, how often a down link's port is restarted.
 constexpr auto k_link_wait = std::chrono::seconds(5);
@@ -48,7 +48,8 @@ struct port_state {
   rte_ether_addr mac{};
   bool multi_segment = false;
   std::vector<rte_mbuf*> pending;  // frames waiting for flush()
-  bool up = false;
+  bool up = false;                 // the link is up: the port is polled and sent to
+  bool started = false;            // rte_eth_dev_start succeeded (a restart may fail)
   std::chrono::steady_clock::time_point down_since{};
 };
 
@@ -66,7 +67,7 @@ class dpdk_link final : public frame_link {
     for (auto& [name, port] : ports_) {
       flush_port(*port);
       discard_pending(*port);
-      (void)rte_eth_dev_stop(port->id);
+      if (port->started) (void)rte_eth_dev_stop(port->id);
       (void)rte_eth_dev_close(port->id);
     }
   }
@@ -129,19 +130,16 @@ bool dpdk_link::start_port(port_state& port, std::string* error) {
   if (rc == 0)
     rc = rte_eth_rx_queue_setup(port.id, 0, options_.descriptors, socket, nullptr, pool_);
   if (rc == 0) rc = rte_eth_tx_queue_setup(port.id, 0, options_.descriptors, socket, nullptr);
-  if (rc == 0) {
-    auto deadline = std::chrono::steady_clock::now() + k_port_start_wait;
-    while ((rc = rte_eth_dev_start(port.id)) != 0 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(k_port_start_retry);
-    }
-  }
   if (rc != 0) {
-    *error = "cannot start port " + port.name + ": " + rte_strerror(rc < 0 ? -rc : rc);
+    *error = "cannot set up port " + port.name + ": " + rte_strerror(rc < 0 ? -rc : rc);
     return false;
   }
+  // A memif client cannot start before its server (a peer broker) listens;
+  // wait_for_link() and maintain() keep trying.
+  port.started = rte_eth_dev_start(port.id) == 0;
   (void)rte_eth_promiscuous_enable(port.id);
   (void)rte_eth_macaddr_get(port.id, &port.mac);
-  RILL_INFO("bypass", "DPDK port %u (%s, driver %s) started; multi-segment send %s", port.id,
+  RILL_INFO("bypass", "DPDK port %u (%s, driver %s) set up; multi-segment send %s", port.id,
             port.name.c_str(), info.driver_name, port.multi_segment ? "on" : "off (copies)");
   return true;
 }
@@ -177,14 +175,15 @@ void dpdk_link::wait_for_link(port_state& port) {
     std::this_thread::sleep_for(k_link_retry);
     if (!link_up(port.id)) restart(port);
   }
-  port.up = link_up(port.id);
+  port.up = port.started && link_up(port.id);
   RILL_INFO("bypass", "DPDK port %s: link %s", port.name.c_str(),
             port.up ? "up" : "down (its peer may start later; retrying in the background)");
 }
 
 void dpdk_link::restart(port_state& port) {
-  (void)rte_eth_dev_stop(port.id);
-  (void)rte_eth_dev_start(port.id);
+  discard_pending(port);
+  if (port.started) (void)rte_eth_dev_stop(port.id);
+  port.started = rte_eth_dev_start(port.id) == 0;
 }
 
 void dpdk_link::maintain() {
@@ -193,7 +192,7 @@ void dpdk_link::maintain() {
   next_check_ = now + k_link_retry;
   for (auto& [name, p] : ports_) {
     port_state& port = *p;
-    bool up = link_up(port.id);
+    bool up = port.started && link_up(port.id);
     if (up != port.up) {
       RILL_INFO("bypass", "DPDK port %s: link %s", port.name.c_str(), up ? "up" : "down");
       port.up = up;
@@ -213,14 +212,17 @@ unsigned dpdk_link::receive(frame_sink& sink, unsigned burst_max) {
   unsigned total = 0;
   rte_mbuf* frames[k_burst_max];
   for (size_t i = 0; i < ports_.size() && total < burst_max; ++i) {
-    auto it = std::next(ports_.begin(), static_cast<std::ptrdiff_t>((next_port_ + i) % ports_.size()));
+    auto it =
+        std::next(ports_.begin(), static_cast<std::ptrdiff_t>((next_port_ + i) % ports_.size()));
     port_state& port = *it->second;
+    if (!port.up) continue;
     uint16_t n = rte_eth_rx_burst(port.id, 0, frames,
                                   static_cast<uint16_t>(std::min(k_burst_max, burst_max - total)));
     for (uint16_t k = 0; k < n; ++k) {
       rte_mbuf* m = frames[k];
       const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
-      if (m->data_len < k_ethernet_header_bytes || eth->ether_type != rte_cpu_to_be_16(k_ether_type)) {
+      if (m->data_len < k_ethernet_header_bytes ||
+          eth->ether_type != rte_cpu_to_be_16(k_ether_type)) {
         rte_pktmbuf_free(m);
         continue;
       }
@@ -293,6 +295,10 @@ bool dpdk_link::send(int32_t peer, std::span<const uint8_t> header,
   auto p = peers_.find(peer);
   if (p == peers_.end()) return false;
   port_state& port = *p->second.port;
+  if (!port.up) {
+    ++counters_.frames_dropped_on_send;  // as on a cable that is out
+    return false;
+  }
   rte_mbuf* m = port.pending.size() < k_pending_frames_max ? rte_pktmbuf_alloc(pool_) : nullptr;
   if (m == nullptr) {
     ++counters_.frames_dropped_on_send;
@@ -328,6 +334,10 @@ bool dpdk_link::send(int32_t peer, std::span<const uint8_t> header,
 }
 
 void dpdk_link::flush_port(port_state& port) {
+  if (!port.up) {
+    discard_pending(port);
+    return;
+  }
   size_t sent = 0;
   while (sent < port.pending.size()) {
     uint16_t n = rte_eth_tx_burst(
@@ -337,7 +347,8 @@ void dpdk_link::flush_port(port_state& port) {
     sent += n;
   }
   counters_.frames_sent += sent;
-  port.pending.erase(port.pending.begin(), port.pending.begin() + static_cast<std::ptrdiff_t>(sent));
+  port.pending.erase(port.pending.begin(),
+                     port.pending.begin() + static_cast<std::ptrdiff_t>(sent));
 }
 
 void dpdk_link::discard_pending(port_state& port) {
@@ -345,9 +356,35 @@ void dpdk_link::discard_pending(port_state& port) {
   port.pending.clear();
 }
 
+// A memif server's socket file outlives a process that was killed, and the
+// restarted broker's memif could not bind it: remove the files of server
+// vdevs that nobody listens on any more.
+void remove_stale_memif_sockets(const std::vector<std::string>& args) {
+  for (const std::string& arg : args) {
+    if (arg.rfind("--vdev=net_memif", 0) != 0 || arg.find("role=server") == std::string::npos)
+      continue;
+    size_t at = arg.find("socket=");
+    if (at == std::string::npos) continue;
+    std::string path = arg.substr(at + 7, arg.find(',', at) - (at + 7));
+    sockaddr_un address{};
+    if (path.empty() || path.size() >= sizeof(address.sun_path)) continue;
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, path.c_str(), path.size());
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    if (fd < 0) continue;
+    bool refused = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 &&
+                   errno == ECONNREFUSED;
+    close(fd);
+    if (refused && unlink(path.c_str()) == 0) {
+      RILL_INFO("bypass", "removed the stale memif socket %s (its listener is gone)", path.c_str());
+    }
+  }
+}
+
 bool init_eal(const std::vector<std::string>& args, std::string* error) {
   static bool initialised = false;
   if (initialised) return true;
+  remove_stale_memif_sockets(args);
   std::vector<std::string> owned = {"rill"};
   owned.insert(owned.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -366,7 +403,9 @@ bool init_eal(const std::vector<std::string>& args, std::string* error) {
 
 }  // namespace
 
-bool dpdk_available() { return true; }
+bool dpdk_available() {
+  return true;
+}
 
 std::unique_ptr<frame_link> open_dpdk_link(const dpdk_link_options& options, std::string* error) {
   if (options.peers.empty()) {
@@ -376,8 +415,8 @@ std::unique_ptr<frame_link> open_dpdk_link(const dpdk_link_options& options, std
   if (!init_eal(options.eal_args, error)) return nullptr;
   uint32_t frame = static_cast<uint32_t>(k_ethernet_header_bytes + k_segment_header_bytes +
                                          options.segment_bytes_max);
-  auto room = static_cast<uint16_t>(std::max<uint32_t>(RTE_MBUF_DEFAULT_BUF_SIZE,
-                                                       frame + RTE_PKTMBUF_HEADROOM));
+  auto room = static_cast<uint16_t>(
+      std::max<uint32_t>(RTE_MBUF_DEFAULT_BUF_SIZE, frame + RTE_PKTMBUF_HEADROOM));
   rte_mempool* pool = rte_pktmbuf_pool_create("rill_frames", options.mbufs, 256, 0, room,
                                               static_cast<int>(rte_socket_id()));
   rte_mempool* attach_pool = rte_pktmbuf_pool_create("rill_attach", options.mbufs * 2, 256, 0, 0,

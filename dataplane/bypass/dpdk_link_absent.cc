@@ -3,7 +3,9 @@
 
 namespace rill::bypass {
 
-bool dpdk_available() { return false; }
+bool dpdk_available() {
+  return false;
+}
 
 std::unique_ptr<frame_link> open_dpdk_link(const dpdk_link_options& /*options*/,
                                            std::string* error) {

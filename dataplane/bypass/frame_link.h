@@ -25,7 +25,7 @@ class frame_sink {
 struct link_counters {
   uint64_t frames_sent = 0;
   uint64_t frames_received = 0;
-  uint64_t frames_dropped_on_send = 0;  // the device queue was full
+  uint64_t frames_dropped_on_send = 0;           // the device queue was full
   uint64_t payload_bytes_sent_by_reference = 0;  // the device reads the caller's buffer
   uint64_t payload_bytes_copied_on_send = 0;     // copied into a frame buffer first
   uint64_t bytes_copied_on_receive = 0;          // frames gathered from chained buffers

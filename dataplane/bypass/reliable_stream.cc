@@ -13,12 +13,18 @@ constexpr size_t k_input_compact_bytes = 1u << 20;
 
 const char* close_reason_name(close_reason r) {
   switch (r) {
-    case close_reason::none: return "open";
-    case close_reason::finished: return "finished";
-    case close_reason::reset_by_peer: return "reset by the peer";
-    case close_reason::aborted: return "aborted";
-    case close_reason::peer_dead: return "peer silent too long";
-    case close_reason::connect_timeout: return "connect timed out";
+    case close_reason::none:
+      return "open";
+    case close_reason::finished:
+      return "finished";
+    case close_reason::reset_by_peer:
+      return "reset by the peer";
+    case close_reason::aborted:
+      return "aborted";
+    case close_reason::peer_dead:
+      return "peer silent too long";
+    case close_reason::connect_timeout:
+      return "connect timed out";
   }
   return "?";
 }
@@ -60,7 +66,9 @@ void reliable_stream::write(payload_slice slice) {
   queue_.push_back(std::move(slice));
 }
 
-void reliable_stream::finish() { fin_queued_ = true; }
+void reliable_stream::finish() {
+  fin_queued_ = true;
+}
 
 void reliable_stream::abort() {
   if (state_ == stream_state::closed) return;
@@ -131,8 +139,9 @@ void reliable_stream::on_segment(const segment_header& h, std::span<const uint8_
     case segment_kind::reset:
       // A peer that already forgot a finished connection answers our last
       // FIN with a RESET; everything was delivered both ways by then.
-      close(peer_fin_received_ && fin_queued_ && snd_una_ >= send_end_ ? close_reason::finished
-                                                                        : close_reason::reset_by_peer);
+      close(peer_fin_received_ && fin_queued_ && snd_una_ >= send_end_
+                ? close_reason::finished
+                : close_reason::reset_by_peer);
       return;
     case segment_kind::syn:
       // Our SYN-ACK was lost: the opener asks again.
@@ -271,9 +280,9 @@ void reliable_stream::update_rtt(uint64_t sample_ns) {
 }
 
 outgoing_segment reliable_stream::data_segment(uint64_t seq, uint32_t bytes) const {
-  RILL_ASSERT(seq >= queue_start_ && seq + bytes <= send_end_, "segment [%llu, +%u) outside [%llu, %llu)",
-              static_cast<unsigned long long>(seq), bytes,
-              static_cast<unsigned long long>(queue_start_),
+  RILL_ASSERT(seq >= queue_start_ && seq + bytes <= send_end_,
+              "segment [%llu, +%u) outside [%llu, %llu)", static_cast<unsigned long long>(seq),
+              bytes, static_cast<unsigned long long>(queue_start_),
               static_cast<unsigned long long>(send_end_));
   outgoing_segment out;
   out.header = header(segment_kind::data);
@@ -324,7 +333,8 @@ uint64_t reliable_stream::next_deadline_ns() const {
   if (state_ == stream_state::closed) return UINT64_MAX;
   uint64_t deadline = rto_deadline_ns_;
   if (state_ == stream_state::established) {
-    deadline = std::min(deadline, std::max(last_heard_ns_, last_probe_ns_) + options_.idle_probe_ns);
+    deadline =
+        std::min(deadline, std::max(last_heard_ns_, last_probe_ns_) + options_.idle_probe_ns);
     deadline = std::min(deadline, last_heard_ns_ + options_.peer_dead_ns);
   }
   return deadline;

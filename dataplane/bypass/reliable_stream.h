@@ -35,20 +35,26 @@
 namespace rill::bypass {
 
 struct stream_options {
-  uint32_t segment_bytes_max = 1448;           // payload per segment (MTU 1500)
-  uint32_t send_window_bytes_max = 4u << 20;   // bytes in flight, unacknowledged
+  uint32_t segment_bytes_max = 1448;             // payload per segment (MTU 1500)
+  uint32_t send_window_bytes_max = 4u << 20;     // bytes in flight, unacknowledged
   uint32_t receive_buffer_bytes_max = 8u << 20;  // the most we advertise
   uint64_t rto_initial_ns = 20'000'000;
   uint64_t rto_min_ns = 20'000'000;  // a busy 2-core VM stalls a shard for ms
   uint64_t rto_max_ns = 400'000'000;
   uint64_t connect_timeout_ns = 1'000'000'000;
-  uint64_t idle_probe_ns = 250'000'000;  // quiet this long: ask for an acknowledgement
+  uint64_t idle_probe_ns = 250'000'000;   // quiet this long: ask for an acknowledgement
   uint64_t peer_dead_ns = 2'000'000'000;  // quiet this long: the peer is gone
 };
 
 enum class stream_state : uint8_t { connecting, established, closed };
-enum class close_reason : uint8_t { none, finished, reset_by_peer, aborted, peer_dead,
-                                    connect_timeout };
+enum class close_reason : uint8_t {
+  none,
+  finished,
+  reset_by_peer,
+  aborted,
+  peer_dead,
+  connect_timeout
+};
 const char* close_reason_name(close_reason r);
 
 // Bytes owned elsewhere, kept alive by owner while any copy is referenced.
@@ -63,14 +69,14 @@ struct outgoing_segment {
 };
 
 struct stream_counters {
-  uint64_t bytes_sent = 0;           // first transmissions
+  uint64_t bytes_sent = 0;  // first transmissions
   uint64_t bytes_retransmitted = 0;
   uint64_t segments_sent = 0;
   uint64_t segments_retransmitted = 0;
   uint64_t fast_retransmits = 0;
   uint64_t timeouts = 0;
-  uint64_t bytes_received = 0;        // delivered in order
-  uint64_t duplicate_bytes = 0;       // received again, dropped
+  uint64_t bytes_received = 0;   // delivered in order
+  uint64_t duplicate_bytes = 0;  // received again, dropped
   uint64_t out_of_order_segments = 0;
 };
 

@@ -111,8 +111,8 @@ class simulation {
       } else if (acceptor_) {
         acceptor_->on_segment(h, payload, now_);
       } else if (h.kind == segment_kind::syn) {
-        acceptor_ = reliable_stream::accept(options_, {.local = 2, .peer = 1, .connection = 7}, h,
-                                            now_);
+        acceptor_ =
+            reliable_stream::accept(options_, {.local = 2, .peer = 1, .connection = 7}, h, now_);
       }
     }
   }
@@ -158,7 +158,9 @@ void read_into(reliable_stream& s, std::vector<uint8_t>& got) {
 TEST(reliable_stream, delivers_both_ways_in_order_over_a_lossy_reordering_link) {
   for (uint64_t seed = 1; seed <= 12; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    simulation sim(seed, {.loss_per_mille = 20, .duplicate_per_mille = 10, .delay_ns = 100 * k_us,
+    simulation sim(seed, {.loss_per_mille = 20,
+                          .duplicate_per_mille = 10,
+                          .delay_ns = 100 * k_us,
                           .jitter_ns = 300 * k_us});
     auto up = std::make_shared<std::vector<uint8_t>>(pattern(3'000'000 + seed * 1001, seed));
     auto down = std::make_shared<std::vector<uint8_t>>(pattern(1'000'000, seed + 100));
@@ -221,8 +223,8 @@ TEST(reliable_stream, never_sends_past_the_receivers_window) {
 TEST(reliable_stream, a_silent_peer_is_declared_dead) {
   stream_options options;
   simulation sim(9, {}, options);
-  ASSERT_TRUE(sim.run_until([&] { return sim.opener().state() == stream_state::established; },
-                            100 * k_ms));
+  ASSERT_TRUE(
+      sim.run_until([&] { return sim.opener().state() == stream_state::established; }, 100 * k_ms));
   sim.partitioned = true;
   uint64_t cut_at = sim.now();
   ASSERT_TRUE(
@@ -255,15 +257,21 @@ TEST(reliable_stream, abort_resets_the_peer) {
   write_all(sim.opener(), data);
   ASSERT_TRUE(sim.run_until([&] { return sim.acceptor().has_value(); }, 100 * k_ms));
   sim.opener().abort();
-  ASSERT_TRUE(sim.run_until(
-      [&] { return sim.acceptor()->state() == stream_state::closed; }, 100 * k_ms));
+  ASSERT_TRUE(
+      sim.run_until([&] { return sim.acceptor()->state() == stream_state::closed; }, 100 * k_ms));
   EXPECT_EQ(sim.acceptor()->reason(), close_reason::reset_by_peer);
   EXPECT_EQ(sim.opener().reason(), close_reason::aborted);
 }
 
 TEST(segment, a_flipped_bit_fails_the_checksum) {
-  segment_header h{.kind = segment_kind::data, .source = 1, .target = 2, .connection = 3,
-                   .seq = 100, .ack = 5, .window = 1000, .payload_bytes = 4};
+  segment_header h{.kind = segment_kind::data,
+                   .source = 1,
+                   .target = 2,
+                   .connection = 3,
+                   .seq = 100,
+                   .ack = 5,
+                   .window = 1000,
+                   .payload_bytes = 4};
   std::vector<uint8_t> payload = {1, 2, 3, 4};
   std::vector<std::span<const uint8_t>> parts = {payload};
   std::vector<uint8_t> frame(k_segment_header_bytes);

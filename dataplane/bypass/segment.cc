@@ -33,25 +33,38 @@ void store_fields(const segment_header& h, uint8_t* p) {
 
 const char* segment_kind_name(segment_kind kind) {
   switch (kind) {
-    case segment_kind::syn: return "SYN";
-    case segment_kind::syn_ack: return "SYN-ACK";
-    case segment_kind::data: return "DATA";
-    case segment_kind::fin: return "FIN";
-    case segment_kind::reset: return "RESET";
-    case segment_kind::probe: return "PROBE";
+    case segment_kind::syn:
+      return "SYN";
+    case segment_kind::syn_ack:
+      return "SYN-ACK";
+    case segment_kind::data:
+      return "DATA";
+    case segment_kind::fin:
+      return "FIN";
+    case segment_kind::reset:
+      return "RESET";
+    case segment_kind::probe:
+      return "PROBE";
   }
   return "?";
 }
 
 const char* segment_errc_name(segment_errc e) {
   switch (e) {
-    case segment_errc::ok: return "ok";
-    case segment_errc::short_frame: return "frame shorter than a segment header";
-    case segment_errc::bad_magic: return "bad magic";
-    case segment_errc::bad_version: return "unknown version";
-    case segment_errc::bad_kind: return "unknown segment kind";
-    case segment_errc::bad_length: return "payload length does not match the frame";
-    case segment_errc::bad_checksum: return "checksum mismatch";
+    case segment_errc::ok:
+      return "ok";
+    case segment_errc::short_frame:
+      return "frame shorter than a segment header";
+    case segment_errc::bad_magic:
+      return "bad magic";
+    case segment_errc::bad_version:
+      return "unknown version";
+    case segment_errc::bad_kind:
+      return "unknown segment kind";
+    case segment_errc::bad_length:
+      return "payload length does not match the frame";
+    case segment_errc::bad_checksum:
+      return "checksum mismatch";
   }
   return "?";
 }

@@ -53,11 +53,18 @@ struct segment_header {
 
 // Writes h into out (k_segment_header_bytes) with a CRC-32C covering the
 // header and every payload part, in order.
-void encode_segment_header(const segment_header& h, std::span<const std::span<const uint8_t>> payload,
-                           uint8_t* out);
+void encode_segment_header(const segment_header& h,
+                           std::span<const std::span<const uint8_t>> payload, uint8_t* out);
 
-enum class segment_errc : uint8_t { ok, short_frame, bad_magic, bad_version, bad_kind, bad_length,
-                                    bad_checksum };
+enum class segment_errc : uint8_t {
+  ok,
+  short_frame,
+  bad_magic,
+  bad_version,
+  bad_kind,
+  bad_length,
+  bad_checksum
+};
 const char* segment_errc_name(segment_errc e);
 
 // Parses a segment (header + payload, no Ethernet header). On ok, *h and

@@ -40,8 +40,14 @@ resume from its commits:
   group_duplicates  deliveries beyond the first (allowed: the uncommitted
                     tail before a restart or a rebalance is read again)
 
+With --replication-transport=dpdk the brokers replicate over DPDK: on
+net_af_packet over each namespace's interface with --network (the zombie
+leader's cut then also drops its replication frames on the bridge), on
+net_memif links between processes without it.
+
 usage: chaos.py [--seed N] [--faults N] [--soak MINUTES] [--json]
                 [--network|--no-network] [--disk-mb N (0: off)] [--kinds K1,K2,..]
+                [--replication-transport tcp|dpdk]
 The same seed replays the same schedule. Exit code 0 only when the
 invariants hold. Every process is stopped, by pid, even on failure.
 """
@@ -58,7 +64,7 @@ import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-from rill_cluster import Cluster  # noqa: E402
+from rill_cluster import Cluster, af_packet_settings, memif_settings  # noqa: E402
 import netns  # noqa: E402
 import small_disk  # noqa: E402
 
@@ -427,6 +433,7 @@ def leader_of(cluster, topic, partition):
 
 PROCESS_FAULTS = ["kill_leader", "kill_follower", "kill_controller", "pause_leader", "restart_leader"]
 NETWORK_FAULTS = ["isolate_leader", "partition_leader"]
+DPDK_ETHER_TYPE = 0x88B5  # dataplane/bypass/segment.h
 DISK_FAULTS = ["disk_full_leader", "disk_full_follower"]
 
 
@@ -470,6 +477,8 @@ def inject(kind, rng, cluster, topic, log, disks):
         cluster.network.heal(node)
     elif kind == "partition_leader":
         cluster.network.partition(node, [n for n in cluster.network.nodes if n != node])
+        if cluster.dpdk:
+            cluster.network.cut_frames(node, DPDK_ETHER_TYPE)
         time.sleep(rng.uniform(3, 7))
         cluster.network.heal(node)
     elif kind in DISK_FAULTS:
@@ -491,6 +500,8 @@ def main():
                     help="namespaces and network partitions (default: when root)")
     ap.add_argument("--no-network", dest="network", action="store_false")
     ap.add_argument("--kinds", default="", help="comma-separated fault kinds to draw from (default: all)")
+    ap.add_argument("--replication-transport", choices=["tcp", "dpdk"], default="tcp",
+                    help="the brokers' replication network (dpdk: af_packet with --network, else memif)")
     ap.add_argument("--disk-mb", type=int, default=None,
                     help="each broker's data on a tmpfs of this size, with full-disk faults "
                          "(default when root: 256, or 64 + 20 per soak minute; 0: off)")
@@ -519,14 +530,19 @@ def main():
     log(f"seed {seed} (replay: chaos.py --seed {seed} --faults {args.faults}"
         f"{' --soak ' + str(args.soak) if args.soak else ''}"
         f" {'--network' if args.network else '--no-network'} --disk-mb {args.disk_mb}"
-        f"{' --kinds ' + args.kinds if args.kinds else ''})")
+        f"{' --kinds ' + args.kinds if args.kinds else ''}"
+        f" --replication-transport {args.replication_transport})")
     log(f"fault kinds: {', '.join(kinds)}")
     broker_extra = ["--replica.lag.time.max.ms=3000", "--heartbeat.interval.ms=200"]
     if args.disk_mb:
         broker_extra.append("--log.preallocate.bytes=1048576")
     network = netns.Network(Cluster.node_names(3), seed) if args.network else None
+    dpdk_settings = None
+    if args.replication_transport == "dpdk":
+        dpdk_settings = af_packet_settings(3) if network is not None else memif_settings(3)
     cluster = Cluster(controller_extra=["--session.timeout.ms=3000", "--leader.imbalance.check.interval.ms=1000"],
-                      broker_extra=broker_extra, network=network)
+                      broker_extra=broker_extra, network=network, broker_extra_for=dpdk_settings)
+    cluster.dpdk = dpdk_settings is not None
     Cluster.all_bootstrap = property(lambda c: ",".join(b.bootstrap for b in c.brokers))
     disks = {}
     report = None

@@ -100,7 +100,22 @@ class Network:
             _ip("-n", self.nodes[node]["ns"], "route", "add", "blackhole", f"{self.address(other)}/32")
             _ip("-n", self.nodes[other]["ns"], "route", "add", "blackhole", f"{self.address(node)}/32")
 
+    def cut_frames(self, node, ether_type):
+        """Drops every frame of ether_type to or from node on the bridge
+        (IP routes do not stop frames that are not IP, such as DPDK
+        replication's); heal() undoes it. Needs nftables."""
+        nft = ["ip", "netns", "exec", self.hub, "nft"]
+        subprocess.run(nft + ["add", "table", "bridge", "rill_cut"], check=True)
+        subprocess.run(nft + ["add", "chain", "bridge", "rill_cut", "cut",
+                              "{ type filter hook forward priority 0; }"], check=True)
+        port = self.nodes[node]["port"]
+        for direction in ("iifname", "oifname"):
+            subprocess.run(nft + ["add", "rule", "bridge", "rill_cut", "cut", direction, port, "ether", "type",
+                                  hex(ether_type), "drop"], check=True)
+
     def heal(self, node):
+        subprocess.run(["ip", "netns", "exec", self.hub, "nft", "delete", "table", "bridge", "rill_cut"],
+                       capture_output=True)
         _ip("-n", self.hub, "link", "set", self.nodes[node]["port"], "up")
         for other in self.partitions.pop(node, []):
             _ip("-n", self.nodes[node]["ns"], "route", "del", "blackhole", f"{self.address(other)}/32",

@@ -118,6 +118,42 @@ def wait_for_port(port, proc, timeout_s=20.0, host="127.0.0.1"):
     raise RuntimeError(f"broker did not listen on {port} within {timeout_s}s")
 
 
+def memif_settings(brokers):
+    """Broker settings for replication on DPDK over a net_memif link between
+    each pair of brokers (sockets in the cluster's directory; the lower id is
+    the memif server), for Cluster(broker_extra_for=...)."""
+    def settings(i, root):
+        vdevs, peers = [], []
+        for index, peer in enumerate(p for p in range(1, brokers + 1) if p != i):
+            port = f"net_memif{index}"
+            sock = os.path.join(root, f"memif-{min(i, peer)}-{max(i, peer)}.sock")
+            role = "server" if i < peer else "client"
+            vdevs.append(f"{port},role={role},id=0,socket={sock},socket-abstract=no")
+            peers.append(f"{peer}={port}")
+        return ["--replication.transport=dpdk", "--replication.dpdk.vdevs=" + ";".join(vdevs),
+                "--replication.dpdk.peers=" + ",".join(peers)]
+    return settings
+
+
+def af_packet_settings(brokers, iface="eth0"):
+    """Broker settings for replication on DPDK's net_af_packet over the
+    interface of each broker's namespace (tests/fault/netns.py), all peers
+    through that one port."""
+    def settings(i, root):
+        peers = ",".join(f"{p}=net_af_packet0" for p in range(1, brokers + 1) if p != i)
+        return ["--replication.transport=dpdk", f"--replication.dpdk.vdevs=net_af_packet0,iface={iface}",
+                "--replication.dpdk.peers=" + peers]
+    return settings
+
+
+def dpdk_built():
+    """False when this rill was built without DPDK (it says so when asked for it)."""
+    out = subprocess.run([RILL, "broker", "--replication.transport=dpdk", "--replication.dpdk.peers=2=none",
+                          "--port=1", "--broker.id=1", "--log.dirs=/nonexistent-rill"],
+                         capture_output=True, text=True, timeout=60)
+    return "has no DPDK" not in out.stdout + out.stderr
+
+
 class Broker:
     """One `rill broker` process. Use as a context manager."""
 
@@ -140,15 +176,20 @@ class Broker:
     def bootstrap(self):
         return f"{self.host}:{self.port}"
 
-    def start(self):
+    def start(self, wait=True):
+        """wait=False: returns once the process runs; wait_until_serving() later."""
         args = self.wrapper + [RILL, "broker", f"--listen.host={self.host}", f"--port={self.port}",
                                f"--log.dirs={self.data_dir}/data", f"--shards={self.shards}",
                                "--pin.shards=false"] + self.extra
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
         _processes.append(self.proc)
-        wait_for_port(self.port, self.proc, host=self.host)
+        if wait:
+            self.wait_until_serving()
         return self
+
+    def wait_until_serving(self):
+        wait_for_port(self.port, self.proc, host=self.host)
 
     def stop(self, sig=signal.SIGTERM, timeout_s=20.0):
         if self.proc is None or self.proc.poll() is not None:
@@ -211,7 +252,9 @@ class Cluster:
     def node_names(brokers):
         return ["controller"] + [f"broker-{i}" for i in range(1, brokers + 1)]
 
-    def __init__(self, brokers=3, controller_extra=(), broker_extra=(), network=None):
+    def __init__(self, brokers=3, controller_extra=(), broker_extra=(), network=None,
+                 broker_extra_for=None):
+        """broker_extra_for(i, root): settings of broker i alone (e.g. its DPDK ports)."""
         self.root = make_test_dir("rill-cluster-")
         self.network = network
 
@@ -227,7 +270,8 @@ class Cluster:
         for i in range(1, brokers + 1):
             d = os.path.join(self.root, f"broker-{i}")
             os.makedirs(d, exist_ok=True)
-            self.brokers.append(Broker(data_dir=d, broker_id=i, controller=self.controller, extra=broker_extra,
+            extra = list(broker_extra) + list(broker_extra_for(i, self.root) if broker_extra_for else [])
+            self.brokers.append(Broker(data_dir=d, broker_id=i, controller=self.controller, extra=extra,
                                        **placement(f"broker-{i}")))
 
     @property
@@ -235,9 +279,13 @@ class Cluster:
         return ",".join(b.bootstrap for b in self.brokers if b.proc and b.proc.poll() is None)
 
     def start(self):
+        """Starts every broker before waiting for any: brokers whose links
+        need their peers (DPDK) come up together."""
         self.controller.start()
         for b in self.brokers:
-            b.start()
+            b.start(wait=False)
+        for b in self.brokers:
+            b.wait_until_serving()
         return self
 
     def stop(self):
