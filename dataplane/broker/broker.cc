@@ -123,8 +123,7 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
     s.owner().request_stop();
     return;
   }
-  s.on_stop(
-      [&s, &context, server, network] { spawn(stop_shard(s, context, *server, network)); });
+  s.on_stop([&s, &context, server, network] { spawn(stop_shard(s, context, *server, network)); });
   state->start_background();
   coordinator->start();
   if (s.id() == runtime::shard_id(0)) {

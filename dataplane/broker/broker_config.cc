@@ -81,10 +81,14 @@ config make_broker_config() {
       {"message.max.bytes", setting_kind::integer, "1048588", "largest record batch", 64, 64 << 20},
       {"socket.zero.copy.min.bytes", setting_kind::integer, "16384",
        "response segments at least this large are sent with SEND_ZC (0: never)", 0, 1LL << 30},
-      {"replication.transport", setting_kind::choice, "tcp",
+      {"replication.transport",
+       setting_kind::choice,
+       "tcp",
        "network for follower fetches between brokers: tcp (io_uring) or dpdk (the user-space "
        "transport on DPDK ports; clients always use TCP)",
-       0, 0, {"tcp", "dpdk"}},
+       0,
+       0,
+       {"tcp", "dpdk"}},
       {"replication.dpdk.eal.args", setting_kind::text,
        "--no-huge --no-pci --no-shconf -m 256 --no-telemetry -l 0 --log-level=*:warning",
        "DPDK EAL arguments, separated by spaces (vdevs go in replication.dpdk.vdevs)"},
@@ -231,7 +235,7 @@ std::vector<std::string> split(const std::string& text, char separator) {
 std::optional<std::string> dpdk_settings_from_config(const config& c,
                                                      partition::broker_settings* s) {
   s->transport = c.text("replication.transport") == "dpdk" ? partition::replication_transport::dpdk
-                                                            : partition::replication_transport::tcp;
+                                                           : partition::replication_transport::tcp;
   partition::dpdk_replication_settings& d = s->dpdk;
   d.eal_args = split(c.text("replication.dpdk.eal.args"), ' ');
   for (const std::string& vdev : split(c.text("replication.dpdk.vdevs"), ';')) {

@@ -33,8 +33,7 @@ class replication_network {
   task<void> stop();
 
   // For fetcher_options::make_transport.
-  std::unique_ptr<replication::replica_transport> make_transport(runtime::shard& s,
-                                                                 int32_t leader);
+  std::unique_ptr<replication::replica_transport> make_transport(runtime::shard& s, int32_t leader);
   // Bytes, frames, retransmissions and copies, for the log at stop.
   std::string summary() const;
 

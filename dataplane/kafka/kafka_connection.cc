@@ -182,8 +182,7 @@ class session {
 
 }  // namespace
 
-task<void> serve_kafka_connection(net::byte_stream& connection,
-                                  partition::broker_context& broker) {
+task<void> serve_kafka_connection(net::byte_stream& connection, partition::broker_context& broker) {
   session s(connection, broker);
   co_await s.run();
 }

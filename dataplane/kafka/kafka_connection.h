@@ -16,7 +16,6 @@
 
 namespace rill::kafka {
 
-task<void> serve_kafka_connection(net::byte_stream& connection,
-                                  partition::broker_context& broker);
+task<void> serve_kafka_connection(net::byte_stream& connection, partition::broker_context& broker);
 
 }  // namespace rill::kafka

@@ -37,8 +37,7 @@ struct fetcher_options {
   int32_t response_max_bytes = 16 << 20;
   transport_faults faults;  // tests: drop/delay replication traffic (off when all zero)
   // Builds the transport to the leader (the DPDK one); TCP when empty.
-  std::function<std::unique_ptr<replica_transport>(runtime::shard&, int32_t leader)>
-      make_transport;
+  std::function<std::unique_ptr<replica_transport>(runtime::shard&, int32_t leader)> make_transport;
 };
 
 class replica_fetcher {

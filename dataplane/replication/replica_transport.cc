@@ -5,8 +5,8 @@
 #include "base/log.h"
 #include "dataplane/net/tcp_connection.h"
 #include "dataplane/net/tcp_listener.h"
-#include "dataplane/runtime/cross_shard.h"
 #include "dataplane/runtime/clock.h"
+#include "dataplane/runtime/cross_shard.h"
 #include "dataplane/runtime/uring_op.h"
 
 namespace rill::replication {

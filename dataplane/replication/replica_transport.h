@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "base/task.h"
+#include "dataplane/net/byte_stream.h"
 #include "dataplane/net/provided_buffer_ring.h"
 #include "dataplane/net/socket_address.h"
-#include "dataplane/net/byte_stream.h"
 #include "dataplane/runtime/shard.h"
 
 namespace rill::replication {
