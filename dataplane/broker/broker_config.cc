@@ -103,7 +103,7 @@ config make_broker_config() {
        8960},
       {"replication.dpdk.busy.poll", setting_kind::boolean, "false",
        "poll the DPDK port without ever sleeping (lowest latency; takes the core)"},
-      {"replication.dpdk.idle.sleep.us", setting_kind::integer, "200",
+      {"replication.dpdk.idle.sleep.us", setting_kind::integer, "1000",
        "longest sleep between polls of an idle DPDK port (polls back off from 1 us to this)", 1,
        100000},
       {"test.replication.faults", setting_kind::text, "",

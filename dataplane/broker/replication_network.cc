@@ -36,7 +36,10 @@ void replication_network::start(runtime::shard& s, partition::broker_context& co
       .self = settings_->broker_id,
       .stream = {.segment_bytes_max = d.segment_bytes},
       .send_buffer_bytes_max = 16u << 20,
-      .polling = {.spin_ns = d.busy_poll ? UINT64_MAX : 50'000,
+      // No spinning after work unless asked: on a machine whose cores are
+      // shared (brokers, clients), a spinning shard takes time the others
+      // need, and latency got worse, not better (bench/sweep, README).
+      .polling = {.spin_ns = d.busy_poll ? UINT64_MAX : 0,
                   .idle_sleep_max_ns = d.busy_poll ? 0 : d.idle_sleep_us * runtime::k_ns_per_us}};
   endpoint_ = std::make_unique<bypass::bypass_endpoint>(s, options, std::move(link_));
   // A shard that ends without a stop (a failed start) must still unhook

@@ -22,7 +22,7 @@ struct dpdk_replication_settings {
   std::vector<std::pair<int32_t, std::string>> peer_ports;  // broker id, DPDK port name
   uint32_t segment_bytes = 1448;
   bool busy_poll = false;
-  uint32_t idle_sleep_us = 200;
+  uint32_t idle_sleep_us = 1000;
 };
 
 struct broker_settings {
