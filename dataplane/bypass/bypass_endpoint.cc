@@ -69,11 +69,15 @@ task<std::unique_ptr<bypass_connection>> bypass_endpoint::connect(int32_t peer) 
   ++counters_.connections_opened;
   while (slot->stream.state() == stream_state::connecting) co_await slot->changed.wait(*shard_);
   if (slot->stream.state() != stream_state::established) {
-    RILL_WARN("bypass", "cannot connect to broker %d: %s", peer,
-              close_reason_name(slot->stream.reason()));
+    // Once per outage: a fetcher retries every few hundred milliseconds.
+    if (unreachable_.insert(peer).second) {
+      RILL_WARN("bypass", "cannot connect to broker %d: %s (retrying; logged again once it works)",
+                peer, close_reason_name(slot->stream.reason()));
+    }
     slot->attached = false;
     co_return nullptr;
   }
+  if (unreachable_.erase(peer) > 0) RILL_INFO("bypass", "connected to broker %d again", peer);
   co_return std::make_unique<bypass_connection>(*shard_, std::move(slot));
 }
 

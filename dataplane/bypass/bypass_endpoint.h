@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <tuple>
 
 #include "base/task.h"
@@ -83,6 +84,7 @@ class bypass_endpoint final : public frame_sink {
   acceptor on_accept_;
   std::map<slot_key, std::shared_ptr<connection_slot>> slots_;
   std::vector<connection_slot*> touched_;  // got input during this poll
+  std::set<int32_t> unreachable_;          // peers whose last connect failed
   std::vector<outgoing_segment> output_;   // reused
   std::mt19937 connection_ids_;
   endpoint_counters counters_;

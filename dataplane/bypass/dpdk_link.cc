@@ -124,7 +124,10 @@ bool dpdk_link::start_port(port_state& port, std::string* error) {
   if (rc == 0) {
     uint32_t frame = static_cast<uint32_t>(k_ethernet_header_bytes + k_segment_header_bytes +
                                            options_.segment_bytes_max);
-    if (frame > RTE_ETHER_MAX_LEN) (void)rte_eth_dev_set_mtu(port.id, static_cast<uint16_t>(frame));
+    // The MTU counts what follows the Ethernet header.
+    if (frame > RTE_ETHER_MAX_LEN - RTE_ETHER_CRC_LEN) {
+      (void)rte_eth_dev_set_mtu(port.id, static_cast<uint16_t>(frame - k_ethernet_header_bytes));
+    }
   }
   int socket = rte_eth_dev_socket_id(port.id);
   if (rc == 0)

@@ -72,7 +72,7 @@ std::unique_ptr<replica_transport> make_tcp_replica_transport(runtime::shard& s,
 
 remote_shard_transport::remote_shard_transport(runtime::shard& here, runtime::shard_id home,
                                                std::unique_ptr<replica_transport> inner)
-    : here_(&here), home_(home), inner_(std::move(inner)) {
+    : home_(home), inner_(std::move(inner)) {
   RILL_ASSERT(here.id() != home, "a remote transport on its own home shard");
 }
 

@@ -74,7 +74,6 @@ class remote_shard_transport final : public replica_transport {
   task<void> close() override;
 
  private:
-  runtime::shard* here_;
   runtime::shard_id home_;
   std::shared_ptr<replica_transport> inner_;
 };

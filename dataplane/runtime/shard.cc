@@ -201,10 +201,9 @@ uint64_t shard::run_pollers(uint64_t now_ns) {
   uint64_t sleep_max_ns = UINT64_MAX;
   // By index: a poller may add or remove pollers.
   for (size_t i = 0; i < pollers_.size(); ++i) {
-    poller& p = pollers_[i].second;
-    worked = p.poll() || worked;
-    spin_ns = std::max(spin_ns, p.spin_ns);
-    sleep_max_ns = std::min(sleep_max_ns, p.idle_sleep_max_ns);
+    spin_ns = std::max(spin_ns, pollers_[i].second.spin_ns);
+    sleep_max_ns = std::min(sleep_max_ns, pollers_[i].second.idle_sleep_max_ns);
+    worked = pollers_[i].second.poll() || worked;
   }
   if (worked) poll_worked_ns_ = now_ns;
   if (worked || now_ns - poll_worked_ns_ < spin_ns) {

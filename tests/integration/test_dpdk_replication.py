@@ -21,7 +21,7 @@ import threading
 import time
 import unittest
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from kafka import KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as KafkaTopicPartition
@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../fault"))
 import netns  # noqa: E402
 from rill_cluster import Cluster, af_packet_settings, dpdk_built, memif_settings  # noqa: E402
+from test_kafka_clients import consume_all  # noqa: E402
 
 SIZES = [10, 1000, 100_000, 10, 700_000, 50, 16_384, 1_448, 1_449, 250_000]
 
@@ -88,21 +89,11 @@ class Acked:
 
 
 def consume_everything(bootstrap, topic, partitions, expected, timeout_s=90):
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"check-{topic}", "enable.auto.commit": False,
-                  "fetch.wait.max.ms": 100, "enable.partition.eof": False})
-    c.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    """{partition: [(offset, value)]} read from offset 0 of every partition."""
     got = {}
-    deadline = time.time() + timeout_s
-    while sum(len(v) for v in got.values()) < expected and time.time() < deadline:
-        m = c.poll(0.5)
-        if m is None:
-            continue
-        if m.error():
-            if m.error().code() == KafkaError._PARTITION_EOF:
-                continue
-            raise AssertionError(f"consumer error: {m.error()}")
+    for m in consume_all(bootstrap, topic, range(partitions), expected, timeout_s=timeout_s,
+                         **{"group.id": f"check-{topic}"}):
         got.setdefault(m.partition(), []).append((m.offset(), m.value()))
-    c.close()
     return got
 
 
