@@ -96,7 +96,11 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
   auto* server = new net::tcp_server(s, options, [&context](net::tcp_connection& c) {
     return kafka::serve_kafka_connection(c, context);
   });
-  parts = {.state = state, .coordinator = coordinator, .server = server};
+  parts = {
+      .state = state,
+      .coordinator = coordinator,
+      .server = server,
+      .dpdk = network != nullptr && s.id() == runtime::shard_id(0) ? network->endpoint() : nullptr};
   s.at_exit([&s, &parts, state, server, coordinator] {
     parts = {};
     if (s.in_flight() > 0) {

@@ -31,6 +31,10 @@ shard_metrics collect_shard_metrics(runtime::shard& s, const shard_parts& parts)
     });
   }
   if (parts.coordinator != nullptr) m.groups = parts.coordinator->report();
+  if (parts.dpdk != nullptr) {
+    m.dpdk = parts.dpdk->counters();
+    m.dpdk_link = parts.dpdk->link().counters();
+  }
   return m;
 }
 
@@ -188,6 +192,52 @@ void render_requests(prometheus_text& out, const std::vector<shard_metrics>& sha
   }
 }
 
+// The DPDK replication transport (zeros on tcp, so the families always exist).
+void render_dpdk(prometheus_text& out, const std::vector<shard_metrics>& shards) {
+  bypass::endpoint_counters c;
+  bypass::link_counters l;
+  for (const shard_metrics& m : shards) {
+    if (m.dpdk_link.frames_sent + m.dpdk_link.frames_received + m.dpdk.connections_opened +
+            m.dpdk.connections_accepted ==
+        0) {
+      continue;
+    }
+    c = m.dpdk;  // one shard (0) runs the transport
+    l = m.dpdk_link;
+  }
+  auto sample = [&](const char* name, const char* label, const char* value, uint64_t v) {
+    out.sample(name, metric_labels{{label, value}}, static_cast<double>(v));
+  };
+  const char* bytes = "rill_replication_dpdk_bytes_total";
+  out.family(bytes, metric_type::counter,
+             "replication stream bytes over DPDK: sent first, resent, received in order, "
+             "received again");
+  sample(bytes, "kind", "sent", c.streams.bytes_sent);
+  sample(bytes, "kind", "retransmitted", c.streams.bytes_retransmitted);
+  sample(bytes, "kind", "received", c.streams.bytes_received);
+  sample(bytes, "kind", "duplicate", c.streams.duplicate_bytes);
+  const char* recoveries = "rill_replication_dpdk_recoveries_total";
+  out.family(recoveries, metric_type::counter,
+             "losses repaired: from a hole the receiver named, or after the retransmission timer");
+  sample(recoveries, "trigger", "hole", c.streams.fast_retransmits);
+  sample(recoveries, "trigger", "timeout", c.streams.timeouts);
+  const char* frames = "rill_replication_dpdk_frames_total";
+  out.family(frames, metric_type::counter, "Ethernet frames on the DPDK ports");
+  sample(frames, "kind", "sent", l.frames_sent);
+  sample(frames, "kind", "received", l.frames_received);
+  sample(frames, "kind", "dropped_on_send", l.frames_dropped_on_send);
+  sample(frames, "kind", "invalid", c.segments_invalid);
+  const char* payload = "rill_replication_dpdk_payload_sent_bytes_total";
+  out.family(payload, metric_type::counter,
+             "payload handed to the device: attached by reference, or copied first");
+  sample(payload, "mode", "by_reference", l.payload_bytes_sent_by_reference);
+  sample(payload, "mode", "copied", l.payload_bytes_copied_on_send);
+  const char* connections = "rill_replication_dpdk_connections_total";
+  out.family(connections, metric_type::counter, "DPDK transport connections opened and accepted");
+  sample(connections, "side", "opened", c.connections_opened);
+  sample(connections, "side", "accepted", c.connections_accepted);
+}
+
 void render_io(prometheus_text& out, const std::vector<shard_metrics>& shards) {
   runtime::disk_stats disk;
   net::connection_counters net{};
@@ -332,6 +382,7 @@ std::string render_broker_metrics(int32_t broker_id, const std::vector<shard_met
   render_partitions(out, rows);
   render_requests(out, shards);
   render_io(out, shards);
+  render_dpdk(out, shards);
   render_shards(out, shards);
   render_groups(out, shards, rows);
   return out.text();

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "dataplane/bypass/bypass_endpoint.h"
 #include "dataplane/group/group_coordinator.h"
 #include "dataplane/kafka/request_stats.h"
 #include "dataplane/net/tcp_server.h"
@@ -25,6 +26,7 @@ struct shard_parts {
   partition::shard_state* state = nullptr;
   group::group_coordinator* coordinator = nullptr;
   net::tcp_server* server = nullptr;
+  const bypass::bypass_endpoint* dpdk = nullptr;  // shard 0 with replication.transport=dpdk
 };
 
 struct partition_row {
@@ -45,6 +47,8 @@ struct shard_metrics {
   partition::replication_counters replication;
   std::vector<partition_row> partitions;
   std::vector<group::group_report> groups;
+  bypass::endpoint_counters dpdk;  // zero unless this shard runs the DPDK transport
+  bypass::link_counters dpdk_link;
 };
 
 // REQUIRES: runs on the shard that owns parts.

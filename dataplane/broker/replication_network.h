@@ -34,6 +34,8 @@ class replication_network {
 
   // For fetcher_options::make_transport.
   std::unique_ptr<replication::replica_transport> make_transport(runtime::shard& s, int32_t leader);
+  // For the metrics; nullptr before start().
+  const bypass::bypass_endpoint* endpoint() const { return endpoint_.get(); }
   // Bytes, frames, retransmissions and copies, for the log at stop.
   std::string summary() const;
 

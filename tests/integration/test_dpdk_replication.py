@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import unittest
+import urllib.request
 
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -29,7 +30,7 @@ from kafka import TopicPartition as KafkaTopicPartition
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../fault"))
 import netns  # noqa: E402
-from rill_cluster import Cluster, af_packet_settings, dpdk_built, memif_settings  # noqa: E402
+from rill_cluster import Cluster, af_packet_settings, dpdk_built, free_port, memif_settings  # noqa: E402
 from test_kafka_clients import consume_all  # noqa: E402
 
 SIZES = [10, 1000, 100_000, 10, 700_000, 50, 16_384, 1_448, 1_449, 250_000]
@@ -116,8 +117,12 @@ def stop_summaries(cluster):
 @unittest.skipUnless(dpdk_built(), "this rill was built without DPDK")
 class MemifReplicationTest(unittest.TestCase):
     def test_acks_all_over_memif_with_two_client_libraries(self):
+        admin_ports = {i: free_port() for i in (1, 2, 3)}
+
+        def settings(i, root):
+            return memif_settings(3)(i, root) + [f"--admin.port={admin_ports[i]}"]
         with Cluster(3, broker_extra=["--replica.lag.time.max.ms=10000"],
-                     broker_extra_for=memif_settings(3)) as cluster:
+                     broker_extra_for=settings) as cluster:
             for b in cluster.brokers:
                 self.assertIn("replication transport: dpdk", b.log_text())
             create_topic(cluster.bootstrap, "memif", 3)
@@ -145,6 +150,14 @@ class MemifReplicationTest(unittest.TestCase):
             python_got = sum(1 for _ in kc)
             kc.close()
             self.assertEqual(python_got, 460)
+            # /metrics: the transport's counters, from every broker.
+            for i, port in admin_ports.items():
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+                    text = r.read().decode()
+                sent = [line for line in text.splitlines()
+                        if line.startswith('rill_replication_dpdk_bytes_total{kind="sent"}')]
+                self.assertEqual(len(sent), 1, text[-2000:])
+                self.assertGreater(float(sent[0].split()[-1]), 1_000_000, f"broker {i}: {sent}")
             cluster.stop()
             summaries = stop_summaries(cluster)
             self.assertEqual(len(summaries), 3, cluster.logs())
