@@ -264,6 +264,10 @@ class partition_log {
   // An offset about bytes_back bytes before the log end (a batch start, per
   // the sparse index), for scans of recent history.
   int64_t offset_bytes_before_end(uint64_t bytes_back) const;
+  // Closes the read descriptors a one-off scan opened (a replica's
+  // producer state restored at start), unless a read still uses them: a
+  // broker with 10,000 replicas must not hold two descriptors for each.
+  task<void> release_read_descriptors();
   // The segment holding offset, if any (tests, tools).
   const segment* segment_for(int64_t offset) const;
 

@@ -82,6 +82,12 @@ TEST_F(partition_log_memory_test, a_log_holds_one_descriptor_until_a_read_needs_
   EXPECT_FALSE(cold.value().from_memory);
   EXPECT_EQ(cold.value().slices.size(), 1u);
   EXPECT_EQ(memory_.open_descriptor_count(), 2u);
+  // A one-off scan (a replica restoring its producers at start) gives its
+  // descriptor back; the next read opens one again.
+  sync_await(reopened->release_read_descriptors());
+  EXPECT_EQ(memory_.open_descriptor_count(), 1u);
+  ASSERT_TRUE(sync_await(reopened->read(0, 1 << 20, INT64_MAX)).ok());
+  EXPECT_EQ(memory_.open_descriptor_count(), 2u);
   sync_await(reopened->close());
   EXPECT_EQ(memory_.open_descriptor_count(), 0u);
 }

@@ -57,6 +57,10 @@ task<result<int, log_errc>> partition_log::read_fd_of(segment& s) {
   co_return s.read_fd;
 }
 
+task<void> partition_log::release_read_descriptors() {
+  if (cold_reads_ == 0) co_await close_read_fds();
+}
+
 task<void> partition_log::close_read_fds() {
   for (auto& [base, s] : segments_) {
     if (s->read_fd >= 0) (void)co_await io_.close(std::exchange(s->read_fd, -1));

@@ -156,6 +156,7 @@ task<void> partition_replica::restore_producer_state() {
       }
     }
   }
+  co_await log_->release_read_descriptors();
   if (producers_.producer_count() > 0) {
     RILL_INFO("partition", "%s-%d: restored %zu producers from the last %zu batches",
               topic_.c_str(), index_, producers_.producer_count(), batches);
