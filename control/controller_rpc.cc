@@ -125,12 +125,24 @@ void encode(wire_writer& w, const fetch_metadata_response& m) {
   } else {
     w.bytes_length(-1, false);
   }
+  w.array_length(static_cast<int32_t>(m.deltas.size()), false);
+  for (const std::string& d : m.deltas) {
+    w.bytes_length(static_cast<int32_t>(d.size()), false);
+    w.raw({reinterpret_cast<const uint8_t*>(d.data()), d.size()});
+  }
 }
 bool decode(wire_reader& r, fetch_metadata_response* m) {
   m->error = r.i16();
   m->epoch = r.i64();
   auto bytes = r.nullable_bytes(false);
   if (bytes) m->snapshot = std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  int32_t n = r.i32();
+  if (n < 0 || static_cast<size_t>(n) > r.remaining()) return false;
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    auto delta = r.nullable_bytes(false);
+    if (!delta) return false;
+    m->deltas.emplace_back(reinterpret_cast<const char*>(delta->data()), delta->size());
+  }
   return r.ok();
 }
 void encode(wire_writer& w, const create_topics_request& m) {
@@ -315,6 +327,32 @@ bool decode(wire_reader& r, alter_partition_response* m) {
   m->leader_epoch = r.i32();
   m->partition_epoch = r.i32();
   return get_ints(r, &m->isr);
+}
+void encode(wire_writer& w, const alter_partitions_request& m) {
+  w.array_length(static_cast<int32_t>(m.partitions.size()), false);
+  for (const alter_partition_request& p : m.partitions) encode(w, p);
+}
+bool decode(wire_reader& r, alter_partitions_request* m) {
+  int32_t n = r.i32();
+  if (n < 0 || static_cast<size_t>(n) > r.remaining()) return false;
+  m->partitions.resize(static_cast<size_t>(n));
+  for (alter_partition_request& p : m->partitions) {
+    if (!decode(r, &p)) return false;
+  }
+  return r.ok();
+}
+void encode(wire_writer& w, const alter_partitions_response& m) {
+  w.array_length(static_cast<int32_t>(m.partitions.size()), false);
+  for (const alter_partition_response& p : m.partitions) encode(w, p);
+}
+bool decode(wire_reader& r, alter_partitions_response* m) {
+  int32_t n = r.i32();
+  if (n < 0 || static_cast<size_t>(n) > r.remaining()) return false;
+  m->partitions.resize(static_cast<size_t>(n));
+  for (alter_partition_response& p : m->partitions) {
+    if (!decode(r, &p)) return false;
+  }
+  return r.ok();
 }
 void encode(wire_writer& w, const elect_preferred_response& m) {
   w.i16(m.error);

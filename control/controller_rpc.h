@@ -21,13 +21,14 @@ enum class api : int16_t {
   fetch_metadata = 1002,
   create_topics = 1003,
   delete_topics = 1004,
-  alter_partition = 1005,
+  // 1005 was a single partition's AlterPartition, replaced by 1012.
   elect_preferred = 1006,
   alter_topic_config = 1007,
   report_replica_state = 1008,
   create_partitions = 1009,
   alter_reassignments = 1010,
   allocate_producer_ids = 1011,
+  alter_partitions = 1012,
 };
 
 // Errors on the wire: the values of control::topic_errc, then these.
@@ -64,10 +65,14 @@ struct fetch_metadata_request {
   int64_t known_epoch = -1;
   int32_t max_wait_ms = 0;
 };
+// When the broker is behind: the deltas from its known epoch to epoch
+// (serialize_delta() texts, oldest first) when the controller still holds
+// them all, else the whole snapshot.
 struct fetch_metadata_response {
   int16_t error = 0;
   int64_t epoch = -1;
-  std::optional<std::string> snapshot;  // serialize_snapshot() text when newer
+  std::optional<std::string> snapshot;  // serialize_snapshot() text
+  std::vector<std::string> deltas;
 };
 
 struct topic_spec_wire {
@@ -128,6 +133,9 @@ struct alter_topic_config_request {
   topic_config_change change;
 };
 
+// One partition's ISR change in an alter_partitions request (Kafka's
+// AlterPartition carries many partitions too: a broker rejoining thousands
+// of ISRs sends a few requests, not thousands).
 struct alter_partition_request {
   int32_t broker_id = -1;
   std::string topic;
@@ -141,6 +149,13 @@ struct alter_partition_response {
   int32_t leader_epoch = -1;
   int32_t partition_epoch = -1;
   std::vector<int32_t> isr;
+};
+struct alter_partitions_request {
+  std::vector<alter_partition_request> partitions;
+};
+// One answer per partition, in the request's order.
+struct alter_partitions_response {
+  std::vector<alter_partition_response> partitions;
 };
 
 // A broker's replica whose log failed (offline) or works again.
@@ -194,6 +209,10 @@ void encode(wire_writer& w, const alter_partition_request& m);
 bool decode(wire_reader& r, alter_partition_request* m);
 void encode(wire_writer& w, const alter_partition_response& m);
 bool decode(wire_reader& r, alter_partition_response* m);
+void encode(wire_writer& w, const alter_partitions_request& m);
+bool decode(wire_reader& r, alter_partitions_request* m);
+void encode(wire_writer& w, const alter_partitions_response& m);
+bool decode(wire_reader& r, alter_partitions_response* m);
 void encode(wire_writer& w, const report_replica_state_request& m);
 bool decode(wire_reader& r, report_replica_state_request* m);
 void encode(wire_writer& w, const report_replica_state_response& m);

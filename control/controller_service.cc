@@ -2,10 +2,17 @@
 
 #include <algorithm>
 
+#include "base/assert.h"
 #include "base/log.h"
 #include "control/election.h"
 
 namespace rill::control {
+namespace {
+
+// Requests with more ISR changes than this are logged as one line.
+constexpr size_t k_isr_changes_logged_max = 8;
+
+}  // namespace
 
 controller_service::controller_service(metadata_service& store, controller_options options,
                                        int64_t now_ms)
@@ -92,8 +99,13 @@ task<rpc::heartbeat_response> controller_service::heartbeat(const rpc::heartbeat
 
 rpc::fetch_metadata_response controller_service::fetch_metadata(int64_t known_epoch) const {
   snapshot_ptr s = store_.snapshot();
-  rpc::fetch_metadata_response r{0, s->epoch, std::nullopt};
-  if (s->epoch > known_epoch) r.snapshot = serialize_snapshot(*s);
+  rpc::fetch_metadata_response r{0, s->epoch, std::nullopt, {}};
+  if (s->epoch <= known_epoch) return r;
+  if (auto deltas = store_.deltas_after(known_epoch)) {
+    for (const auto& d : *deltas) r.deltas.push_back(*d);
+  } else {
+    r.snapshot = serialize_snapshot(*s);
+  }
   return r;
 }
 
@@ -176,36 +188,60 @@ task<rpc::topics_response> controller_service::alter_reassignments(
                                  rpc::reassignment_results(req, errors, static_cast<int16_t>(e))};
 }
 
-task<rpc::alter_partition_response> controller_service::alter_partition(
-    const rpc::alter_partition_request& req) {
-  isr_change_errc result = isr_change_errc::ok;
+task<rpc::alter_partitions_response> controller_service::alter_partitions(
+    const rpc::alter_partitions_request& req) {
+  std::vector<isr_change_errc> results(req.partitions.size(), isr_change_errc::ok);
   std::vector<leader_change> moved;
+  // One change for the whole request: one delta stored and sent, however
+  // many partitions it carries.
   topic_errc e = co_await publish([&](cluster_snapshot& s) {
-    result = change_isr(s, req.topic, req.partition, req.broker_id, req.leader_epoch,
-                        req.partition_epoch, req.isr);
-    // A reassignment completes in the change that brings its last target
-    // replica into the ISR.
-    if (result == isr_change_errc::ok) complete_reassignment(s, req.topic, req.partition, &moved);
-    return result == isr_change_errc::ok;
+    moved.clear();
+    bool any = false;
+    for (size_t i = 0; i < req.partitions.size(); ++i) {
+      const rpc::alter_partition_request& p = req.partitions[i];
+      results[i] = change_isr(s, p.topic, p.partition, p.broker_id, p.leader_epoch,
+                              p.partition_epoch, p.isr);
+      // A reassignment completes in the change that brings its last target
+      // replica into the ISR.
+      if (results[i] == isr_change_errc::ok) {
+        complete_reassignment(s, p.topic, p.partition, &moved);
+        any = true;
+      }
+    }
+    return any;
   });
   if (e == topic_errc::ok) note_changes(moved, "reassignment complete");
-  rpc::alter_partition_response resp;
-  if (e != topic_errc::ok) {
-    resp.error = static_cast<int16_t>(e);
-  } else if (result != isr_change_errc::ok) {
-    resp.error = static_cast<int16_t>(rpc::k_error_isr_base + static_cast<int16_t>(result));
+  snapshot_ptr now = store_.snapshot();
+  rpc::alter_partitions_response resp;
+  size_t accepted = 0;
+  for (size_t i = 0; i < req.partitions.size(); ++i) {
+    const rpc::alter_partition_request& p = req.partitions[i];
+    rpc::alter_partition_response& r = resp.partitions.emplace_back();
+    if (results[i] != isr_change_errc::ok) {
+      r.error = static_cast<int16_t>(rpc::k_error_isr_base + static_cast<int16_t>(results[i]));
+    } else if (e != topic_errc::ok) {
+      r.error = static_cast<int16_t>(e);
+    } else {
+      ++accepted;
+    }
+    if (const partition_info* info = now->find_partition(p.topic, p.partition)) {
+      r.leader_epoch = info->leader_epoch;
+      r.partition_epoch = info->partition_epoch;
+      r.isr = info->isr;
+    }
+    if (r.error == 0 && req.partitions.size() <= k_isr_changes_logged_max) {
+      RILL_INFO("controller", "%s-%d: ISR changed by leader %d (partition epoch %d)",
+                p.topic.c_str(), p.partition, p.broker_id, r.partition_epoch);
+    }
   }
-  const partition_info* p = store_.snapshot()->find_partition(req.topic, req.partition);
-  if (p != nullptr) {
-    resp.leader_epoch = p->leader_epoch;
-    resp.partition_epoch = p->partition_epoch;
-    resp.isr = p->isr;
+  counters_.isr_changes += accepted;
+  ++counters_.isr_change_requests;
+  if (accepted > 0 && req.partitions.size() > k_isr_changes_logged_max) {
+    RILL_INFO("controller", "%zu ISR changes from leader %d in one request (epoch %lld)", accepted,
+              req.partitions.front().broker_id, static_cast<long long>(now->epoch));
   }
-  if (result == isr_change_errc::ok && e == topic_errc::ok) {
-    ++counters_.isr_changes;
-    RILL_INFO("controller", "%s-%d: ISR changed by leader %d (partition epoch %d)",
-              req.topic.c_str(), req.partition, req.broker_id, resp.partition_epoch);
-  }
+  RILL_ASSERT(resp.partitions.size() == req.partitions.size(), "%zu answers for %zu partitions",
+              resp.partitions.size(), req.partitions.size());
   co_return resp;
 }
 

@@ -31,7 +31,8 @@ struct controller_options {
 struct controller_counters {
   uint64_t elections = 0;            // a partition got a new live leader
   uint64_t partitions_offlined = 0;  // a partition lost its last leader candidate
-  uint64_t isr_changes = 0;          // AlterPartition requests accepted
+  uint64_t isr_changes = 0;          // partitions' ISR changes accepted
+  uint64_t isr_change_requests = 0;  // alter_partitions requests (each a batch)
   uint64_t brokers_fenced = 0;
 };
 
@@ -46,7 +47,8 @@ class controller_service {
   task<rpc::topics_response> delete_topics(const rpc::delete_topics_request& req);
   task<rpc::topics_response> alter_topic_config(const rpc::alter_topic_config_request& req);
   task<rpc::topics_response> create_partitions(const rpc::create_partitions_request& req);
-  task<rpc::alter_partition_response> alter_partition(const rpc::alter_partition_request& req);
+  // ISR changes of many partitions, applied and stored as one change.
+  task<rpc::alter_partitions_response> alter_partitions(const rpc::alter_partitions_request& req);
   // A block of producer ids, stored before it is answered.
   task<rpc::allocate_producer_ids_response> allocate_producer_ids(
       const rpc::allocate_producer_ids_request& req);
@@ -66,6 +68,7 @@ class controller_service {
   int64_t metadata_epoch() const { return store_.snapshot()->epoch; }
   snapshot_ptr snapshot() const { return store_.snapshot(); }
   const controller_counters& counters() const { return counters_; }
+  const metadata_service::store_counters& store_counters() const { return store_.counters(); }
   // Called after every published change (the server wakes long-polls).
   void on_change(std::function<void()> fn) { on_change_ = std::move(fn); }
 

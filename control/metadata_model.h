@@ -28,6 +28,7 @@ struct broker_info {
   int32_t port = 0;
   std::optional<std::string> rack;
   bool alive = true;
+  bool operator==(const broker_info&) const = default;
 };
 
 struct partition_info {
@@ -48,6 +49,7 @@ struct partition_info {
   std::vector<int32_t> adding_replicas;
   std::vector<int32_t> removing_replicas;
   bool reassigning() const { return !adding_replicas.empty() || !removing_replicas.empty(); }
+  bool operator==(const partition_info&) const = default;
 };
 
 struct topic_info {
@@ -96,6 +98,16 @@ int64_t take_producer_id_block(cluster_snapshot& s);
 // Text form used by the embedded store (docs/formats/cluster_metadata.md).
 std::string serialize_snapshot(const cluster_snapshot& s);
 bool parse_snapshot(const std::string& text, cluster_snapshot* out);
+
+// A metadata delta: what changed from `before` to `after` (after.epoch is
+// before.epoch + 1), as lines of the same form plus removals; its size
+// follows the change, not the cluster (docs/formats/cluster_metadata.md).
+std::string serialize_delta(const cluster_snapshot& before, const cluster_snapshot& after);
+// Applies a delta to s, which must be at the epoch before the delta's;
+// false (s unspecified) when the text is malformed or the epochs do not follow.
+bool apply_delta(const std::string& text, cluster_snapshot* s);
+// The epoch a delta leads to, or -1 when its header is malformed.
+int64_t delta_epoch(const std::string& text);
 
 std::string topic_id_hex(const std::array<uint8_t, 16>& id);
 std::array<uint8_t, 16> random_topic_id();

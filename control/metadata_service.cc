@@ -2,11 +2,21 @@
 
 #include <algorithm>
 
+#include "base/assert.h"
 #include "base/log.h"
 #include "control/replica_assignment.h"
 #include "control/topic_config.h"
 
 namespace rill::control {
+namespace {
+
+// Below this many bytes of deltas the log is never compacted (small
+// clusters would otherwise write a snapshot at every change).
+constexpr size_t k_log_bytes_min = 64 << 10;
+// Deltas kept in memory for brokers following the metadata.
+constexpr size_t k_recent_deltas_max = 4096;
+
+}  // namespace
 
 const char* topic_errc_name(topic_errc e) {
   switch (e) {
@@ -39,7 +49,7 @@ const char* topic_errc_name(topic_errc e) {
 metadata_service::metadata_service(storage::file_io& io, metadata_service_options options)
     : options_(std::move(options)), snapshot_(std::make_shared<cluster_snapshot>()) {
   if (options_.store == nullptr) {
-    own_store_ = std::make_unique<file_snapshot_store>(io, options_.dir);
+    own_store_ = std::make_unique<file_metadata_store>(io, options_.dir);
     store_ = own_store_.get();
   } else {
     store_ = options_.store;
@@ -52,30 +62,88 @@ task<topic_errc> metadata_service::load() {
     RILL_ERROR("control", "cannot read the metadata from %s", store_->describe().c_str());
     co_return topic_errc::storage_error;
   }
-  const std::optional<std::string>& text = *stored;
   auto s = std::make_shared<cluster_snapshot>();
-  if (text && !parse_snapshot(*text, s.get())) {
+  if (stored->snapshot && !parse_snapshot(*stored->snapshot, s.get())) {
     RILL_ERROR("control", "%s is damaged; refusing to start with a guessed cluster",
                store_->describe().c_str());
     co_return topic_errc::storage_error;
   }
+  snapshot_bytes_ = stored->snapshot ? stored->snapshot->size() : 0;
+  log_bytes_ = 0;
+  size_t replayed = 0;
+  for (const std::string& delta : stored->deltas) {
+    if (delta_epoch(delta) <= s->epoch) continue;  // the snapshot covers it
+    if (!apply_delta(delta, s.get())) {
+      RILL_ERROR("control",
+                 "the metadata delta after epoch %lld in %s is damaged; refusing to start with a "
+                 "guessed cluster",
+                 static_cast<long long>(s->epoch), store_->describe().c_str());
+      co_return topic_errc::storage_error;
+    }
+    log_bytes_ += delta.size();
+    ++replayed;
+  }
   if (s->cluster_id.empty()) s->cluster_id = options_.cluster_id;
   next_start_index_ = static_cast<int32_t>(s->topics.size());
   snapshot_ = s;
-  RILL_INFO("control", "metadata loaded: epoch %lld, %zu brokers, %zu topics",
-            static_cast<long long>(s->epoch), s->brokers.size(), s->topics.size());
+  recent_deltas_.clear();
+  RILL_INFO("control",
+            "metadata loaded: epoch %lld (a snapshot and %zu deltas), %zu brokers, %zu topics",
+            static_cast<long long>(s->epoch), replayed, s->brokers.size(), s->topics.size());
   co_return topic_errc::ok;
 }
 
 task<topic_errc> metadata_service::publish(std::shared_ptr<cluster_snapshot> next) {
   next->epoch = snapshot_->epoch + 1;
-  if (!co_await store_->save(serialize_snapshot(*next))) {
+  std::string delta = serialize_delta(*snapshot_, *next);
+  if (!co_await store_change(*next, delta)) {
     RILL_ERROR("control", "writing metadata epoch %lld to %s failed; the change is not applied",
                static_cast<long long>(next->epoch), store_->describe().c_str());
     co_return topic_errc::storage_error;
   }
+  remember(next->epoch, std::move(delta));
   snapshot_ = next;
   co_return topic_errc::ok;
+}
+
+task<bool> metadata_service::store_change(const cluster_snapshot& next, const std::string& delta) {
+  if (log_bytes_ + delta.size() <= std::max(k_log_bytes_min, snapshot_bytes_)) {
+    if (!co_await store_->append(next.epoch, delta)) co_return false;
+    log_bytes_ += delta.size();
+    ++counters_.deltas_appended;
+    counters_.bytes_written += delta.size();
+    co_return true;
+  }
+  std::string text = serialize_snapshot(next);
+  if (!co_await store_->save_snapshot(next.epoch, text)) co_return false;
+  snapshot_bytes_ = text.size();
+  log_bytes_ = 0;
+  ++counters_.snapshots_written;
+  counters_.bytes_written += text.size();
+  co_return true;
+}
+
+void metadata_service::remember(int64_t epoch, std::string delta) {
+  RILL_ASSERT(recent_deltas_.empty() || recent_deltas_.back().first + 1 == epoch,
+              "metadata delta %lld does not follow %lld", static_cast<long long>(epoch),
+              static_cast<long long>(recent_deltas_.back().first));
+  recent_deltas_.emplace_back(epoch, std::make_shared<const std::string>(std::move(delta)));
+  if (recent_deltas_.size() > k_recent_deltas_max) recent_deltas_.pop_front();
+}
+
+std::optional<std::vector<metadata_service::delta_ptr>> metadata_service::deltas_after(
+    int64_t known_epoch) const {
+  if (known_epoch >= snapshot_->epoch) return std::vector<delta_ptr>{};
+  if (recent_deltas_.empty() || known_epoch + 1 < recent_deltas_.front().first || known_epoch < 0)
+    return std::nullopt;
+  std::vector<delta_ptr> out;
+  for (const auto& [epoch, delta] : recent_deltas_) {
+    if (epoch > known_epoch) out.push_back(delta);
+  }
+  RILL_ASSERT(out.size() == static_cast<size_t>(snapshot_->epoch - known_epoch),
+              "%zu deltas from epoch %lld to %lld", out.size(), static_cast<long long>(known_epoch),
+              static_cast<long long>(snapshot_->epoch));
+  return out;
 }
 
 task<void> metadata_service::lock() {

@@ -2,12 +2,19 @@
 // assigns replicas, bumps the metadata epoch, and writes every change to its store before anyone
 // hears of it (the new snapshot is returned only after the write was synced).
 //
+// A change is stored as a delta (serialize_delta: its size follows the
+// change); once the deltas since the last snapshot outweigh it, the next
+// change writes a whole snapshot instead, so storage stays O(change)
+// amortized. The latest deltas stay in memory for brokers that follow the
+// metadata (deltas_after).
+//
 // Used by one thread at a time (the broker's shard 0 in single-node mode,
 // the controller's loop otherwise). The store is a snapshot_store: by
-// default a file written atomically through storage::file_io, or etcd; a
+// default files written through storage::file_io, or etcd; a
 // restart recovers everything acknowledged.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -18,7 +25,7 @@
 #include "base/task.h"
 #include "base/waiter_list.h"
 #include "control/metadata_model.h"
-#include "control/snapshot_store.h"
+#include "control/metadata_store.h"
 #include "storage/file_io.h"
 
 namespace rill::control {
@@ -72,8 +79,8 @@ struct metadata_service_options {
   // data path cannot replicate beyond it).
   int32_t replication_factor_max = 1;
   std::string replication_factor_max_reason = "inter-broker replication is not available yet";
-  // Null: the embedded store (a file_snapshot_store in dir).
-  snapshot_store* store = nullptr;
+  // Null: the embedded store (a file_metadata_store in dir).
+  metadata_store* store = nullptr;
 };
 
 class metadata_service {
@@ -83,6 +90,18 @@ class metadata_service {
   // Loads the store (an empty cluster when there is none).
   task<topic_errc> load();
   snapshot_ptr snapshot() const { return snapshot_; }
+  using delta_ptr = std::shared_ptr<const std::string>;
+  // The deltas from known_epoch to the current epoch, oldest first, when
+  // all of them are still in memory (the latest k_recent_deltas_max);
+  // nullopt otherwise (the follower needs the whole snapshot).
+  std::optional<std::vector<delta_ptr>> deltas_after(int64_t known_epoch) const;
+  // How the store was written since load(), for metrics and tests.
+  struct store_counters {
+    uint64_t deltas_appended = 0;
+    uint64_t snapshots_written = 0;
+    uint64_t bytes_written = 0;
+  };
+  const store_counters& counters() const { return counters_; }
 
   // Registers or updates a broker (host, port, rack) and its liveness.
   task<topic_errc> upsert_broker(broker_info broker);
@@ -100,6 +119,10 @@ class metadata_service {
   topic_outcome validate_increase(const partition_increase& inc, const cluster_snapshot& s) const;
   topic_outcome validate_assignment(const topic_spec& spec, const cluster_snapshot& s) const;
   task<topic_errc> publish(std::shared_ptr<cluster_snapshot> next);
+  // Writes next to the store: a delta, or a snapshot when the log has
+  // grown past the last one.
+  task<bool> store_change(const cluster_snapshot& next, const std::string& delta);
+  void remember(int64_t epoch, std::string delta);
 
   // Changes are read-modify-write of the snapshot across an await (the
   // store write): one at a time, or a concurrent change would be lost.
@@ -111,12 +134,16 @@ class metadata_service {
   };
 
   metadata_service_options options_;
-  std::unique_ptr<snapshot_store> own_store_;  // the embedded file store, unless options_.store
-  snapshot_store* store_;
+  std::unique_ptr<metadata_store> own_store_;  // the embedded file store, unless options_.store
+  metadata_store* store_;
   bool busy_ = false;
   waiter_list idle_;
   snapshot_ptr snapshot_;
   int32_t next_start_index_ = 0;
+  size_t snapshot_bytes_ = 0;  // of the last snapshot stored
+  size_t log_bytes_ = 0;       // of the deltas stored since
+  std::deque<std::pair<int64_t, delta_ptr>> recent_deltas_;
+  store_counters counters_;
 };
 
 }  // namespace rill::control

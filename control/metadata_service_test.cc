@@ -134,5 +134,84 @@ TEST_F(metadata_service_test, validate_only_changes_nothing_and_duplicates_are_r
   EXPECT_EQ(service_.snapshot()->find_topic("t"), nullptr);
 }
 
+// An ISR change of one partition, as the controller makes them.
+task<topic_errc> shrink_isr(metadata_service& service, const std::string& topic, int32_t p) {
+  co_return co_await service.update([&](cluster_snapshot& s) {
+    partition_info& info = s.topics[topic].partitions[static_cast<size_t>(p)];
+    info.isr.pop_back();
+    ++info.partition_epoch;
+    return true;
+  });
+}
+
+TEST_F(metadata_service_test, changes_are_stored_as_deltas_and_compacted_into_snapshots) {
+  auto out = sync_await(service_.create_topics(
+      {{.name = "wide", .partitions = 2000, .replication_factor = 3}}, false));
+  ASSERT_EQ(out[0].error, topic_errc::ok) << out[0].message;
+  auto before = service_.counters();
+  for (int32_t p = 0; p < 2000; ++p) {
+    ASSERT_EQ(sync_await(shrink_isr(service_, "wide", p)), topic_errc::ok);
+  }
+  auto after = service_.counters();
+  uint64_t changes = after.deltas_appended + after.snapshots_written - before.deltas_appended -
+                     before.snapshots_written;
+  EXPECT_EQ(changes, 2000u);
+  // The log is compacted once it outweighs the snapshot (about 70 KB here):
+  // a handful of snapshots, every other change a delta of about 60 bytes.
+  EXPECT_GE(after.snapshots_written - before.snapshots_written, 1u);
+  EXPECT_LE(after.snapshots_written - before.snapshots_written, 3u);
+  uint64_t per_change = (after.bytes_written - before.bytes_written) / changes;
+  EXPECT_LT(per_change, 400u) << "bytes stored per change";
+  EXPECT_GT(serialize_snapshot(*service_.snapshot()).size(), 50000u);
+
+  metadata_service again(io_, {.dir = "/meta"});
+  ASSERT_EQ(sync_await(again.load()), topic_errc::ok);
+  EXPECT_EQ(serialize_snapshot(*again.snapshot()), serialize_snapshot(*service_.snapshot()));
+}
+
+TEST_F(metadata_service_test, a_delta_cut_short_by_a_crash_is_dropped_and_the_log_goes_on) {
+  ASSERT_EQ(sync_await(service_.create_topics({{.name = "t", .partitions = 3}}, false))[0].error,
+            topic_errc::ok);
+  ASSERT_EQ(sync_await(shrink_isr(service_, "t", 0)), topic_errc::ok);
+  int64_t acknowledged = service_.snapshot()->epoch;
+  // Half a record at the end of the log: a write the crash cut short.
+  auto fd = sync_await(io_.open("/meta/cluster-metadata.log", storage::open_mode::read_write,
+                                storage::direct_io::off));
+  ASSERT_TRUE(fd.ok());
+  uint64_t end = io_.file_size(fd.value()).value();
+  std::vector<uint8_t> torn = {0, 0, 1, 0, 0xde, 0xad, 'r', 'i'};
+  ASSERT_EQ(sync_await(io_.write_at(fd.value(), end, torn)), storage::io_errc::ok);
+  ASSERT_EQ(sync_await(io_.close(fd.value())), storage::io_errc::ok);
+
+  metadata_service again(io_, {.dir = "/meta"});
+  ASSERT_EQ(sync_await(again.load()), topic_errc::ok);
+  EXPECT_EQ(again.snapshot()->epoch, acknowledged);
+  ASSERT_EQ(sync_await(shrink_isr(again, "t", 1)), topic_errc::ok);
+  metadata_service third(io_, {.dir = "/meta"});
+  ASSERT_EQ(sync_await(third.load()), topic_errc::ok);
+  EXPECT_EQ(third.snapshot()->epoch, acknowledged + 1);
+  EXPECT_EQ(third.snapshot()->find_partition("t", 1)->isr.size(), 0u);
+}
+
+TEST_F(metadata_service_test, followers_get_the_deltas_they_miss_or_else_the_snapshot) {
+  ASSERT_EQ(sync_await(service_.create_topics({{.name = "t", .partitions = 3}}, false))[0].error,
+            topic_errc::ok);
+  snapshot_ptr old = service_.snapshot();
+  for (int32_t p = 0; p < 3; ++p)
+    ASSERT_EQ(sync_await(shrink_isr(service_, "t", p)), topic_errc::ok);
+  auto deltas = service_.deltas_after(old->epoch);
+  ASSERT_TRUE(deltas.has_value());
+  ASSERT_EQ(deltas->size(), 3u);
+  cluster_snapshot replayed = *old;
+  for (const auto& d : *deltas) ASSERT_TRUE(apply_delta(*d, &replayed));
+  EXPECT_EQ(serialize_snapshot(replayed), serialize_snapshot(*service_.snapshot()));
+  EXPECT_TRUE(service_.deltas_after(service_.snapshot()->epoch)->empty());
+  EXPECT_FALSE(service_.deltas_after(-1).has_value());  // a broker that knows nothing yet
+  // After a restart the service remembers no deltas: followers take the snapshot.
+  metadata_service again(io_, {.dir = "/meta"});
+  ASSERT_EQ(sync_await(again.load()), topic_errc::ok);
+  EXPECT_FALSE(again.deltas_after(old->epoch).has_value());
+}
+
 }  // namespace
 }  // namespace rill::control

@@ -10,7 +10,6 @@ namespace rill::storage {
 namespace {
 constexpr const char* k_checkpoint_name = "leader-epoch-checkpoint";
 constexpr int k_checkpoint_version = 0;
-constexpr size_t k_small_file_bytes_max = 1 << 20;
 }  // namespace
 
 bool leader_epoch_cache::assign(int32_t epoch, int64_t start_offset) {
@@ -109,11 +108,12 @@ task<io_errc> write_file_atomically(file_io& io, const std::string& dir, const s
   co_return io.sync_dir(dir);
 }
 
-task<result<std::string, io_errc>> read_small_file(file_io& io, const std::string& path) {
+task<result<std::string, io_errc>> read_small_file(file_io& io, const std::string& path,
+                                                   size_t max_bytes) {
   auto fd = co_await io.open(path, open_mode::read_only, direct_io::off);
   if (!fd.ok()) co_return fd.error();
   auto size = io.file_size(fd.value());
-  if (!size.ok() || size.value() > k_small_file_bytes_max) {
+  if (!size.ok() || size.value() > max_bytes) {
     (void)co_await io.close(fd.value());
     co_return size.ok() ? io_errc::invalid_argument : size.error();
   }

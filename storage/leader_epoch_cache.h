@@ -54,7 +54,9 @@ class leader_epoch_cache {
 // Writes contents to dir/name atomically (temp file, sync, rename, sync dir).
 task<io_errc> write_file_atomically(file_io& io, const std::string& dir, const std::string& name,
                                     const std::string& contents);
-// Reads a whole small file; not_found if absent.
-task<result<std::string, io_errc>> read_small_file(file_io& io, const std::string& path);
+// Reads a whole small file; not_found if absent, invalid_argument if it
+// holds more than max_bytes.
+task<result<std::string, io_errc>> read_small_file(file_io& io, const std::string& path,
+                                                   size_t max_bytes = 1 << 20);
 
 }  // namespace rill::storage

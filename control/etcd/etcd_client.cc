@@ -257,17 +257,53 @@ std::optional<std::optional<std::string>> etcd_client::get(const std::string& ke
   return std::optional<std::string>(std::move(decoded));
 }
 
-guarded_put_result etcd_client::guarded_put(const std::string& leader_key,
-                                            const std::string& leader_value,
-                                            int64_t leader_revision, const std::string& key,
-                                            const std::string& value) {
+std::string etcd_client::prefix_end(const std::string& prefix) {
+  std::string end = prefix;
+  while (!end.empty() && static_cast<uint8_t>(end.back()) == 0xff) end.pop_back();
+  if (end.empty()) return std::string(1, '\0');  // etcd: every key from prefix on
+  end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
+  return end;
+}
+
+std::optional<std::vector<etcd_key_value>> etcd_client::get_prefix(const std::string& prefix) {
+  nlohmann::json body = {{"key", base64_encode(prefix)},
+                         {"range_end", base64_encode(prefix_end(prefix))}};
+  auto r = parsed(post("/v3/kv/range", body.dump()));
+  if (!r) return std::nullopt;
+  std::vector<etcd_key_value> out;
+  auto kvs = r->find("kvs");
+  if (kvs == r->end()) return out;  // proto3 leaves an empty list out
+  if (!kvs->is_array()) return std::nullopt;
+  for (const nlohmann::json& kv : *kvs) {
+    auto key = base64_decode(kv.value("key", ""));
+    auto value = base64_decode(kv.value("value", ""));
+    if (!key || !value) return std::nullopt;
+    out.push_back({std::move(*key), std::move(*value)});
+  }
+  return out;
+}
+
+guarded_put_result etcd_client::guarded_write(const std::string& leader_key,
+                                              const std::string& leader_value,
+                                              int64_t leader_revision,
+                                              const std::vector<etcd_write>& writes) {
   std::string lk = base64_encode(leader_key);
+  nlohmann::json success = nlohmann::json::array();
+  for (const etcd_write& w : writes) {
+    if (w.erase) {
+      success.push_back(
+          {{"request_delete_range",
+            {{"key", base64_encode(w.key)}, {"range_end", base64_encode(w.range_end)}}}});
+    } else {
+      success.push_back(
+          {{"request_put", {{"key", base64_encode(w.key)}, {"value", base64_encode(w.value)}}}});
+    }
+  }
   nlohmann::json body = {
       {"compare",
        {{{"key", lk}, {"target", "VALUE"}, {"value", base64_encode(leader_value)}},
         {{"key", lk}, {"target", "CREATE"}, {"create_revision", std::to_string(leader_revision)}}}},
-      {"success",
-       {{{"request_put", {{"key", base64_encode(key)}, {"value", base64_encode(value)}}}}}}};
+      {"success", success}};
   auto r = parsed(post("/v3/kv/txn", body.dump()));
   if (!r) return guarded_put_result::unreachable;
   return bool_field(*r, "succeeded") ? guarded_put_result::ok : guarded_put_result::not_leader;

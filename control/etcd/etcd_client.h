@@ -1,7 +1,8 @@
 // etcd_client: the few etcd v3 calls the controller needs, over etcd's
 // JSON gateway (HTTP/1.1 POST to /v3/..., keys and values base64): lease
-// grant and keep-alive, a campaign for a key held by a lease, a get, and a
-// put guarded by "the leader key is still mine".
+// grant and keep-alive, a campaign for a key held by a lease, a get, a
+// read of every key under a prefix, and writes guarded by "the leader key
+// is still mine".
 //
 // Calls block (loopback or LAN round trips of a few milliseconds; the
 // controller writes rarely) and time out after timeout_ms. One connection
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/host_port.h"
 
@@ -28,6 +30,20 @@ struct campaign_result {
 
 enum class guarded_put_result { ok, not_leader, unreachable };
 
+// One write in a guarded transaction: a put of key = value, or (erase) a
+// delete of the keys in [key, range_end).
+struct etcd_write {
+  std::string key;
+  std::string value;
+  bool erase = false;
+  std::string range_end;
+};
+
+struct etcd_key_value {
+  std::string key;
+  std::string value;
+};
+
 class etcd_client {
  public:
   const endpoint& where() const { return endpoint_; }
@@ -43,11 +59,14 @@ class etcd_client {
                                           int64_t lease_id);
   // The value of key; nullopt inside: no such key.
   std::optional<std::optional<std::string>> get(const std::string& key);
-  // Puts key = value only while leader_key still has leader_value and the
-  // create revision won in the campaign.
-  guarded_put_result guarded_put(const std::string& leader_key, const std::string& leader_value,
-                                 int64_t leader_revision, const std::string& key,
-                                 const std::string& value);
+  // Every key starting with prefix, in key order.
+  std::optional<std::vector<etcd_key_value>> get_prefix(const std::string& prefix);
+  // Applies writes in one transaction, only while leader_key still has
+  // leader_value and the create revision won in the campaign.
+  guarded_put_result guarded_write(const std::string& leader_key, const std::string& leader_value,
+                                   int64_t leader_revision, const std::vector<etcd_write>& writes);
+  // The end of the key range holding every key that starts with prefix.
+  static std::string prefix_end(const std::string& prefix);
 
   // Exposed for tests.
   static std::string base64_encode(const std::string& in);

@@ -38,7 +38,14 @@ TEST(etcd_client, an_unreachable_etcd_is_reported_not_guessed) {
   etcd_client c({"127.0.0.1", 1}, 500);  // nothing listens on port 1
   EXPECT_FALSE(c.grant_lease(2).has_value());
   EXPECT_FALSE(c.get("k").has_value());
-  EXPECT_EQ(c.guarded_put("l", "me", 1, "k", "v"), guarded_put_result::unreachable);
+  EXPECT_FALSE(c.get_prefix("p/").has_value());
+  EXPECT_EQ(c.guarded_write("l", "me", 1, {{"k", "v"}}), guarded_put_result::unreachable);
+}
+
+TEST(etcd_client, a_prefix_range_ends_after_its_last_key) {
+  EXPECT_EQ(etcd_client::prefix_end("/rill/log/"), "/rill/log0");
+  EXPECT_EQ(etcd_client::prefix_end("a\xff"), "b");
+  EXPECT_EQ(etcd_client::prefix_end("\xff"), std::string(1, '\0'));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "control/etcd/etcd_leadership.h"
 
 #include <chrono>
+#include <cstdio>
 
 #include "base/log.h"
 
@@ -86,15 +87,26 @@ void etcd_leadership::run() {
   }
 }
 
-task<std::optional<std::optional<std::string>>> etcd_snapshot_store::load() {
-  co_return leadership_->client().get(leadership_->prefix() + "/metadata");
+task<std::optional<stored_metadata>> etcd_metadata_store::load() {
+  auto snapshot = leadership_->client().get(leadership_->prefix() + "/metadata");
+  if (!snapshot) co_return std::nullopt;
+  auto log = leadership_->client().get_prefix(log_prefix());
+  if (!log) co_return std::nullopt;
+  stored_metadata out{std::move(*snapshot), {}};
+  for (etcd_key_value& kv : *log) out.deltas.push_back(std::move(kv.value));
+  co_return out;
 }
 
-task<bool> etcd_snapshot_store::save(std::string text) {
-  if (!leadership_->leading()) co_return false;
-  auto r = leadership_->client().guarded_put(leadership_->leader_key(), leadership_->candidate(),
-                                             leadership_->revision(),
-                                             leadership_->prefix() + "/metadata", text);
+std::string etcd_metadata_store::log_key(int64_t epoch) const {
+  char digits[24];
+  snprintf(digits, sizeof(digits), "%020lld", static_cast<long long>(epoch));
+  return log_prefix() + digits;
+}
+
+bool etcd_metadata_store::write(const std::vector<etcd_write>& writes) {
+  if (!leadership_->leading()) return false;
+  auto r = leadership_->client().guarded_write(leadership_->leader_key(), leadership_->candidate(),
+                                               leadership_->revision(), writes);
   if (r == guarded_put_result::not_leader) {
     RILL_ERROR("controller",
                "etcd refused a metadata write: %s is no longer held by this controller (a newer "
@@ -102,11 +114,20 @@ task<bool> etcd_snapshot_store::save(std::string text) {
                leadership_->leader_key().c_str());
     leadership_->mark_lost();
   }
-  co_return r == guarded_put_result::ok;
+  return r == guarded_put_result::ok;
 }
 
-std::string etcd_snapshot_store::describe() const {
-  return "etcd " + leadership_->prefix() + "/metadata";
+task<bool> etcd_metadata_store::append(int64_t epoch, std::string delta) {
+  co_return write({{log_key(epoch), std::move(delta)}});
+}
+
+task<bool> etcd_metadata_store::save_snapshot(int64_t epoch, std::string snapshot) {
+  co_return write({{leadership_->prefix() + "/metadata", std::move(snapshot)},
+                   {log_prefix(), "", true, log_key(epoch + 1)}});
+}
+
+std::string etcd_metadata_store::describe() const {
+  return "etcd " + leadership_->prefix() + "/metadata and " + log_prefix();
 }
 
 }  // namespace rill::control::etcd

@@ -6,8 +6,8 @@
 // kill -9 of the active controller hands over within about ttl_s). Once it
 // has won it keeps the lease alive every ttl_s/3; when etcd stops confirming
 // the lease for ttl_s, leadership is lost for good (lost()): the controller
-// must stop, and every write it still tries is refused by etcd_snapshot_store,
-// whose puts are guarded by the leader key's value and create revision.
+// must stop, and every write it still tries is refused by etcd_metadata_store,
+// whose writes are guarded by the leader key's value and create revision.
 #pragma once
 
 #include <atomic>
@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "control/etcd/etcd_client.h"
-#include "control/snapshot_store.h"
+#include "control/metadata_store.h"
 
 namespace rill::control::etcd {
 
@@ -54,16 +54,23 @@ class etcd_leadership {
   std::thread thread_;
 };
 
-// The cluster snapshot at <prefix>/metadata, written only by the leader.
-class etcd_snapshot_store : public snapshot_store {
+// The cluster snapshot at <prefix>/metadata and the deltas after it at
+// <prefix>/log/<epoch, 20 digits>, written only by the leader; a new
+// snapshot and the removal of the deltas it covers are one transaction.
+class etcd_metadata_store : public metadata_store {
  public:
-  explicit etcd_snapshot_store(etcd_leadership& leadership) : leadership_(&leadership) {}
-  // Both block for an etcd round trip (the controller writes rarely).
-  task<std::optional<std::optional<std::string>>> load() override;
-  task<bool> save(std::string text) override;
+  explicit etcd_metadata_store(etcd_leadership& leadership) : leadership_(&leadership) {}
+  // Each blocks for an etcd round trip.
+  task<std::optional<stored_metadata>> load() override;
+  task<bool> append(int64_t epoch, std::string delta) override;
+  task<bool> save_snapshot(int64_t epoch, std::string snapshot) override;
   std::string describe() const override;
 
  private:
+  std::string log_prefix() const { return leadership_->prefix() + "/log/"; }
+  std::string log_key(int64_t epoch) const;
+  bool write(const std::vector<etcd_write>& writes);
+
   etcd_leadership* leadership_;
 };
 

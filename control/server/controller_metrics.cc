@@ -75,6 +75,19 @@ std::string render_controller_metrics(const controller_service* service) {
           static_cast<double>(k.partitions_offlined));
   counter("rill_controller_isr_changes_total", "ISR changes accepted from leaders",
           static_cast<double>(k.isr_changes));
+  counter("rill_controller_isr_change_requests_total",
+          "alter_partitions requests, each carrying the ISR changes a broker had queued",
+          static_cast<double>(k.isr_change_requests));
+  const metadata_service::store_counters& w = service->store_counters();
+  out.family("rill_controller_metadata_writes_total", metric_type::counter,
+             "metadata changes stored since start, as a delta or as a whole snapshot");
+  out.sample("rill_controller_metadata_writes_total", {{"kind", "delta"}},
+             static_cast<double>(w.deltas_appended));
+  out.sample("rill_controller_metadata_writes_total", {{"kind", "snapshot"}},
+             static_cast<double>(w.snapshots_written));
+  counter("rill_controller_metadata_written_bytes_total",
+          "bytes of metadata written to the store since start (deltas and snapshots)",
+          static_cast<double>(w.bytes_written));
   counter("rill_controller_brokers_fenced_total",
           "broker sessions fenced (expired, closed or shut down)",
           static_cast<double>(k.brokers_fenced));

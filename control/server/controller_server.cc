@@ -159,10 +159,10 @@ task<std::vector<uint8_t>> controller_server::dispatch(int16_t key, wire_reader&
       if (!(*ok = rpc::decode(in, &req))) co_return {};
       co_return encoded(co_await service_.create_partitions(req));
     }
-    case rpc::api::alter_partition: {
-      rpc::alter_partition_request req;
+    case rpc::api::alter_partitions: {
+      rpc::alter_partitions_request req;
       if (!(*ok = rpc::decode(in, &req))) co_return {};
-      co_return encoded(co_await service_.alter_partition(req));
+      co_return encoded(co_await service_.alter_partitions(req));
     }
     case rpc::api::elect_preferred:
       co_return encoded(co_await service_.elect_preferred());
@@ -332,14 +332,14 @@ int run_controller(const std::vector<std::string>& args) {
              const std::optional<etcd::endpoint>& etcd_at,
              controller_service*& active) -> task<void> {
       etcd::etcd_leadership* leadership = nullptr;
-      etcd::etcd_snapshot_store* etcd_store = nullptr;
+      etcd::etcd_metadata_store* etcd_store = nullptr;
       if (etcd_at) {
         std::string prefix =
             c.text("etcd.prefix").empty() ? "/rill/" + c.text("cluster.id") : c.text("etcd.prefix");
         leadership = new etcd::etcd_leadership(
             *etcd_at, prefix, c.text("listen.host") + ":" + std::to_string(c.integer("port")),
             c.integer("etcd.lease.ttl.s"));
-        etcd_store = new etcd::etcd_snapshot_store(*leadership);
+        etcd_store = new etcd::etcd_metadata_store(*leadership);
         s.at_exit([leadership, etcd_store] {
           delete etcd_store;
           delete leadership;

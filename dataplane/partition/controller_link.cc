@@ -18,6 +18,8 @@ constexpr uint64_t k_call_timeout_ns = 10'000 * runtime::k_ns_per_ms;
 constexpr uint64_t k_register_timeout_ns = 3'000 * runtime::k_ns_per_ms;
 constexpr uint64_t k_retry_ns = 300 * runtime::k_ns_per_ms;
 constexpr int32_t k_poll_wait_ms = 5000;
+// ISR changes per alter_partitions request (about 60 bytes each).
+constexpr size_t k_isr_changes_per_request_max = 4096;
 
 template <typename T>
 std::vector<uint8_t> encoded(const T& m) {
@@ -200,15 +202,15 @@ task<void> controller_link::metadata_loop() {
       if (!stopping_) co_await runtime::sleep_for(*shard_, k_retry_ns);
       continue;
     }
-    if (resp->snapshot && resp->epoch > known_epoch_) {
-      auto s = std::make_shared<control::cluster_snapshot>();
-      if (!control::parse_snapshot(*resp->snapshot, s.get())) {
-        RILL_ERROR("broker", "controller sent metadata that does not parse (epoch %lld)",
-                   static_cast<long long>(resp->epoch));
+    if (resp->epoch > known_epoch_ && (resp->snapshot || !resp->deltas.empty())) {
+      control::snapshot_ptr s = next_snapshot(*resp);
+      if (!s) {
+        known_epoch_ = -1;  // ask for the whole snapshot
         co_await runtime::sleep_for(*shard_, k_retry_ns);
         continue;
       }
       known_epoch_ = s->epoch;
+      known_ = s;
       co_await on_metadata_(std::move(s));
     }
   }
@@ -245,10 +247,72 @@ task<std::optional<rpc::topics_response>> controller_link::alter_reassignments(
       co_await call(rpc_, rpc::api::alter_reassignments, encoded(req), k_call_timeout_ns));
 }
 
+control::snapshot_ptr controller_link::next_snapshot(
+    const rpc::fetch_metadata_response& resp) const {
+  auto s = std::make_shared<control::cluster_snapshot>();
+  if (resp.snapshot) {
+    if (!control::parse_snapshot(*resp.snapshot, s.get())) {
+      RILL_ERROR("broker", "controller sent metadata that does not parse (epoch %lld)",
+                 static_cast<long long>(resp.epoch));
+      return nullptr;
+    }
+    return s;
+  }
+  if (!known_) return nullptr;
+  *s = *known_;
+  for (const std::string& delta : resp.deltas) {
+    if (!control::apply_delta(delta, s.get())) {
+      RILL_ERROR("broker",
+                 "a metadata delta from the controller does not apply to epoch %lld; asking for "
+                 "the whole snapshot",
+                 static_cast<long long>(s->epoch));
+      return nullptr;
+    }
+  }
+  if (s->epoch != resp.epoch) {
+    RILL_ERROR("broker", "metadata deltas led to epoch %lld, not %lld; asking for the snapshot",
+               static_cast<long long>(s->epoch), static_cast<long long>(resp.epoch));
+    return nullptr;
+  }
+  return s;
+}
+
 task<std::optional<rpc::alter_partition_response>> controller_link::alter_partition(
     rpc::alter_partition_request req) {
-  co_return decoded<rpc::alter_partition_response>(
-      co_await call(rpc_, rpc::api::alter_partition, encoded(req), k_call_timeout_ns));
+  isr_change change{std::move(req), std::nullopt, false};
+  isr_changes_waiting_.push_back(&change);
+  if (!isr_sender_running_) {
+    isr_sender_running_ = true;
+    spawn(send_isr_changes());
+  }
+  while (!change.answered) co_await isr_changes_answered_.wait(*shard_);
+  co_return std::move(change.response);
+}
+
+task<void> controller_link::send_isr_changes() {
+  runtime::work_guard guard(*shard_);
+  while (!isr_changes_waiting_.empty()) {
+    size_t n = std::min(isr_changes_waiting_.size(), k_isr_changes_per_request_max);
+    std::vector<isr_change*> batch(isr_changes_waiting_.begin(),
+                                   isr_changes_waiting_.begin() + static_cast<std::ptrdiff_t>(n));
+    isr_changes_waiting_.erase(isr_changes_waiting_.begin(),
+                               isr_changes_waiting_.begin() + static_cast<std::ptrdiff_t>(n));
+    rpc::alter_partitions_request req;
+    for (const isr_change* c : batch) req.partitions.push_back(c->request);
+    auto resp = decoded<rpc::alter_partitions_response>(
+        co_await call(rpc_, rpc::api::alter_partitions, encoded(req), k_call_timeout_ns));
+    bool whole = resp && resp->partitions.size() == batch.size();
+    if (resp && !whole) {
+      RILL_ERROR("broker", "the controller answered %zu of %zu ISR changes; treating all as failed",
+                 resp->partitions.size(), batch.size());
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (whole) batch[i]->response = std::move(resp->partitions[i]);
+      batch[i]->answered = true;
+    }
+    isr_changes_answered_.notify_all();
+  }
+  isr_sender_running_ = false;
 }
 
 task<std::optional<rpc::elect_preferred_response>> controller_link::elect_preferred() {

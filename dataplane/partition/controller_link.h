@@ -2,8 +2,11 @@
 //
 // It registers the broker (retrying until the controller answers),
 // heartbeats every heartbeat_interval_ms (re-registering when the
-// controller no longer knows its broker epoch), long-polls metadata and
-// hands every newer snapshot to on_metadata, and forwards topic changes.
+// controller no longer knows its broker epoch), long-polls metadata
+// (applying the deltas the controller sends, or a whole snapshot when it
+// has no deltas for this broker's epoch) and hands every newer snapshot to
+// on_metadata, and forwards topic changes. ISR changes that arrive while
+// one request is in flight go together in the next (alter_partitions).
 // Two TCP connections: one for the long poll, one for everything else, so
 // a poll never delays a heartbeat. While the controller is unreachable the
 // broker keeps serving with the metadata it has, but its leaderships end
@@ -49,6 +52,7 @@ class controller_link {
       control::rpc::alter_reassignments_request req);
   task<std::optional<control::rpc::topics_response>> alter_topic_config(
       control::rpc::alter_topic_config_request req);
+  // Joins the next alter_partitions request; its partition's answer.
   task<std::optional<control::rpc::alter_partition_response>> alter_partition(
       control::rpc::alter_partition_request req);
   task<std::optional<control::rpc::elect_preferred_response>> elect_preferred();
@@ -84,6 +88,11 @@ class controller_link {
   task<void> heartbeat_loop();
   void note_lease(bool renewed, uint64_t sent_ns);
   task<void> metadata_loop();
+  // The snapshot after resp (deltas applied to the current one, or the
+  // whole snapshot parsed); null when it cannot be had (logged).
+  control::snapshot_ptr next_snapshot(const control::rpc::fetch_metadata_response& resp) const;
+  // Sends the waiting ISR changes, in batches, until none waits.
+  task<void> send_isr_changes();
 
   runtime::shard* shard_;
   const broker_settings* settings_;
@@ -102,6 +111,15 @@ class controller_link {
   int64_t session_timeout_ms_ = 0;
   bool lease_lapsed_logged_ = false;
   int64_t known_epoch_ = -1;
+  control::snapshot_ptr known_;  // the snapshot at known_epoch_
+  struct isr_change {
+    control::rpc::alter_partition_request request;
+    std::optional<control::rpc::alter_partition_response> response;
+    bool answered = false;
+  };
+  std::vector<isr_change*> isr_changes_waiting_;  // each lives in its caller's frame
+  bool isr_sender_running_ = false;
+  runtime::wait_queue isr_changes_answered_;
   bool stopping_ = false;
   int loops_running_ = 0;
   runtime::wait_queue loops_done_;

@@ -59,6 +59,21 @@ class Etcd:
             kvs = json.loads(r.read()).get("kvs", [])
         return base64.b64decode(kvs[0]["value"]).decode() if kvs else None
 
+    def get_prefix(self, prefix):
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        body = json.dumps({"key": base64.b64encode(prefix.encode()).decode(),
+                           "range_end": base64.b64encode(end.encode()).decode()}).encode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/v3/kv/range", body, timeout=5) as r:
+            kvs = json.loads(r.read()).get("kvs", [])
+        return [(base64.b64decode(kv["key"]).decode(), base64.b64decode(kv["value"]).decode())
+                for kv in kvs]
+
+    def metadata(self, cluster="rill-cluster"):
+        """The stored metadata: the snapshot, then the deltas after it."""
+        snapshot = self.get(f"/rill/{cluster}/metadata") or ""
+        deltas = [v for _, v in self.get_prefix(f"/rill/{cluster}/log/")]
+        return "\n".join([snapshot] + deltas)
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -116,6 +131,11 @@ class EtcdControllersTest(unittest.TestCase):
         first = f"etcd-a-{uuid.uuid4().hex[:6]}"
         self.create(first)
         self.produce(first)
+        # Changes are stored as deltas under log/, each as small as its change.
+        deltas = self.etcd.get_prefix("/rill/rill-cluster/log/")
+        created = [v for _, v in deltas if f"topic {first} " in v]
+        self.assertEqual(len(created), 1, deltas[-3:])
+        self.assertLess(len(created[0]), 600, created[0])
         active, standby = self.candidates
         self.assertIn(f"127.0.0.1:{active.port}", self.etcd.get("/rill/rill-cluster/leader") or "")
         killed = time.time()
@@ -140,7 +160,7 @@ class EtcdControllersTest(unittest.TestCase):
                    what="the old controller to wait as a standby")
         self.assertFalse(port_open(active.port))
         self.assertIn(f"127.0.0.1:{standby.port}", self.etcd.get("/rill/rill-cluster/leader"))
-        self.assertIn(second, self.etcd.get("/rill/rill-cluster/metadata"))
+        self.assertIn(second, self.etcd.metadata())
 
     def test_a_paused_controller_is_deposed_and_stops_without_writing(self):
         topic = f"etcd-z-{uuid.uuid4().hex[:6]}"
@@ -157,14 +177,14 @@ class EtcdControllersTest(unittest.TestCase):
             wait_until(lambda: all(len(p.isrs) == 3 for p in admin.list_topics(newer, timeout=10)
                                    .topics[newer].partitions.values()), what="full ISRs")
             time.sleep(1)
-            stored = self.etcd.get("/rill/rill-cluster/metadata")
+            stored = self.etcd.metadata()
         finally:
             active.proc.send_signal(signal.SIGCONT)
         # Awake again, the old controller finds its lease gone and stops.
         active.proc.wait(timeout=15)
         self.assertNotEqual(active.proc.returncode, 0)
         self.assertIn("deposed", active.log_text())
-        self.assertEqual(self.etcd.get("/rill/rill-cluster/metadata"), stored)
+        self.assertEqual(self.etcd.metadata(), stored)
         self.assertIn(newer, stored)
         self.produce(newer)
 
