@@ -17,6 +17,9 @@ then:
                 partition has a leader again
   restart_s     broker 2 started again on its data (recovery after a crash: every
                 active segment scanned) until every partition has a full ISR
+  metadata      what the controller wrote to its store (deltas and snapshots, KB)
+                and the ISR-change requests it served (each a batch), from the
+                kill to the full ISRs
 Every row is also given as a ratio to the smallest count's row of the same
 run (the reference: the same machine and build, few partitions). Writes
 partition_scale.csv, partition_scale.png and partition_scale.md to --out
@@ -32,6 +35,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 RILL = os.path.join(ROOT, "build", "rill")
@@ -53,6 +57,23 @@ def rss_bytes(pid):
 def du_bytes(path):
     out = subprocess.run(["du", "-s", "--block-size=1", path], capture_output=True, text=True)
     return int(out.stdout.split()[0]) if out.returncode == 0 and out.stdout else 0
+
+
+def controller_counters(admin_port):
+    """The controller's metadata-store and ISR counters from its /metrics."""
+    wanted = {"rill_controller_metadata_written_bytes_total": "bytes",
+              "rill_controller_isr_change_requests_total": "isr_requests",
+              "rill_controller_isr_changes_total": "isr_changes"}
+    out = {v: 0.0 for v in wanted.values()}
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=5) as r:
+            for line in r.read().decode().splitlines():
+                name, _, value = line.partition(" ")
+                if name in wanted:
+                    out[wanted[name]] = float(value)
+    except OSError:
+        pass
+    return out
 
 
 class DevCluster:
@@ -156,11 +177,16 @@ def run_count(n, args, base_port):
         row["disk_mib"] = round(sum(du_bytes(os.path.join(root, f"broker-{i}")) for i in (1, 2, 3)) / 2**20, 1)
         row["data_x3_mib"] = round(data_bytes / 2**20, 1)
         led = leaderships(admin, topic, 2)
+        before = controller_counters(base_port + 500)
         os.kill(pids[2], signal.SIGKILL)
         row["failover_s"] = round(wait_led(admin, topic, n, exclude=2, timeout_s=120), 2)
         row["failover_leaderships"] = led
         restarted = cluster.restart_broker(2, base_port + 100, args.broker_arg)
         row["restart_s"] = round(wait_led(admin, topic, n, timeout_s=600), 2)
+        after = controller_counters(base_port + 500)
+        row["metadata_kb"] = round((after["bytes"] - before["bytes"]) / 1024, 1)
+        row["isr_requests"] = int(after["isr_requests"] - before["isr_requests"])
+        row["isr_changes"] = int(after["isr_changes"] - before["isr_changes"])
         restarted.send_signal(signal.SIGTERM)
         restarted.wait(60)
     finally:
@@ -225,13 +251,15 @@ def main():
         w.writerows(rows)
     plot(rows, os.path.join(args.out, "partition_scale.png"))
     lines = ["| partitions | create s | idle RSS MiB | load RSS MiB | disk MiB (data x3) | MB/s | p50 / p99 / p99.9 ms "
-             "| failover s (leaderships) | restart s | MB/s, p99 vs first row |", "|" + "---|" * 10]
+             "| failover s (leaderships) | restart s | metadata KB written, ISR requests (changes) "
+             "| MB/s, p99 vs first row |", "|" + "---|" * 11]
     for r in rows:
         ratio_mb = r["mb_s"] / ref["mb_s"] if ref["mb_s"] else float("nan")
         ratio_p99 = (r["p99_ms"] or 0) / ref["p99_ms"] if ref.get("p99_ms") else float("nan")
         lines.append(f"| {r['partitions']} | {r['create_s']} | {r['idle_rss_mib']} | {r['load_rss_mib']} | "
                      f"{r['disk_mib']} ({r['data_x3_mib']}) | {r['mb_s']} | {r['p50_ms']} / {r['p99_ms']} / "
                      f"{r['p999_ms']} | {r['failover_s']} ({r['failover_leaderships']}) | {r['restart_s']} | "
+                     f"{r.get('metadata_kb')}, {r.get('isr_requests')} ({r.get('isr_changes')}) | "
                      f"{ratio_mb:.2f}x, {ratio_p99:.2f}x |")
     with open(os.path.join(args.out, "partition_scale.md"), "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -84,6 +84,24 @@ def parse_produce_response(frame):
     return correlation, out
 
 
+def metadata_request(correlation, client_id="rill-wire-test"):
+    """A framed Metadata v0 request (no topics named: the broker lists all)."""
+    body = struct.pack(">hhi", 3, 0, correlation) + _string(client_id) + struct.pack(">i", 0)
+    return struct.pack(">i", len(body)) + body
+
+
+def parse_metadata_broker_ids(frame):
+    """The ids of the brokers a Metadata v0 response lists (the live ones)."""
+    r = _Reader(frame)
+    r.take(">i")
+    ids = []
+    for _ in range(r.take(">i")):
+        ids.append(r.take(">i"))
+        r.string()
+        r.take(">i")
+    return sorted(ids)
+
+
 class Connection:
     """One blocking TCP connection; send() and receive() may run on two threads."""
 

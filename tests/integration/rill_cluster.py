@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+import kafka_wire
+
 RILL = os.environ.get("RILL_BINARY", os.path.join(os.path.dirname(__file__), "../../build/rill"))
 
 
@@ -286,7 +288,31 @@ class Cluster:
             b.start(wait=False)
         for b in self.brokers:
             b.wait_until_serving()
+        self.wait_until_registered()
         return self
+
+    def wait_until_registered(self, timeout_s=30.0):
+        """Until the first broker's Metadata lists every broker: a listening
+        broker may not yet hold its registration, and a topic of
+        replication factor n needs n live brokers."""
+        want = sorted(b.broker_id for b in self.brokers)
+        first = self.brokers[0]
+        deadline = time.monotonic() + timeout_s
+        seen = []
+        while time.monotonic() < deadline:
+            try:
+                conn = kafka_wire.Connection(first.host, first.port, timeout_s=5)
+                try:
+                    conn.send(kafka_wire.metadata_request(1))
+                    seen = kafka_wire.parse_metadata_broker_ids(conn.receive())
+                finally:
+                    conn.close()
+                if seen == want:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"brokers {want} not all registered after {timeout_s} s (metadata lists {seen})")
 
     def stop(self):
         codes = [b.stop() for b in self.brokers]
