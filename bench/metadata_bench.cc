@@ -10,7 +10,7 @@
 
 #include "bench/bench_support.h"
 #include "control/metadata_model.h"
-#include "dataplane/runtime/clock.h"
+#include "platform/runtime/clock.h"
 
 namespace rill::bench {
 namespace {

@@ -17,11 +17,11 @@
 #include <thread>
 
 #include "bench/bench_support.h"
-#include "dataplane/net/tcp_server.h"
-#include "dataplane/runtime/clock.h"
-#include "dataplane/runtime/cross_shard.h"
-#include "dataplane/runtime/runtime.h"
-#include "dataplane/runtime/uring_op.h"
+#include "platform/net/tcp_server.h"
+#include "platform/runtime/clock.h"
+#include "platform/runtime/cross_shard.h"
+#include "platform/runtime/runtime.h"
+#include "platform/runtime/uring_op.h"
 
 namespace rill::bench {
 namespace {

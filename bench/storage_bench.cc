@@ -30,15 +30,15 @@
 #include "bench/disk_interrupts.h"
 #include "bench/fio_reference.h"
 #include "bench/latency_histogram.h"
-#include "dataplane/runtime/clock.h"
-#include "dataplane/runtime/runtime.h"
-#include "dataplane/runtime/uring_file_io.h"
-#include "dataplane/runtime/uring_op.h"
-#include "dataplane/runtime/wait_queue.h"
+#include "platform/runtime/clock.h"
+#include "platform/runtime/runtime.h"
+#include "platform/runtime/uring_op.h"
+#include "platform/runtime/wait_queue.h"
 #include "storage/batch_builder.h"
 #include "storage/crc32c.h"
 #include "storage/partition_log.h"
 #include "storage/posix_file_io.h"
+#include "storage/uring/uring_file_io.h"
 
 namespace rill::bench {
 namespace {
@@ -141,7 +141,7 @@ append_result measure(backend b, const std::string& dir, storage::durability pol
   rt.start([&](runtime::shard& s) {
     spawn([](runtime::shard& s, backend b, std::string dir, storage::durability policy,
              size_t total, int window, append_result* out) -> task<void> {
-      runtime::uring_file_io uring(s);
+      storage::uring_file_io uring(s);
       storage::posix_file_io posix;
       storage::file_io& io = b == backend::uring ? static_cast<storage::file_io&>(uring) : posix;
       co_await append_run(io, dir, policy, total, window, out);

@@ -1,7 +1,7 @@
 #include "cli/dev_cluster.h"
 
 #include "base/command_line.h"
-#include "dataplane/net/tcp_listener.h"
+#include "platform/net/tcp_listener.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

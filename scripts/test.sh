@@ -7,6 +7,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 "$root/scripts/setup.sh"
 "$root/scripts/check_format.sh"
+/usr/bin/python3 "$root/scripts/check_layers.py"
 "$root/scripts/build.sh" sanitize
 "$root/scripts/build.sh" release
 echo "== unit tests (ASan+UBSan)"

@@ -1,6 +1,6 @@
 // file_io: every disk operation the storage engine performs, behind one
 // interface with three implementations:
-//   - uring_file_io (dataplane/runtime): io_uring on the shard's ring; used
+//   - uring_file_io (storage/uring): io_uring on the shard's ring; used
 //     in production.
 //   - posix_file_io: plain pread/pwrite/fdatasync; the baseline that the
 //     benchmarks compare io_uring with.

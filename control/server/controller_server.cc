@@ -14,11 +14,11 @@
 #include "base/log.h"
 #include "control/etcd/etcd_leadership.h"
 #include "control/server/controller_metrics.h"
-#include "dataplane/runtime/clock.h"
-#include "dataplane/runtime/external_call.h"
-#include "dataplane/runtime/runtime.h"
-#include "dataplane/runtime/uring_file_io.h"
-#include "dataplane/runtime/uring_op.h"
+#include "platform/runtime/clock.h"
+#include "platform/runtime/external_call.h"
+#include "platform/runtime/runtime.h"
+#include "platform/runtime/uring_op.h"
+#include "storage/uring/uring_file_io.h"
 
 namespace rill::control {
 namespace {
@@ -349,7 +349,7 @@ int run_controller(const std::vector<std::string>& args) {
         if (!co_await wait_for_leadership(s, *leadership)) co_return;
         spawn(stop_when_deposed(s, *leadership, failed));
       }
-      auto* io = new runtime::uring_file_io(s);
+      auto* io = new storage::uring_file_io(s);
       auto* store = new metadata_service(
           *io, {.dir = c.text("data.dir"),
                 .cluster_id = c.text("cluster.id"),

@@ -12,8 +12,8 @@
 
 #include "base/task.h"
 #include "control/controller_service.h"
-#include "dataplane/net/tcp_server.h"
-#include "dataplane/runtime/wait_queue.h"
+#include "platform/net/tcp_server.h"
+#include "platform/runtime/wait_queue.h"
 
 namespace rill::control {
 

@@ -12,14 +12,14 @@
 #include "dataplane/broker/broker_metrics.h"
 #include "dataplane/broker/replication_network.h"
 #include "dataplane/group/group_coordinator.h"
-#include "dataplane/kafka/kafka_connection.h"
-#include "dataplane/net/tcp_server.h"
-#include "dataplane/partition/broker_context.h"
-#include "dataplane/partition/shard_state.h"
-#include "dataplane/runtime/cross_shard.h"
-#include "dataplane/runtime/external_call.h"
-#include "dataplane/runtime/runtime.h"
-#include "dataplane/runtime/uring_op.h"
+#include "dataplane/kafka/server/kafka_connection.h"
+#include "dataplane/node/broker_context.h"
+#include "dataplane/node/shard_state.h"
+#include "platform/net/tcp_server.h"
+#include "platform/runtime/cross_shard.h"
+#include "platform/runtime/external_call.h"
+#include "platform/runtime/runtime.h"
+#include "platform/runtime/uring_op.h"
 
 #if defined(RILL_WITH_MIMALLOC)
 #include <mimalloc.h>

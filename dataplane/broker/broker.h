@@ -4,7 +4,7 @@
 // SIGINT, then drains in-flight requests and closes every log cleanly.
 #pragma once
 
-#include "dataplane/partition/broker_settings.h"
+#include "dataplane/node/broker_settings.h"
 
 namespace rill::broker {
 

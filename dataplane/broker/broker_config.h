@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "base/config.h"
-#include "dataplane/partition/broker_settings.h"
+#include "dataplane/node/broker_settings.h"
 
 namespace rill::broker {
 

@@ -6,7 +6,7 @@
 #include "base/assert.h"
 #include "base/prometheus.h"
 #include "dataplane/kafka/protocol.h"
-#include "dataplane/runtime/clock.h"
+#include "platform/runtime/clock.h"
 
 namespace rill::broker {
 
@@ -239,7 +239,7 @@ void render_dpdk(prometheus_text& out, const std::vector<shard_metrics>& shards)
 }
 
 void render_io(prometheus_text& out, const std::vector<shard_metrics>& shards) {
-  runtime::disk_stats disk;
+  storage::disk_stats disk;
   net::connection_counters net{};
   size_t connections = 0;
   partition::replication_counters rep;

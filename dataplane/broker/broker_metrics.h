@@ -12,12 +12,12 @@
 
 #include "dataplane/bypass/bypass_endpoint.h"
 #include "dataplane/group/group_coordinator.h"
-#include "dataplane/kafka/request_stats.h"
-#include "dataplane/net/tcp_server.h"
+#include "dataplane/kafka/server/request_stats.h"
+#include "dataplane/node/shard_state.h"
 #include "dataplane/partition/partition_replica.h"
-#include "dataplane/partition/shard_state.h"
-#include "dataplane/runtime/shard.h"
-#include "dataplane/runtime/uring_file_io.h"
+#include "platform/net/tcp_server.h"
+#include "platform/runtime/shard.h"
+#include "storage/uring/uring_file_io.h"
 
 namespace rill::broker {
 
@@ -40,7 +40,7 @@ struct shard_metrics {
   uint32_t shard = 0;
   uint64_t uptime_ns = 0;
   runtime::shard_stats loop;
-  runtime::disk_stats disk;
+  storage::disk_stats disk;
   kafka::request_stats requests;
   net::connection_counters network;
   size_t connections = 0;

@@ -3,9 +3,9 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "dataplane/bypass/dpdk_link.h"
-#include "dataplane/kafka/kafka_connection.h"
-#include "dataplane/runtime/clock.h"
-#include "dataplane/runtime/uring_op.h"
+#include "dataplane/kafka/server/kafka_connection.h"
+#include "platform/runtime/clock.h"
+#include "platform/runtime/uring_op.h"
 
 namespace rill::broker {
 namespace {

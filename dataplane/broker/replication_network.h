@@ -16,8 +16,8 @@
 
 #include "base/task.h"
 #include "dataplane/bypass/bypass_endpoint.h"
-#include "dataplane/partition/broker_context.h"
-#include "dataplane/partition/broker_settings.h"
+#include "dataplane/node/broker_context.h"
+#include "dataplane/node/broker_settings.h"
 #include "dataplane/replication/replica_transport.h"
 
 namespace rill::broker {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "base/assert.h"
-#include "dataplane/runtime/clock.h"
+#include "platform/runtime/clock.h"
 
 namespace rill::bypass {
 namespace {

@@ -11,9 +11,9 @@
 #include <memory>
 
 #include "dataplane/bypass/reliable_stream.h"
-#include "dataplane/net/byte_stream.h"
-#include "dataplane/runtime/shard.h"
-#include "dataplane/runtime/wait_queue.h"
+#include "platform/net/byte_stream.h"
+#include "platform/runtime/shard.h"
+#include "platform/runtime/wait_queue.h"
 
 namespace rill::bypass {
 

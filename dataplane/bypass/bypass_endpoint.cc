@@ -4,8 +4,8 @@
 
 #include "base/assert.h"
 #include "base/log.h"
-#include "dataplane/runtime/clock.h"
-#include "dataplane/runtime/uring_op.h"
+#include "platform/runtime/clock.h"
+#include "platform/runtime/uring_op.h"
 
 namespace rill::bypass {
 namespace {

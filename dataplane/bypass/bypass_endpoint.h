@@ -23,7 +23,7 @@
 #include "dataplane/bypass/bypass_connection.h"
 #include "dataplane/bypass/frame_link.h"
 #include "dataplane/bypass/reliable_stream.h"
-#include "dataplane/runtime/shard.h"
+#include "platform/runtime/shard.h"
 
 namespace rill::bypass {
 

@@ -9,8 +9,8 @@
 #include "base/byte_order.h"
 #include "dataplane/bypass/memory_link.h"
 #include "dataplane/replication/replica_transport.h"
-#include "dataplane/runtime/clock.h"
-#include "dataplane/runtime/uring_op.h"
+#include "platform/runtime/clock.h"
+#include "platform/runtime/uring_op.h"
 #include "tests/support/run_on_runtime.h"
 
 namespace rill::bypass {

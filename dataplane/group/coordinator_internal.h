@@ -12,7 +12,7 @@
 #include "dataplane/group/group_coordinator.h"
 #include "dataplane/partition/partition_errc.h"
 #include "dataplane/partition/partition_replica.h"
-#include "dataplane/runtime/wait_queue.h"
+#include "platform/runtime/wait_queue.h"
 
 namespace rill::group {
 

@@ -32,8 +32,8 @@
 #include "base/task.h"
 #include "dataplane/group/consumer_group.h"
 #include "dataplane/partition/partition_replica.h"
-#include "dataplane/runtime/shard.h"
-#include "dataplane/runtime/wait_queue.h"
+#include "platform/runtime/shard.h"
+#include "platform/runtime/wait_queue.h"
 #include "storage/batch_builder.h"
 #include "storage/record_reader.h"
 

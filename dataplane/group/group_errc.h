@@ -1,5 +1,5 @@
 // Errors of the group coordinator, mapped to Kafka codes at the protocol
-// edge (dataplane/kafka/error_mapping.cc).
+// edge (dataplane/kafka/handlers/error_mapping.cc).
 #pragma once
 
 #include <cstdint>

@@ -5,7 +5,7 @@
 #include "base/log.h"
 #include "dataplane/group/coordinator_internal.h"
 #include "dataplane/group/group_coordinator.h"
-#include "dataplane/runtime/clock.h"
+#include "platform/runtime/clock.h"
 
 namespace rill::group {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
-#include "dataplane/runtime/clock.h"
+#include "platform/runtime/clock.h"
 #include "storage/compression.h"
 #include "storage/record_batch.h"
 #include "storage/record_reader.h"

@@ -22,12 +22,12 @@
 #include "base/turn_queue.h"
 #include "control/controller_rpc.h"
 #include "control/metadata_model.h"
+#include "dataplane/partition/isr_tracker.h"
 #include "dataplane/partition/leadership_lease.h"
 #include "dataplane/partition/partition_errc.h"
 #include "dataplane/partition/producer_state.h"
-#include "dataplane/replication/isr_tracker.h"
-#include "dataplane/runtime/shard.h"
-#include "dataplane/runtime/wait_queue.h"
+#include "platform/runtime/shard.h"
+#include "platform/runtime/wait_queue.h"
 #include "storage/partition_log.h"
 
 namespace rill::partition {

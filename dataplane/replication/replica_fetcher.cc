@@ -3,10 +3,10 @@
 #include "base/assert.h"
 #include "base/byte_order.h"
 #include "base/log.h"
-#include "dataplane/net/tcp_listener.h"
-#include "dataplane/runtime/clock.h"
-#include "dataplane/runtime/uring_op.h"
-#include "dataplane/runtime/when_all.h"
+#include "platform/net/tcp_listener.h"
+#include "platform/runtime/clock.h"
+#include "platform/runtime/uring_op.h"
+#include "platform/runtime/when_all.h"
 
 namespace rill::replication {
 namespace {

@@ -19,12 +19,12 @@
 
 #include "base/task.h"
 #include "dataplane/kafka/messages/fetch.h"
-#include "dataplane/net/provided_buffer_ring.h"
-#include "dataplane/net/socket_address.h"
-#include "dataplane/net/tcp_connection.h"
 #include "dataplane/partition/partition_replica.h"
 #include "dataplane/replication/replica_transport.h"
-#include "dataplane/runtime/wait_queue.h"
+#include "platform/net/provided_buffer_ring.h"
+#include "platform/net/socket_address.h"
+#include "platform/net/tcp_connection.h"
+#include "platform/runtime/wait_queue.h"
 
 namespace rill::replication {
 

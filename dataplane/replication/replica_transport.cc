@@ -3,11 +3,11 @@
 #include "base/assert.h"
 #include "base/byte_order.h"
 #include "base/log.h"
-#include "dataplane/net/tcp_connection.h"
-#include "dataplane/net/tcp_listener.h"
-#include "dataplane/runtime/clock.h"
-#include "dataplane/runtime/cross_shard.h"
-#include "dataplane/runtime/uring_op.h"
+#include "platform/net/tcp_connection.h"
+#include "platform/net/tcp_listener.h"
+#include "platform/runtime/clock.h"
+#include "platform/runtime/cross_shard.h"
+#include "platform/runtime/uring_op.h"
 
 namespace rill::replication {
 

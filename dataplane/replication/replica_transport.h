@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "base/task.h"
-#include "dataplane/net/byte_stream.h"
-#include "dataplane/net/provided_buffer_ring.h"
-#include "dataplane/net/socket_address.h"
-#include "dataplane/runtime/shard.h"
+#include "platform/net/byte_stream.h"
+#include "platform/net/provided_buffer_ring.h"
+#include "platform/net/socket_address.h"
+#include "platform/runtime/shard.h"
 
 namespace rill::replication {
 

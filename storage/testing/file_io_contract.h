@@ -1,6 +1,6 @@
 // The file_io contract: cases every implementation must pass, run by
 // storage/file_io_contract_test.cc (memory, faulty, POSIX) and by
-// dataplane/runtime/uring_file_io_test.cc (io_uring). Test-only code.
+// storage/uring/uring_file_io_test.cc (io_uring). Test-only code.
 #pragma once
 
 #include <functional>

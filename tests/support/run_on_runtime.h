@@ -5,7 +5,7 @@
 #include <functional>
 
 #include "base/task.h"
-#include "dataplane/runtime/runtime.h"
+#include "platform/runtime/runtime.h"
 
 namespace rill::testing {
 

@@ -3,12 +3,12 @@
 
 #include "base/log.h"
 #include "control/topic_config.h"
-#include "dataplane/kafka/error_mapping.h"
+#include "dataplane/kafka/handlers/error_mapping.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/admin.h"
 #include "dataplane/kafka/messages/list_offsets.h"
-#include "dataplane/partition/shard_state.h"
-#include "dataplane/runtime/cross_shard.h"
+#include "dataplane/node/shard_state.h"
+#include "platform/runtime/cross_shard.h"
 
 namespace rill::kafka {
 namespace {

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <map>
 
-#include "dataplane/kafka/error_mapping.h"
+#include "dataplane/kafka/handlers/error_mapping.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/cluster.h"
-#include "dataplane/partition/shard_state.h"
-#include "dataplane/runtime/cross_shard.h"
+#include "dataplane/node/shard_state.h"
+#include "platform/runtime/cross_shard.h"
 
 namespace rill::kafka {
 

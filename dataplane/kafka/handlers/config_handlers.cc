@@ -6,11 +6,11 @@
 #include <sstream>
 
 #include "control/topic_config.h"
-#include "dataplane/kafka/error_mapping.h"
+#include "dataplane/kafka/handlers/error_mapping.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/admin.h"
 #include "dataplane/kafka/messages/configs.h"
-#include "dataplane/partition/shard_state.h"
+#include "dataplane/node/shard_state.h"
 
 namespace rill::kafka {
 namespace {

@@ -2,7 +2,7 @@
 #include "base/log.h"
 #include "control/topic_config.h"
 #include "dataplane/kafka/handlers/handler.h"
-#include "dataplane/partition/shard_state.h"
+#include "dataplane/node/shard_state.h"
 
 namespace rill::kafka {
 

@@ -3,14 +3,14 @@
 #include <algorithm>
 #include <map>
 
-#include "dataplane/kafka/error_mapping.h"
+#include "dataplane/kafka/handlers/error_mapping.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/fetch.h"
-#include "dataplane/partition/shard_state.h"
+#include "dataplane/node/shard_state.h"
 #include "dataplane/replication/byte_rate_limiter.h"
-#include "dataplane/runtime/clock.h"
-#include "dataplane/runtime/cross_shard.h"
-#include "dataplane/runtime/when_all.h"
+#include "platform/runtime/clock.h"
+#include "platform/runtime/cross_shard.h"
+#include "platform/runtime/when_all.h"
 #include "storage/record_batch.h"
 
 namespace rill::kafka {

@@ -4,12 +4,12 @@
 // and runs the operation on the shard that owns it (group_coordinator).
 #include "base/log.h"
 #include "dataplane/group/group_coordinator.h"
-#include "dataplane/kafka/error_mapping.h"
+#include "dataplane/kafka/handlers/error_mapping.h"
 #include "dataplane/kafka/handlers/group_routing.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/group.h"
-#include "dataplane/partition/shard_state.h"
-#include "dataplane/runtime/cross_shard.h"
+#include "dataplane/node/shard_state.h"
+#include "platform/runtime/cross_shard.h"
 
 namespace rill::kafka {
 namespace {

@@ -4,8 +4,8 @@
 
 #include "base/log.h"
 #include "dataplane/group/group_coordinator.h"
-#include "dataplane/partition/shard_state.h"
-#include "dataplane/runtime/clock.h"
+#include "dataplane/node/shard_state.h"
+#include "platform/runtime/clock.h"
 
 namespace rill::kafka {
 

@@ -8,7 +8,7 @@
 
 #include "base/task.h"
 #include "dataplane/kafka/handlers/handler.h"
-#include "dataplane/runtime/shard.h"
+#include "platform/runtime/shard.h"
 
 namespace rill::kafka {
 

@@ -12,7 +12,7 @@
 #include "base/wire.h"
 #include "dataplane/kafka/request_header.h"
 #include "dataplane/kafka/response_buffer.h"
-#include "dataplane/partition/broker_context.h"
+#include "dataplane/node/broker_context.h"
 
 namespace rill::kafka {
 

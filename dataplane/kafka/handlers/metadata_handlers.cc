@@ -7,9 +7,9 @@
 #include "dataplane/kafka/messages/admin.h"
 #include "dataplane/kafka/messages/api_versions.h"
 #include "dataplane/kafka/messages/metadata.h"
-#include "dataplane/partition/shard_state.h"
-#include "dataplane/runtime/clock.h"
-#include "dataplane/runtime/uring_op.h"
+#include "dataplane/node/shard_state.h"
+#include "platform/runtime/clock.h"
+#include "platform/runtime/uring_op.h"
 
 namespace rill::kafka {
 

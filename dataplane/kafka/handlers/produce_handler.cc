@@ -7,12 +7,12 @@
 
 #include "base/log.h"
 #include "dataplane/group/group_coordinator.h"
-#include "dataplane/kafka/error_mapping.h"
+#include "dataplane/kafka/handlers/error_mapping.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/produce.h"
-#include "dataplane/partition/shard_state.h"
-#include "dataplane/runtime/cross_shard.h"
-#include "dataplane/runtime/when_all.h"
+#include "dataplane/node/shard_state.h"
+#include "platform/runtime/cross_shard.h"
+#include "platform/runtime/when_all.h"
 #include "storage/compression.h"
 #include "storage/legacy_message_set.h"
 

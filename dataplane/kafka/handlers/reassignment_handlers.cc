@@ -4,10 +4,10 @@
 // metadata.
 #include "control/controller_rpc.h"
 #include "control/reassignment.h"
-#include "dataplane/kafka/error_mapping.h"
+#include "dataplane/kafka/handlers/error_mapping.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/reassignment.h"
-#include "dataplane/partition/shard_state.h"
+#include "dataplane/node/shard_state.h"
 
 namespace rill::kafka {
 namespace {

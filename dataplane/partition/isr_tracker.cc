@@ -1,0 +1,140 @@
+#include "dataplane/partition/isr_tracker.h"
+
+#include <algorithm>
+
+#include "base/assert.h"
+
+namespace rill::replication {
+namespace {
+constexpr int64_t k_recent_fetch_ms = 1000;
+constexpr int64_t k_refusal_backoff_ms = 1000;
+}  // namespace
+
+isr_tracker::isr_tracker(int32_t self, std::vector<int32_t> replicas, std::vector<int32_t> isr,
+                         int32_t min_insync, int64_t lag_max_ms, int64_t high_watermark,
+                         int64_t now_ms)
+    : self_(self),
+      replicas_(std::move(replicas)),
+      isr_(std::move(isr)),
+      min_insync_(min_insync),
+      lag_max_ms_(lag_max_ms),
+      high_watermark_(high_watermark) {
+  RILL_ASSERT(in_isr(self_), "a leader outside its ISR");
+  // Followers start with a full lag allowance: a new leader does not drop
+  // its ISR before they had a chance to fetch.
+  for (int32_t r : replicas_) {
+    if (r != self_) followers_[r].last_caught_up_ms = now_ms;
+  }
+}
+
+bool isr_tracker::in_isr(int32_t r) const {
+  return std::find(isr_.begin(), isr_.end(), r) != isr_.end();
+}
+
+int64_t isr_tracker::follower_log_end(int32_t follower) const {
+  auto it = followers_.find(follower);
+  return it == followers_.end() ? -1 : it->second.log_end;
+}
+
+std::vector<follower_lag> isr_tracker::lags(int64_t now_ms) const {
+  std::vector<follower_lag> out;
+  out.reserve(followers_.size());
+  for (const auto& [broker, p] : followers_) {
+    int64_t behind = p.log_end < 0 ? -1 : std::max<int64_t>(0, leader_leo_ - p.log_end);
+    out.push_back({broker, behind, std::max<int64_t>(0, now_ms - p.last_caught_up_ms)});
+  }
+  return out;
+}
+
+void isr_tracker::on_metadata(const std::vector<int32_t>& replicas, const std::vector<int32_t>& isr,
+                              int64_t now_ms) {
+  replicas_ = replicas;
+  if (!in_flight_) isr_ = isr;
+  for (int32_t r : replicas_) {
+    if (r != self_ && followers_.find(r) == followers_.end())
+      followers_[r].last_caught_up_ms = now_ms;
+  }
+  recompute(leader_leo_);
+}
+
+bool isr_tracker::on_follower_fetch(int32_t follower, int64_t fetch_offset, int64_t leader_leo,
+                                    int64_t now_ms) {
+  auto it = followers_.find(follower);
+  if (it == followers_.end()) return false;
+  follower_progress& f = it->second;
+  f.log_end = fetch_offset;
+  if (fetch_offset >= leader_leo) {
+    f.last_caught_up_ms = now_ms;
+  } else if (fetch_offset >= f.leader_leo_at_last_fetch) {
+    f.last_caught_up_ms = std::max(f.last_caught_up_ms, f.last_fetch_ms);
+  }
+  f.leader_leo_at_last_fetch = leader_leo;
+  f.last_fetch_ms = now_ms;
+  return recompute(leader_leo);
+}
+
+bool isr_tracker::on_leader_append(int64_t leader_leo) {
+  return recompute(leader_leo);
+}
+
+bool isr_tracker::recompute(int64_t leader_leo) {
+  leader_leo_ = leader_leo;
+  if (static_cast<int32_t>(isr_.size()) < min_insync_) return false;
+  int64_t low = leader_leo;
+  std::vector<int32_t> members = isr_;
+  if (in_flight_ && in_flight_->expands) {
+    for (int32_t r : in_flight_->isr) {
+      if (!in_isr(r)) members.push_back(r);
+    }
+  }
+  for (int32_t r : members) {
+    if (r == self_) continue;
+    auto it = followers_.find(r);
+    low = std::min(low, it == followers_.end() ? -1 : it->second.log_end);
+  }
+  if (low > high_watermark_) {
+    high_watermark_ = low;
+    return true;
+  }
+  return false;
+}
+
+std::optional<isr_change> isr_tracker::next_change(int64_t leader_leo, int64_t now_ms) {
+  if (in_flight_ || now_ms < next_proposal_ms_) return std::nullopt;
+  std::vector<int32_t> shrunk;
+  for (int32_t r : isr_) {
+    if (r == self_) {
+      shrunk.push_back(r);
+      continue;
+    }
+    auto it = followers_.find(r);
+    bool lagging = it == followers_.end() || now_ms - it->second.last_caught_up_ms > lag_max_ms_;
+    if (!lagging) shrunk.push_back(r);
+  }
+  if (shrunk.size() < isr_.size()) {
+    in_flight_ = isr_change{shrunk, false};
+    return in_flight_;
+  }
+  for (int32_t r : replicas_) {
+    if (r == self_ || in_isr(r)) continue;
+    auto it = followers_.find(r);
+    if (it != followers_.end() && it->second.log_end >= high_watermark_ &&
+        it->second.log_end >= 0 && now_ms - it->second.last_fetch_ms <= k_recent_fetch_ms) {
+      std::vector<int32_t> grown = isr_;
+      grown.push_back(r);
+      in_flight_ = isr_change{grown, true};
+      return in_flight_;
+    }
+  }
+  return std::nullopt;
+}
+
+void isr_tracker::change_done(bool accepted, const std::vector<int32_t>& controller_isr,
+                              int64_t leader_leo, int64_t now_ms) {
+  in_flight_.reset();
+  if (!controller_isr.empty()) isr_ = controller_isr;
+  if (!accepted) next_proposal_ms_ = now_ms + k_refusal_backoff_ms;
+  recompute(leader_leo);
+}
+
+}  // namespace rill::replication

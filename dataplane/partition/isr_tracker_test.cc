@@ -1,0 +1,54 @@
+#include "dataplane/partition/isr_tracker.h"
+
+#include <gtest/gtest.h>
+
+namespace rill::replication {
+namespace {
+
+TEST(isr_tracker, high_watermark_is_the_lowest_log_end_in_the_isr) {
+  isr_tracker t(1, {1, 2, 3}, {1, 2, 3}, 1, 1000, 0, 0);
+  EXPECT_FALSE(t.on_leader_append(10));  // followers have not fetched
+  EXPECT_FALSE(t.on_follower_fetch(2, 10, 10, 1));
+  EXPECT_TRUE(t.on_follower_fetch(3, 7, 10, 1));
+  EXPECT_EQ(t.high_watermark(), 7);
+  EXPECT_TRUE(t.on_follower_fetch(3, 10, 10, 2));
+  EXPECT_EQ(t.high_watermark(), 10);
+}
+
+TEST(isr_tracker, a_lagging_follower_is_proposed_for_removal_and_counts_until_accepted) {
+  isr_tracker t(1, {1, 2, 3}, {1, 2, 3}, 1, 1000, 0, 0);
+  t.on_follower_fetch(2, 0, 0, 0);
+  t.on_follower_fetch(3, 0, 0, 0);
+  t.on_leader_append(5);
+  t.on_follower_fetch(2, 5, 5, 500);
+  EXPECT_EQ(t.next_change(5, 900), std::nullopt);
+  auto change = t.next_change(5, 1200);
+  ASSERT_TRUE(change.has_value());
+  EXPECT_EQ(change->isr, (std::vector<int32_t>{1, 2}));
+  EXPECT_EQ(t.high_watermark(), 0);  // 3 still counts: not accepted yet
+  t.change_done(true, {1, 2}, 5, 1300);
+  EXPECT_EQ(t.high_watermark(), 5);
+}
+
+TEST(isr_tracker, a_caught_up_follower_rejoins_and_counts_while_pending) {
+  isr_tracker t(1, {1, 2}, {1}, 1, 1000, 0, 0);
+  t.on_leader_append(4);
+  EXPECT_EQ(t.high_watermark(), 4);
+  t.on_follower_fetch(2, 4, 4, 10);
+  auto change = t.next_change(4, 10);
+  ASSERT_TRUE(change.has_value());
+  EXPECT_TRUE(change->expands);
+  t.on_leader_append(8);
+  EXPECT_EQ(t.high_watermark(), 4);  // the pending member holds it back
+  t.on_follower_fetch(2, 8, 8, 20);
+  EXPECT_EQ(t.high_watermark(), 8);
+}
+
+TEST(isr_tracker, high_watermark_stays_while_the_isr_is_below_min_insync) {
+  isr_tracker t(1, {1, 2, 3}, {1}, 2, 1000, 0, 0);
+  EXPECT_FALSE(t.on_leader_append(10));
+  EXPECT_EQ(t.high_watermark(), 0);
+}
+
+}  // namespace
+}  // namespace rill::replication
