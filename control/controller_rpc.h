@@ -220,6 +220,11 @@ bool decode(wire_reader& r, report_replica_state_response* m);
 void encode(wire_writer& w, const elect_preferred_response& m);
 bool decode(wire_reader& r, elect_preferred_response* m);
 
+// The largest frames a controller accepts (requests) and a broker accepts
+// (responses: a whole snapshot of a large cluster), length prefix excluded.
+constexpr size_t k_request_bytes_max = 16 << 20;
+constexpr size_t k_response_bytes_max = 32 << 20;
+
 // Frames a request: size, header (key, version 0, correlation, client id), body.
 std::vector<uint8_t> frame_request(api key, int32_t correlation, const std::vector<uint8_t>& body);
 // Frames a response: size, correlation, body.

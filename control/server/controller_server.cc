@@ -7,13 +7,13 @@
 #include <thread>
 
 #include "base/admin_server.h"
-#include "base/byte_order.h"
 #include "base/command_line.h"
 #include "base/config.h"
 #include "base/host_port.h"
 #include "base/log.h"
 #include "control/etcd/etcd_leadership.h"
 #include "control/server/controller_metrics.h"
+#include "platform/net/framed.h"
 #include "platform/runtime/clock.h"
 #include "platform/runtime/external_call.h"
 #include "platform/runtime/runtime.h"
@@ -23,7 +23,6 @@
 namespace rill::control {
 namespace {
 
-constexpr int32_t k_rpc_frame_bytes_max = 16 << 20;
 constexpr uint64_t k_tick_ns = 200 * runtime::k_ns_per_ms;
 
 int64_t wall_ms() {
@@ -74,15 +73,16 @@ task<void> controller_server::serve(net::tcp_connection& c) {
 
 task<void> controller_server::serve_requests(net::tcp_connection& c, session_binding* binding) {
   for (;;) {
-    if (!co_await c.fill(4)) co_return;
-    int32_t size = static_cast<int32_t>(load_be32(c.input().data()));
-    if (size < 10 || size > k_rpc_frame_bytes_max) {
-      RILL_WARN("controller", "closing connection: RPC frame of %d bytes", size);
-      co_return;
+    net::frame_view f =
+        co_await net::await_frame(c, {.min_bytes = 10, .max_bytes = rpc::k_request_bytes_max});
+    if (f.error == net::frame_errc::out_of_bounds) {
+      RILL_WARN("controller", "closing connection: RPC frame of %lld bytes",
+                static_cast<long long>(f.size));
     }
-    if (!co_await c.fill(4 + static_cast<size_t>(size))) co_return;
-    std::vector<uint8_t> frame(c.input().begin() + 4, c.input().begin() + 4 + size);
-    c.consume(4 + static_cast<size_t>(size));
+    if (f.error != net::frame_errc::ok) co_return;
+    std::span<const uint8_t> bytes = c.input().subspan(4, static_cast<size_t>(f.size));
+    std::vector<uint8_t> frame(bytes.begin(), bytes.end());
+    c.consume(net::frame_total(f.size));
     wire_reader in(frame);
     int16_t key = in.i16();
     (void)in.i16();  // version

@@ -4,6 +4,7 @@
 
 #include "base/byte_order.h"
 #include "base/log.h"
+#include "platform/net/framed.h"
 #include "platform/net/tcp_listener.h"
 #include "platform/runtime/clock.h"
 #include "platform/runtime/uring_op.h"
@@ -107,16 +108,15 @@ task<std::optional<std::vector<uint8_t>>> controller_link::call(channel& ch, rpc
   if (connected) {
     int32_t correlation = ++ch.correlation;
     net::tcp_connection& c = *ch.connection;
-    bool ok = co_await c.send_all(rpc::frame_request(key, correlation, body)) == 0;
     // A reply that does not come in time means a dead or stuck controller:
     // the connection is dropped, so a late reply can never be mistaken.
-    uint64_t deadline = runtime::monotonic_ns() + timeout_ns;
-    ok = ok && co_await c.fill_until(4, deadline);
-    size_t size = ok ? load_be32(c.input().data()) : 0;
-    ok = ok && size >= 4 && size < (32u << 20) && co_await c.fill_until(4 + size, deadline);
-    if (ok && static_cast<int32_t>(load_be32(c.input().data() + 4)) == correlation) {
-      out.emplace(c.input().begin() + 8, c.input().begin() + 4 + static_cast<std::ptrdiff_t>(size));
-      c.consume(4 + size);
+    std::optional<std::vector<uint8_t>> reply =
+        co_await net::round_trip(c, rpc::frame_request(key, correlation, body),
+                                 {.min_bytes = 4, .max_bytes = rpc::k_response_bytes_max},
+                                 runtime::monotonic_ns() + timeout_ns);
+    if (reply && static_cast<int32_t>(load_be32(reply->data())) == correlation) {
+      reply->erase(reply->begin(), reply->begin() + 4);
+      out = std::move(reply);
     } else {
       co_await drop(ch);
       if (&ch == &rpc_) next_candidate();

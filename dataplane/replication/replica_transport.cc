@@ -1,8 +1,8 @@
 #include "dataplane/replication/replica_transport.h"
 
 #include "base/assert.h"
-#include "base/byte_order.h"
 #include "base/log.h"
+#include "platform/net/framed.h"
 #include "platform/net/tcp_connection.h"
 #include "platform/net/tcp_listener.h"
 #include "platform/runtime/clock.h"
@@ -27,19 +27,9 @@ task<bool> stream_replica_transport::connect() {
 task<std::optional<std::vector<uint8_t>>> stream_replica_transport::round_trip(
     std::vector<uint8_t> request, uint64_t deadline_ns) {
   if (!co_await connect()) co_return std::nullopt;
-  net::byte_stream& c = *stream_;
-  if (co_await c.send_all(request) != 0 || !co_await c.fill_until(4, deadline_ns)) {
-    co_await close();
-    co_return std::nullopt;
-  }
-  size_t size = load_be32(c.input().data());
-  if (size < 4 || size > response_bytes_max_ * 2 || !co_await c.fill_until(4 + size, deadline_ns)) {
-    co_await close();
-    co_return std::nullopt;
-  }
-  std::vector<uint8_t> body(c.input().begin() + 4,
-                            c.input().begin() + 4 + static_cast<std::ptrdiff_t>(size));
-  c.consume(4 + size);
+  std::optional<std::vector<uint8_t>> body = co_await net::round_trip(
+      *stream_, request, {.min_bytes = 4, .max_bytes = response_bytes_max_ * 2}, deadline_ns);
+  if (!body) co_await close();
   co_return body;
 }
 

@@ -3,11 +3,11 @@
 #include <deque>
 #include <memory>
 
-#include "base/byte_order.h"
 #include "base/log.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/api_versions.h"
 #include "dataplane/kafka/server/request_stats.h"
+#include "platform/net/framed.h"
 #include "platform/runtime/wait_queue.h"
 
 namespace rill::kafka {
@@ -44,17 +44,16 @@ class session {
     const auto frame_max =
         static_cast<size_t>(context_.broker->settings().socket_request_bytes_max);
     for (;;) {
-      if (!co_await connection_.fill(4)) co_return;
-      int32_t size = static_cast<int32_t>(load_be32(connection_.input().data()));
-      if (size < 8 || static_cast<size_t>(size) > frame_max) {
-        close_with("frame of " + std::to_string(size) + " bytes (socket.request.max.bytes is " +
+      net::frame_view f =
+          co_await net::await_frame(connection_, {.min_bytes = 8, .max_bytes = frame_max});
+      if (f.error == net::frame_errc::out_of_bounds) {
+        close_with("frame of " + std::to_string(f.size) + " bytes (socket.request.max.bytes is " +
                    std::to_string(frame_max) + ")");
-        co_return;
       }
-      if (!co_await connection_.fill(4 + static_cast<size_t>(size))) co_return;
-      auto frame = std::make_shared<std::vector<uint8_t>>(connection_.input().begin() + 4,
-                                                          connection_.input().begin() + 4 + size);
-      connection_.consume(4 + static_cast<size_t>(size));
+      if (f.error != net::frame_errc::ok) co_return;
+      std::span<const uint8_t> bytes = connection_.input().subspan(4, static_cast<size_t>(f.size));
+      auto frame = std::make_shared<std::vector<uint8_t>>(bytes.begin(), bytes.end());
+      connection_.consume(net::frame_total(f.size));
       if (!start_request(std::move(frame))) co_return;
       while (in_flight_ >= context_.broker->settings().requests_in_flight_max) {
         co_await changed_.wait(shard_);
