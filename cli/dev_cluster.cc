@@ -1,6 +1,7 @@
 #include "cli/dev_cluster.h"
 
 #include "base/command_line.h"
+#include "base/stop_signals.h"
 #include "platform/net/tcp_listener.h"
 
 #include <arpa/inet.h>
@@ -339,16 +340,11 @@ int start(const char* self, const dev_options& o, bool detached) {
 }
 
 int run_foreground(const char* self, const dev_options& o) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigprocmask(SIG_BLOCK, &signals, nullptr);
+  stop_signals signals;
   if (start(self, o, false) != 0) return 1;
   printf("rill dev: running; Ctrl-C stops the cluster\n");
   fflush(stdout);
-  int sig = 0;
-  sigwait(&signals, &sig);
+  signals.wait();
   return stop_all(o);
 }
 

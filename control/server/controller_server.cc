@@ -1,16 +1,14 @@
 #include "control/server/controller_server.h"
 
-#include <signal.h>
-
 #include <chrono>
 #include <optional>
-#include <thread>
 
 #include "base/admin_server.h"
 #include "base/command_line.h"
 #include "base/config.h"
 #include "base/host_port.h"
 #include "base/log.h"
+#include "base/stop_signals.h"
 #include "control/etcd/etcd_leadership.h"
 #include "control/server/controller_metrics.h"
 #include "platform/net/framed.h"
@@ -306,12 +304,7 @@ int run_controller(const std::vector<std::string>& args) {
   log_level level{};
   parse_log_level(c.text("log.level"), &level);
   set_log_level(level);
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  stop_signals signals;
   if (!net::port_is_free(c.text("listen.host"), static_cast<uint16_t>(c.integer("port")))) {
     RILL_ERROR("controller", "%s:%lld is already in use (another controller?); not starting",
                c.text("listen.host").c_str(), static_cast<long long>(c.integer("port")));
@@ -397,17 +390,14 @@ int run_controller(const std::vector<std::string>& args) {
                 static_cast<long long>(service->metadata_epoch()));
     }(s, c, failed, etcd_endpoint, active));
   });
-  std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
+  signals.watch([&](int sig) {
+    RILL_INFO("controller", "received %s: stopping", stop_signals::name(sig));
     stopping = true;
     rt.request_stop();
   });
   rt.join();
   stopping = true;
   if (admin) admin->stop();
-  pthread_kill(waiter.native_handle(), SIGTERM);
-  waiter.join();
   RILL_INFO("controller", "controller stopped");
   return failed.load() != 0 ? 1 : 0;
 }

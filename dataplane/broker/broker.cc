@@ -1,14 +1,13 @@
 #include "dataplane/broker/broker.h"
 
-#include <signal.h>
 #include <sys/resource.h>
 
 #include <atomic>
 #include <memory>
-#include <thread>
 
 #include "base/admin_server.h"
 #include "base/log.h"
+#include "base/stop_signals.h"
 #include "dataplane/broker/broker_metrics.h"
 #include "dataplane/broker/replication_network.h"
 #include "dataplane/group/group_coordinator.h"
@@ -227,12 +226,7 @@ bool live(runtime::runtime& rt) {
 }  // namespace
 
 int run_broker(const partition::broker_settings& settings) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // inherited by the shard threads
-  signal(SIGPIPE, SIG_IGN);
+  stop_signals signals;  // before any thread starts: the shard threads inherit its mask
   log_allocator();
   if (!net::port_is_free(settings.listen_host, static_cast<uint16_t>(settings.port))) {
     RILL_ERROR("broker", "%s:%d is already in use (another broker?); not starting",
@@ -293,21 +287,14 @@ int run_broker(const partition::broker_settings& settings) {
   rt.start([&](runtime::shard& s) {
     start_shard(s, settings, context, network.get(), failed, parts[s.id().value()]);
   });
-  std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    RILL_INFO("broker", "received %s: draining and stopping",
-              sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  signals.watch([&](int sig) {
+    RILL_INFO("broker", "received %s: draining and stopping", stop_signals::name(sig));
     stopping = true;
     rt.request_stop();
   });
   rt.join();
   stopping = true;
   if (admin) admin->stop();
-  if (waiter.joinable()) {
-    pthread_kill(waiter.native_handle(), SIGTERM);  // release sigwait if we stopped on our own
-    waiter.join();
-  }
   RILL_INFO("broker", "broker %d stopped", settings.broker_id);
   return failed.load() != 0 ? 1 : 0;
 }
