@@ -18,18 +18,20 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
-bool parse_integer(const std::string& v, int64_t* out) {
+bool parse_integer(const std::string& v, int64_t* out, integer_suffixes suffixes) {
   if (v.empty()) return false;
   errno = 0;
   char* end = nullptr;
   long long n = std::strtoll(v.c_str(), &end, 10);
   int64_t scale = 1;
   std::string suffix = end;
-  if (suffix == "k" || suffix == "K" || suffix == "KiB") scale = 1024;
-  if (suffix == "m" || suffix == "M" || suffix == "MiB") scale = 1024 * 1024;
-  if (suffix == "g" || suffix == "G" || suffix == "GiB") scale = 1024LL * 1024 * 1024;
+  if (suffixes == integer_suffixes::binary) {
+    if (suffix == "k" || suffix == "K" || suffix == "KiB") scale = 1024;
+    if (suffix == "m" || suffix == "M" || suffix == "MiB") scale = 1024 * 1024;
+    if (suffix == "g" || suffix == "G" || suffix == "GiB") scale = 1024LL * 1024 * 1024;
+  }
   if (errno != 0 || end == v.c_str() || (scale == 1 && !suffix.empty())) return false;
-  *out = n * scale;
+  if (__builtin_mul_overflow(static_cast<int64_t>(n), scale, out)) return false;
   return true;
 }
 

@@ -14,9 +14,14 @@ namespace rill {
 
 enum class setting_kind : uint8_t { integer, boolean, text, choice };
 
-// An integer as settings take it: decimal, optionally with a k/K/KiB,
-// m/M/MiB or g/G/GiB suffix (powers of 1024); false when it does not parse.
-bool parse_integer(const std::string& text, int64_t* out);
+enum class integer_suffixes : uint8_t { binary, none };
+
+// The one integer parser: decimal, overflow-checked; with binary suffixes
+// (as settings take them) also a k/K/KiB, m/M/MiB or g/G/GiB suffix
+// (powers of 1024). Kafka's topic configs and stored files take plain
+// decimal (none). False when the text does not parse.
+bool parse_integer(const std::string& text, int64_t* out,
+                   integer_suffixes suffixes = integer_suffixes::binary);
 
 struct setting {
   std::string key;

@@ -43,5 +43,21 @@ TEST(config, bad_keys_and_values_name_both) {
   EXPECT_TRUE(c.apply_override("port=1").has_value());
 }
 
+TEST(parse_integer, one_parser_with_or_without_binary_suffixes) {
+  int64_t n = 0;
+  EXPECT_TRUE(parse_integer("-42", &n));
+  EXPECT_EQ(n, -42);
+  EXPECT_TRUE(parse_integer("16MiB", &n));
+  EXPECT_EQ(n, 16 << 20);
+  EXPECT_FALSE(parse_integer("16MiB", &n, integer_suffixes::none));
+  EXPECT_TRUE(parse_integer("9223372036854775807", &n, integer_suffixes::none));
+  EXPECT_EQ(n, INT64_MAX);
+  EXPECT_FALSE(parse_integer("9223372036854775808", &n));  // overflows int64
+  EXPECT_FALSE(parse_integer("9000000000G", &n));          // overflows once scaled
+  EXPECT_FALSE(parse_integer("12abc", &n, integer_suffixes::none));
+  EXPECT_FALSE(parse_integer("", &n));
+  EXPECT_FALSE(parse_integer("k", &n));
+}
+
 }  // namespace
 }  // namespace rill

@@ -5,14 +5,14 @@
 #include <climits>
 #include <cstdlib>
 
+#include "base/config.h"
+
 namespace rill::control {
 namespace {
 
 bool parse_int(const std::string& v, int64_t min, int64_t* out) {
-  if (v.empty()) return false;
-  char* end = nullptr;
-  long long n = std::strtoll(v.c_str(), &end, 10);
-  if (*end != '\0' || n < min) return false;
+  int64_t n = 0;
+  if (!parse_integer(v, &n, integer_suffixes::none) || n < min) return false;
   *out = n;
   return true;
 }

@@ -17,6 +17,7 @@
 #include <cstdlib>
 
 #include "base/assert.h"
+#include "base/config.h"
 #include "base/log.h"
 #include "storage/compression.h"
 #include "storage/index_format.h"
@@ -47,9 +48,10 @@ task<int64_t> partition_log::cleaner_checkpoint() {
     auto text =
         co_await read_small_file(io_, options_.dir + "/" + index_format::cleaner_checkpoint_file);
     if (text.ok()) {
-      char* end = nullptr;
-      long long v = std::strtoll(text.value().c_str(), &end, 10);
-      if (end != text.value().c_str() && v >= 0) cleaned_offset_ = v;
+      std::string digits = text.value();
+      while (!digits.empty() && (digits.back() == '\n' || digits.back() == ' ')) digits.pop_back();
+      int64_t v = -1;
+      if (parse_integer(digits, &v, integer_suffixes::none) && v >= 0) cleaned_offset_ = v;
     }
   }
   co_return std::max(cleaned_offset_, log_start_offset_);

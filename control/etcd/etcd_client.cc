@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "base/config.h"
 #include "base/log.h"
 
 namespace rill::control::etcd {
@@ -45,8 +46,9 @@ int64_t int_field(const nlohmann::json& j, std::string_view key) {
   const nlohmann::json* v = find_key(j, key);
   if (v == nullptr) return 0;
   if (v->is_number_integer()) return v->get<int64_t>();
-  if (v->is_string()) return std::strtoll(v->get<std::string>().c_str(), nullptr, 10);
-  return 0;
+  int64_t n = 0;
+  if (v->is_string()) parse_integer(v->get<std::string>(), &n, integer_suffixes::none);
+  return n;
 }
 
 bool bool_field(const nlohmann::json& j, std::string_view key) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/assert.h"
+#include "base/config.h"
 #include "base/log.h"
 #include "platform/runtime/clock.h"
 #include "platform/runtime/runtime.h"
@@ -132,8 +133,13 @@ storage::log_options shard_state::log_options_for(const control::topic_info& top
   o.hot_tails = &hot_tails_;
   o.reservations = &reservations_;
   o.dir = settings_->data_dir + "/" + topic.name + "-" + std::to_string(index);
+  // Topic configs were validated when set; a value that still does not
+  // parse keeps the broker's default.
   auto num = [&](const char* k, int64_t fallback) {
-    return std::stoll(topic_config_value(topic, k, std::to_string(fallback)));
+    int64_t v = fallback;
+    parse_integer(topic_config_value(topic, k, std::to_string(fallback)), &v,
+                  integer_suffixes::none);
+    return v;
   };
   o.retention_ms = num("retention.ms", o.retention_ms);
   o.retention_bytes = num("retention.bytes", o.retention_bytes);
@@ -308,10 +314,11 @@ task<void> shard_state::open_partition(const control::topic_info& topic,
                options.dir.c_str(), storage::log_errc_name(opened.error()));
     co_return;
   }
-  int32_t min_isr = static_cast<int32_t>(std::stoll(topic_config_value(
-      topic, "min.insync.replicas", std::to_string(settings_->min_insync_replicas))));
+  int64_t min_isr = settings_->min_insync_replicas;
+  parse_integer(topic_config_value(topic, "min.insync.replicas", std::to_string(min_isr)), &min_isr,
+                integer_suffixes::none);
   replica_options replica{.broker_id = settings_->broker_id,
-                          .min_insync_replicas = min_isr,
+                          .min_insync_replicas = static_cast<int32_t>(min_isr),
                           .replica_lag_time_max_ms = settings_->replica_lag_time_max_ms,
                           .send_isr_change = isr_change_sender_,
                           .report_state = state_reporter_,
