@@ -94,7 +94,11 @@ std::optional<std::string> config::load_file(const std::string& path) {
     if (line.empty() || line[0] == '#') continue;
     size_t eq = line.find('=');
     std::string origin = path + ":" + std::to_string(n);
-    if (eq == std::string::npos) return "line without '=' (" + origin + "): " + line;
+    if (eq == std::string::npos) {
+      std::string error = "line without '=' (";
+      error.append(origin).append("): ").append(line);
+      return error;
+    }
     if (auto e = set(trim(line.substr(0, eq)), trim(line.substr(eq + 1)), origin)) return e;
   }
   return std::nullopt;

@@ -1,7 +1,5 @@
 #include "base/stop_signals.h"
 
-#include <pthread.h>
-
 #include "base/assert.h"
 
 namespace rill {
@@ -17,25 +15,37 @@ stop_signals::stop_signals() {
 
 stop_signals::~stop_signals() {
   if (!watcher_.joinable()) return;
-  released_ = true;
-  // Wakes sigwait on the watcher; released_ tells it not to act. If a real
-  // signal came first, this one stays pending on a thread about to end.
-  pthread_kill(watcher_.native_handle(), SIGTERM);
+  released_ = true;  // the watcher sees it within one poll
   watcher_.join();
 }
 
 int stop_signals::wait() {
-  int sig = 0;
-  while (sigwait(&set_, &sig) != 0) {
+  for (;;) {
+    int sig = take(k_forever);
+    if (sig > 0) return sig;
   }
-  return sig;
+}
+
+int stop_signals::take(std::chrono::milliseconds timeout) {
+  if (timeout == k_forever) {
+    int sig = 0;
+    return sigwait(&set_, &sig) == 0 ? sig : 0;
+  }
+  timespec ts{.tv_sec = timeout.count() / 1000, .tv_nsec = (timeout.count() % 1000) * 1000000};
+  int sig = sigtimedwait(&set_, nullptr, &ts);
+  return sig > 0 ? sig : 0;
 }
 
 void stop_signals::watch(std::function<void(int)> on_signal) {
   RILL_ASSERT(!watcher_.joinable() && on_signal != nullptr);
   watcher_ = std::thread([this, on_signal = std::move(on_signal)] {
-    int sig = wait();
-    if (!released_.load()) on_signal(sig);
+    while (!released_.load()) {
+      int sig = take(k_watch_poll);
+      if (sig > 0) {
+        on_signal(sig);
+        return;
+      }
+    }
   });
 }
 

@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <thread>
 
@@ -25,12 +26,17 @@ class stop_signals {
   int wait();
   // Runs on_signal(sig) on a thread of its own when SIGTERM or SIGINT
   // arrives. If the process stops on its own first, the destructor
-  // releases that thread and on_signal never runs.
+  // releases that thread (within k_watch_poll) and on_signal never runs.
   void watch(std::function<void(int)> on_signal);
 
   static const char* name(int sig) { return sig == SIGTERM ? "SIGTERM" : "SIGINT"; }
 
  private:
+  static constexpr std::chrono::milliseconds k_forever{-1};
+  static constexpr std::chrono::milliseconds k_watch_poll{50};
+  // One pending SIGTERM or SIGINT, waiting at most timeout; 0 if none came.
+  int take(std::chrono::milliseconds timeout);
+
   sigset_t set_;
   std::thread watcher_;
   std::atomic<bool> released_{false};

@@ -10,6 +10,8 @@ cd "$root"
 /usr/bin/python3 "$root/scripts/check_layers.py"
 "$root/scripts/build.sh" sanitize
 "$root/scripts/build.sh" release
+echo "== clang-tidy on the sources of the last commits"
+"$root/scripts/tidy.sh"
 echo "== unit tests (ASan+UBSan)"
 (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 ctest -L unit --output-on-failure -j2 --timeout 300)
 echo "== integration tests (release build, real clients)"

@@ -17,7 +17,7 @@ constexpr size_t k_applies_in_flight_max = 64;
 
 replica_fetcher::replica_fetcher(runtime::shard& s, fetcher_options options,
                                  net::provided_buffer_ring* buffers, finder find)
-    : shard_(&s), options_(options), find_(std::move(find)) {
+    : shard_(&s), options_(std::move(options)), find_(std::move(find)) {
   if (options_.make_transport) {
     transport_ = options_.make_transport(s, options_.leader);
   } else {

@@ -40,7 +40,7 @@ runtime::~runtime() {
   join();
 }
 
-void runtime::start(std::function<void(shard&)> on_start) {
+void runtime::start(const std::function<void(shard&)>& on_start) {
   RILL_ASSERT(threads_.empty(), "runtime started twice");
   for (uint32_t i = 0; i < shard_count(); ++i) {
     threads_.emplace_back([this, i, on_start] { thread_main(i, on_start); });

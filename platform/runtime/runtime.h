@@ -49,7 +49,7 @@ class runtime {
   runtime& operator=(const runtime&) = delete;
 
   // Starts the shard threads; on_start runs first on every shard's thread.
-  void start(std::function<void(shard&)> on_start);
+  void start(const std::function<void(shard&)>& on_start);
   // Begins a drained stop of every shard. Any thread.
   void request_stop();
   // Waits for every shard thread to finish.

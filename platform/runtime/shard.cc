@@ -278,7 +278,9 @@ void shard::wait_and_reap() {
     reaped_any = true;
     for (unsigned i = 0; i < n; ++i) {
       if (burst[i].user_data == 0 || burst[i].user_data == k_wake_user_data) continue;
-      auto* c = reinterpret_cast<io_completion*>(burst[i].user_data);
+      // user_data carries the address of the operation's io_completion.
+      auto* c = reinterpret_cast<io_completion*>(  // NOLINT(performance-no-int-to-ptr)
+          burst[i].user_data);
       c->on_cqe(c, burst[i].res, burst[i].flags);
     }
     if (n < k_cqe_burst_max) break;
