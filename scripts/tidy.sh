@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # clang-tidy with the checks in .clang-tidy, every warning an error, over the
-# C++ sources changed since BASE (default: the last RILL_TIDY_COMMITS
-# commits, 5). A changed header is checked through the .cc of the same name.
+# C++ sources changed since BASE, uncommitted changes included (default: the
+# last RILL_TIDY_COMMITS commits, 5). A changed header is checked through the
+# .cc of the same name.
 # Needs build/compile_commands.json (scripts/build.sh release writes it).
 #   scripts/tidy.sh [BASE]      e.g. scripts/tidy.sh origin/main before a push
 set -euo pipefail
@@ -19,7 +20,7 @@ if [ -z "$base" ]; then
   echo "tidy: no history to compare with (a shallow clone?); nothing checked"
   exit 0
 fi
-mapfile -t changed < <(git diff --name-only --diff-filter=d "$base" HEAD -- '*.cc' '*.h')
+mapfile -t changed < <(git diff --name-only --diff-filter=d "$base" -- '*.cc' '*.h')
 sources=()
 for f in "${changed[@]}"; do
   cc="${f%.h}.cc"

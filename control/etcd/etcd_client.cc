@@ -1,14 +1,8 @@
 #include "control/etcd/etcd_client.h"
 
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <httplib.h>
 
 #include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -73,40 +67,12 @@ std::optional<nlohmann::json> parsed(const std::optional<std::string>& body) {
   return j;
 }
 
-// The payload of an HTTP/1.1 chunked body: [hex size CRLF data CRLF]* 0 CRLF.
-std::string dechunked(const std::string& body) {
-  std::string out;
-  size_t at = 0;
-  while (at < body.size()) {
-    size_t eol = body.find("\r\n", at);
-    if (eol == std::string::npos) break;
-    size_t n = std::strtoull(body.substr(at, eol - at).c_str(), nullptr, 16);
-    at = eol + 2;
-    if (n == 0) break;
-    out.append(body, at, n);  // a chunk cut short by the connection's end: what arrived
-    at += n + 2;
-  }
-  return out;
-}
-
-class fd_guard {
- public:
-  explicit fd_guard(int fd) : fd_(fd) {}
-  ~fd_guard() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-bool wait_ready(int fd, short events, std::chrono::steady_clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-  if (left.count() <= 0) return false;
-  pollfd p{fd, events, 0};
-  return ::poll(&p, 1, static_cast<int>(left.count())) == 1;
+// True once body holds one whole JSON document (checked only when it could
+// have ended, so a large answer is not parsed once per piece).
+bool whole_json(const std::string& body) {
+  size_t end = body.find_last_not_of(" \r\n\t");
+  return end != std::string::npos && (body[end] == '}' || body[end] == ']') &&
+         nlohmann::json::accept(body);
 }
 
 }  // namespace
@@ -150,65 +116,41 @@ std::optional<std::string> etcd_client::base64_decode(const std::string& in) {
 }
 
 std::optional<std::string> etcd_client::post(const std::string& path, const std::string& body) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  std::string port = std::to_string(endpoint_.port);
-  if (::getaddrinfo(endpoint_.host.c_str(), port.c_str(), &hints, &found) != 0 || !found) {
-    RILL_WARN("etcd", "cannot resolve %s", endpoint_.host.c_str());
+  httplib::Client http(endpoint_.host, endpoint_.port);
+  auto timeout = std::chrono::milliseconds(timeout_ms_);
+  http.set_connection_timeout(timeout);
+  http.set_read_timeout(timeout);
+  http.set_write_timeout(timeout);
+  httplib::Request request;
+  request.method = "POST";
+  request.path = path;
+  request.body = body;
+  request.set_header("Content-Type", "application/json");
+  int status = 0;
+  std::string payload;
+  bool whole = false;
+  request.response_handler = [&status](const httplib::Response& r) {
+    status = r.status;
+    return true;
+  };
+  // A streaming call (lease keepalive) answers one message and may keep its
+  // stream open: reading stops at the first whole JSON document.
+  request.content_receiver = [&payload, &whole](const char* data, size_t n, uint64_t, uint64_t) {
+    payload.append(data, n);
+    whole = whole_json(payload);
+    return !whole;
+  };
+  httplib::Result r = http.send(request);
+  if (!r && !(whole && r.error() == httplib::Error::Canceled)) {
+    RILL_WARN("etcd", "%s:%u %s: %s", endpoint_.host.c_str(), endpoint_.port, path.c_str(),
+              httplib::to_string(r.error()).c_str());
     return std::nullopt;
   }
-  fd_guard fd(::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  int rc = fd.get() < 0 ? -1 : ::connect(fd.get(), found->ai_addr, found->ai_addrlen);
-  ::freeaddrinfo(found);
-  if (fd.get() < 0 || (rc != 0 && errno != EINPROGRESS) ||
-      !wait_ready(fd.get(), POLLOUT, deadline)) {
+  if (status != 200) {
+    RILL_WARN("etcd", "%s:%u %s answered %d: %.120s", endpoint_.host.c_str(), endpoint_.port,
+              path.c_str(), status, payload.c_str());
     return std::nullopt;
   }
-  int err = 0;
-  socklen_t len = sizeof(err);
-  if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
-    return std::nullopt;
-  std::string request =
-      "POST " + path + " HTTP/1.1\r\nHost: " + endpoint_.host +
-      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-      "\r\nConnection: close\r\n\r\n" + body;
-  for (size_t sent = 0; sent < request.size();) {
-    if (!wait_ready(fd.get(), POLLOUT, deadline)) return std::nullopt;
-    ssize_t n = ::send(fd.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno != EAGAIN) return std::nullopt;
-    if (n > 0) sent += static_cast<size_t>(n);
-  }
-  std::string response;
-  char buf[16384];
-  for (;;) {
-    size_t header_end = response.find("\r\n\r\n");
-    if (header_end != std::string::npos) {
-      auto length = response.find("Content-Length: ");
-      if (length != std::string::npos && length < header_end) {
-        size_t want = header_end + 4 + std::strtoull(response.c_str() + length + 16, nullptr, 10);
-        if (response.size() >= want) break;
-      }
-    }
-    if (!wait_ready(fd.get(), POLLIN, deadline)) return std::nullopt;
-    ssize_t n = ::recv(fd.get(), buf, sizeof(buf), 0);
-    if (n < 0 && errno == EAGAIN) continue;
-    if (n <= 0) break;
-    response.append(buf, static_cast<size_t>(n));
-  }
-  size_t header_end = response.find("\r\n\r\n");
-  if (response.rfind("HTTP/1.1 200", 0) != 0 || header_end == std::string::npos) {
-    RILL_WARN("etcd", "%s:%u %s answered: %.120s", endpoint_.host.c_str(), endpoint_.port,
-              path.c_str(), response.c_str());
-    return std::nullopt;
-  }
-  std::string payload = response.substr(header_end + 4);
-  std::string headers = response.substr(0, header_end);
-  for (char& c : headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  // Streaming calls (lease keepalive) come back chunked.
-  if (headers.find("transfer-encoding: chunked") != std::string::npos) return dechunked(payload);
   return payload;
 }
 

@@ -88,13 +88,16 @@ void etcd_leadership::run() {
 }
 
 task<std::optional<stored_metadata>> etcd_metadata_store::load() {
-  auto snapshot = leadership_->client().get(leadership_->prefix() + "/metadata");
-  if (!snapshot) co_return std::nullopt;
-  auto log = leadership_->client().get_prefix(log_prefix());
-  if (!log) co_return std::nullopt;
-  stored_metadata out{std::move(*snapshot), {}};
-  for (etcd_key_value& kv : *log) out.deltas.push_back(std::move(kv.value));
-  co_return out;
+  co_return co_await worker_.run<std::optional<stored_metadata>>(
+      [this]() -> std::optional<stored_metadata> {
+        auto snapshot = leadership_->client().get(leadership_->prefix() + "/metadata");
+        if (!snapshot) return std::nullopt;
+        auto log = leadership_->client().get_prefix(log_prefix());
+        if (!log) return std::nullopt;
+        stored_metadata out{std::move(*snapshot), {}};
+        for (etcd_key_value& kv : *log) out.deltas.push_back(std::move(kv.value));
+        return out;
+      });
 }
 
 std::string etcd_metadata_store::log_key(int64_t epoch) const {
@@ -118,12 +121,14 @@ bool etcd_metadata_store::write(const std::vector<etcd_write>& writes) {
 }
 
 task<bool> etcd_metadata_store::append(int64_t epoch, std::string delta) {
-  co_return write({{log_key(epoch), std::move(delta)}});
+  std::vector<etcd_write> writes{{log_key(epoch), std::move(delta)}};
+  co_return co_await worker_.run<bool>([this, &writes] { return write(writes); });
 }
 
 task<bool> etcd_metadata_store::save_snapshot(int64_t epoch, std::string snapshot) {
-  co_return write({{leadership_->prefix() + "/metadata", std::move(snapshot)},
-                   {log_prefix(), "", true, log_key(epoch + 1)}});
+  std::vector<etcd_write> writes{{leadership_->prefix() + "/metadata", std::move(snapshot)},
+                                 {log_prefix(), "", true, log_key(epoch + 1)}};
+  co_return co_await worker_.run<bool>([this, &writes] { return write(writes); });
 }
 
 std::string etcd_metadata_store::describe() const {

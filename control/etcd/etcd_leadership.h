@@ -17,6 +17,7 @@
 
 #include "control/etcd/etcd_client.h"
 #include "control/metadata_store.h"
+#include "platform/runtime/blocking_worker.h"
 
 namespace rill::control::etcd {
 
@@ -60,7 +61,8 @@ class etcd_leadership {
 class etcd_metadata_store : public metadata_store {
  public:
   explicit etcd_metadata_store(etcd_leadership& leadership) : leadership_(&leadership) {}
-  // Each blocks for an etcd round trip.
+  // Each waits for an etcd round trip, made on the store's own worker
+  // thread: the controller's shard keeps serving meanwhile.
   task<std::optional<stored_metadata>> load() override;
   task<bool> append(int64_t epoch, std::string delta) override;
   task<bool> save_snapshot(int64_t epoch, std::string snapshot) override;
@@ -69,9 +71,10 @@ class etcd_metadata_store : public metadata_store {
  private:
   std::string log_prefix() const { return leadership_->prefix() + "/log/"; }
   std::string log_key(int64_t epoch) const;
-  bool write(const std::vector<etcd_write>& writes);
+  bool write(const std::vector<etcd_write>& writes);  // on the worker
 
   etcd_leadership* leadership_;
+  runtime::blocking_worker worker_;
 };
 
 }  // namespace rill::control::etcd
