@@ -225,6 +225,23 @@ bool decode(wire_reader& r, elect_preferred_response* m);
 constexpr size_t k_request_bytes_max = 16 << 20;
 constexpr size_t k_response_bytes_max = 32 << 20;
 
+// One message's body as bytes, and back (nullopt: absent or malformed).
+template <typename T>
+std::vector<uint8_t> encoded(const T& m) {
+  wire_writer w;
+  encode(w, m);
+  return std::move(w.bytes());
+}
+
+template <typename T>
+std::optional<T> decoded(const std::optional<std::vector<uint8_t>>& body) {
+  if (!body) return std::nullopt;
+  wire_reader r(*body);
+  T m;
+  if (!decode(r, &m)) return std::nullopt;
+  return m;
+}
+
 // Frames a request: size, header (key, version 0, correlation, client id), body.
 std::vector<uint8_t> frame_request(api key, int32_t correlation, const std::vector<uint8_t>& body);
 // Frames a response: size, correlation, body.

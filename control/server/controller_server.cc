@@ -29,12 +29,7 @@ int64_t wall_ms() {
       .count();
 }
 
-template <typename T>
-std::vector<uint8_t> encoded(const T& m) {
-  wire_writer w;
-  rpc::encode(w, m);
-  return std::move(w.bytes());
-}
+using rpc::encoded;
 
 }  // namespace
 
@@ -285,6 +280,86 @@ std::unique_ptr<admin_server> make_admin_server(const config& c, runtime::runtim
               }});
 }
 
+// With etcd: campaigns; true once this controller leads, with its etcd
+// store in *store (false if the runtime stops first). Without etcd: true at
+// once and *store null (the embedded store is used).
+task<bool> become_active(runtime::shard& s, config& c, std::atomic<int>& failed,
+                         const std::optional<etcd::endpoint>& etcd_at,
+                         etcd::etcd_metadata_store** store) {
+  *store = nullptr;
+  if (etcd_at) {
+    std::string prefix =
+        c.text("etcd.prefix").empty() ? "/rill/" + c.text("cluster.id") : c.text("etcd.prefix");
+    auto* leadership = new etcd::etcd_leadership(
+        *etcd_at, prefix, c.text("listen.host") + ":" + std::to_string(c.integer("port")),
+        c.integer("etcd.lease.ttl.s"));
+    auto* etcd_store = new etcd::etcd_metadata_store(*leadership);
+    *store = etcd_store;
+    s.at_exit([leadership, etcd_store] {
+      delete etcd_store;
+      delete leadership;
+    });
+    RILL_INFO("controller", "candidate for %s on etcd at %s", leadership->leader_key().c_str(),
+              c.text("etcd.endpoint").c_str());
+    if (!co_await wait_for_leadership(s, *leadership)) co_return false;
+    spawn(stop_when_deposed(s, *leadership, failed));
+  }
+  co_return true;
+}
+
+// Runs this controller: its store, service and RPC server on shard s.
+task<void> run_active_controller(runtime::shard& s, config& c, std::atomic<int>& failed,
+                                 const std::optional<etcd::endpoint>& etcd_at,
+                                 controller_service*& active) {
+  etcd::etcd_metadata_store* etcd_store = nullptr;
+  if (!co_await become_active(s, c, failed, etcd_at, &etcd_store)) co_return;
+  auto* io = new storage::uring_file_io(s);
+  auto* store = new metadata_service(
+      *io,
+      {.dir = c.text("data.dir"),
+       .cluster_id = c.text("cluster.id"),
+       .default_partitions = static_cast<int32_t>(c.integer("num.partitions")),
+       .default_replication_factor = static_cast<int32_t>(c.integer("default.replication.factor")),
+       .replication_factor_max = static_cast<int32_t>(c.integer("replication.factor.max")),
+       .store = etcd_store});
+  s.at_exit([io, store] {
+    delete store;
+    delete io;
+  });
+  if (co_await store->load() != topic_errc::ok) {
+    RILL_ERROR("controller", "cannot load the metadata store in %s", c.text("data.dir").c_str());
+    failed = 1;
+    s.owner().request_stop();
+    co_return;
+  }
+  auto* service = new controller_service(
+      *store,
+      {.session_timeout_ms = c.integer("session.timeout.ms"),
+       .auto_preferred_election = c.boolean("auto.leader.rebalance.enable"),
+       .preferred_check_interval_ms = c.integer("leader.imbalance.check.interval.ms")},
+      wall_ms());
+  auto* server =
+      new controller_server(s, *service,
+                            {.listen = {.host = c.text("listen.host"),
+                                        .port = static_cast<uint16_t>(c.integer("port"))}});
+  s.at_exit([service, server, &active] {
+    active = nullptr;
+    delete server;
+    delete service;
+  });
+  if (server->start() != net::net_errc::ok) {
+    RILL_ERROR("controller", "cannot listen on %s:%lld", c.text("listen.host").c_str(),
+               static_cast<long long>(c.integer("port")));
+    failed = 1;
+    s.owner().request_stop();
+    co_return;
+  }
+  active = service;
+  RILL_INFO("controller", "controller ready on %s:%u, store in %s (metadata epoch %lld)",
+            c.text("listen.host").c_str(), server->port(), c.text("data.dir").c_str(),
+            static_cast<long long>(service->metadata_epoch()));
+}
+
 }  // namespace
 
 int run_controller(const std::vector<std::string>& args) {
@@ -321,74 +396,7 @@ int run_controller(const std::vector<std::string>& args) {
     if (!admin->start()) return 1;
   }
   rt.start([&](runtime::shard& s) {
-    spawn([](runtime::shard& s, config& c, std::atomic<int>& failed,
-             const std::optional<etcd::endpoint>& etcd_at,
-             controller_service*& active) -> task<void> {
-      etcd::etcd_leadership* leadership = nullptr;
-      etcd::etcd_metadata_store* etcd_store = nullptr;
-      if (etcd_at) {
-        std::string prefix =
-            c.text("etcd.prefix").empty() ? "/rill/" + c.text("cluster.id") : c.text("etcd.prefix");
-        leadership = new etcd::etcd_leadership(
-            *etcd_at, prefix, c.text("listen.host") + ":" + std::to_string(c.integer("port")),
-            c.integer("etcd.lease.ttl.s"));
-        etcd_store = new etcd::etcd_metadata_store(*leadership);
-        s.at_exit([leadership, etcd_store] {
-          delete etcd_store;
-          delete leadership;
-        });
-        RILL_INFO("controller", "candidate for %s on etcd at %s", leadership->leader_key().c_str(),
-                  c.text("etcd.endpoint").c_str());
-        if (!co_await wait_for_leadership(s, *leadership)) co_return;
-        spawn(stop_when_deposed(s, *leadership, failed));
-      }
-      auto* io = new storage::uring_file_io(s);
-      auto* store = new metadata_service(
-          *io, {.dir = c.text("data.dir"),
-                .cluster_id = c.text("cluster.id"),
-                .default_partitions = static_cast<int32_t>(c.integer("num.partitions")),
-                .default_replication_factor =
-                    static_cast<int32_t>(c.integer("default.replication.factor")),
-                .replication_factor_max = static_cast<int32_t>(c.integer("replication.factor.max")),
-                .store = etcd_store});
-      s.at_exit([io, store] {
-        delete store;
-        delete io;
-      });
-      if (co_await store->load() != topic_errc::ok) {
-        RILL_ERROR("controller", "cannot load the metadata store in %s",
-                   c.text("data.dir").c_str());
-        failed = 1;
-        s.owner().request_stop();
-        co_return;
-      }
-      auto* service = new controller_service(
-          *store,
-          {.session_timeout_ms = c.integer("session.timeout.ms"),
-           .auto_preferred_election = c.boolean("auto.leader.rebalance.enable"),
-           .preferred_check_interval_ms = c.integer("leader.imbalance.check.interval.ms")},
-          wall_ms());
-      auto* server =
-          new controller_server(s, *service,
-                                {.listen = {.host = c.text("listen.host"),
-                                            .port = static_cast<uint16_t>(c.integer("port"))}});
-      s.at_exit([service, server, &active] {
-        active = nullptr;
-        delete server;
-        delete service;
-      });
-      if (server->start() != net::net_errc::ok) {
-        RILL_ERROR("controller", "cannot listen on %s:%lld", c.text("listen.host").c_str(),
-                   static_cast<long long>(c.integer("port")));
-        failed = 1;
-        s.owner().request_stop();
-        co_return;
-      }
-      active = service;
-      RILL_INFO("controller", "controller ready on %s:%u, store in %s (metadata epoch %lld)",
-                c.text("listen.host").c_str(), server->port(), c.text("data.dir").c_str(),
-                static_cast<long long>(service->metadata_epoch()));
-    }(s, c, failed, etcd_endpoint, active));
+    spawn(run_active_controller(s, c, failed, etcd_endpoint, active));
   });
   signals.watch([&](int sig) {
     RILL_INFO("controller", "received %s: stopping", stop_signals::name(sig));

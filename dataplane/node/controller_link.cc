@@ -22,21 +22,8 @@ constexpr int32_t k_poll_wait_ms = 5000;
 // ISR changes per alter_partitions request (about 60 bytes each).
 constexpr size_t k_isr_changes_per_request_max = 4096;
 
-template <typename T>
-std::vector<uint8_t> encoded(const T& m) {
-  wire_writer w;
-  rpc::encode(w, m);
-  return std::move(w.bytes());
-}
-
-template <typename T>
-std::optional<T> decoded(const std::optional<std::vector<uint8_t>>& body) {
-  if (!body) return std::nullopt;
-  wire_reader r(*body);
-  T m;
-  if (!rpc::decode(r, &m)) return std::nullopt;
-  return m;
-}
+using control::rpc::decoded;
+using control::rpc::encoded;
 
 }  // namespace
 
