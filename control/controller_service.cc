@@ -55,6 +55,7 @@ task<rpc::register_response> controller_service::register_broker(const rpc::regi
     changes = unfence_broker(s, req.broker_id);
     std::vector<leader_change> healthy = clear_offline_replicas(s, req.broker_id);
     changes.insert(changes.end(), healthy.begin(), healthy.end());
+    RILL_ASSERT(broker_alive(s, req.broker_id));
     return true;
   });
   if (e != topic_errc::ok) co_return rpc::register_response{static_cast<int16_t>(e), -1};
@@ -82,6 +83,11 @@ task<rpc::heartbeat_response> controller_service::heartbeat(const rpc::heartbeat
     topic_errc e = co_await publish([&](cluster_snapshot& s) {
       moved = move_leadership_off(s, id);
       fenced = fence_broker(s, id);
+      for (const leader_change& c : moved) {
+        RILL_ASSERT(c.new_leader != id, "controlled shutdown of %d kept %s-%d", id, c.topic.c_str(),
+                    c.partition);
+      }
+      RILL_ASSERT(!broker_alive(s, id));
       return true;
     });
     if (e == topic_errc::ok) {
@@ -102,6 +108,8 @@ rpc::fetch_metadata_response controller_service::fetch_metadata(int64_t known_ep
   rpc::fetch_metadata_response r{0, s->epoch, std::nullopt, {}};
   if (s->epoch <= known_epoch) return r;
   if (auto deltas = store_.deltas_after(known_epoch)) {
+    RILL_ASSERT(!deltas->empty(), "no delta from epoch %lld to %lld",
+                static_cast<long long>(known_epoch), static_cast<long long>(s->epoch));
     for (const auto& d : *deltas) r.deltas.push_back(*d);
   } else {
     r.snapshot = serialize_snapshot(*s);

@@ -19,6 +19,10 @@ bool unclean_allowed(const topic_info& t) {
 
 void set_leader(topic_info& t, partition_info& p, int32_t leader, bool unclean,
                 std::vector<leader_change>* out) {
+  RILL_ASSERT(leader < 0 || contains(p.replicas, leader), "%s-%d: leader %d is not a replica",
+              t.name.c_str(), p.index, leader);
+  RILL_ASSERT(unclean || leader < 0 || contains(p.isr, leader),
+              "%s-%d: clean election of %d from outside the ISR", t.name.c_str(), p.index, leader);
   int32_t old = p.leader;
   p.leader = leader;
   p.leader_epoch++;
@@ -137,6 +141,8 @@ std::vector<leader_change> fence_broker(cluster_snapshot& s, int32_t broker) {
       }
       if (p.leader != broker) continue;
       reelect(s, t, p, &out);  // the fenced broker is no candidate: never keeps it
+      RILL_ASSERT(p.leader != broker, "%s-%d still led by fenced broker %d", name.c_str(), p.index,
+                  broker);
     }
   }
   return out;
@@ -171,6 +177,7 @@ std::vector<leader_change> elect_preferred_leaders(cluster_snapshot& s) {
       if (p.leader == preferred || !replica_usable(s, p, preferred) || !contains(p.isr, preferred))
         continue;
       set_leader(t, p, preferred, false, &out);
+      RILL_ASSERT(p.leader == preferred && contains(p.isr, preferred));
     }
   }
   return out;
@@ -187,6 +194,8 @@ std::vector<leader_change> move_leadership_off(cluster_snapshot& s, int32_t brok
           break;
         }
       }
+      RILL_ASSERT(p.leader == broker || contains(p.isr, p.leader), "%s-%d moved outside the ISR",
+                  name.c_str(), p.index);
     }
   }
   return out;
@@ -209,8 +218,10 @@ isr_change_errc change_isr(cluster_snapshot& s, const std::string& topic, int32_
     if (!contains(p.replicas, r)) return isr_change_errc::invalid_isr;
     if (!contains(p.isr, r) && !replica_usable(s, p, r)) return isr_change_errc::invalid_isr;
   }
+  int32_t before = p.partition_epoch;
   p.isr = new_isr;
   p.partition_epoch++;
+  RILL_ASSERT(contains(p.isr, p.leader) && p.partition_epoch == before + 1);
   return isr_change_errc::ok;
 }
 

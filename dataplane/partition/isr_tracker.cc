@@ -20,6 +20,9 @@ isr_tracker::isr_tracker(int32_t self, std::vector<int32_t> replicas, std::vecto
       lag_max_ms_(lag_max_ms),
       high_watermark_(high_watermark) {
   RILL_ASSERT(in_isr(self_), "a leader outside its ISR");
+  RILL_ASSERT(std::find(replicas_.begin(), replicas_.end(), self_) != replicas_.end(),
+              "a leader that is not a replica");
+  RILL_ASSERT(min_insync_ >= 1 && high_watermark_ >= 0);
   // Followers start with a full lag allowance: a new leader does not drop
   // its ISR before they had a chance to fetch.
   for (int32_t r : replicas_) {
@@ -59,6 +62,7 @@ void isr_tracker::on_metadata(const std::vector<int32_t>& replicas, const std::v
 
 bool isr_tracker::on_follower_fetch(int32_t follower, int64_t fetch_offset, int64_t leader_leo,
                                     int64_t now_ms) {
+  RILL_ASSERT(follower != self_, "broker %d fetching from itself as a follower", self_);
   auto it = followers_.find(follower);
   if (it == followers_.end()) return false;
   follower_progress& f = it->second;
@@ -92,6 +96,8 @@ bool isr_tracker::recompute(int64_t leader_leo) {
     auto it = followers_.find(r);
     low = std::min(low, it == followers_.end() ? -1 : it->second.log_end);
   }
+  RILL_ASSERT(low <= leader_leo, "high watermark candidate %lld past the log end %lld",
+              static_cast<long long>(low), static_cast<long long>(leader_leo));
   if (low > high_watermark_) {
     high_watermark_ = low;
     return true;
@@ -111,6 +117,8 @@ std::optional<isr_change> isr_tracker::next_change(int64_t leader_leo, int64_t n
     bool lagging = it == followers_.end() || now_ms - it->second.last_caught_up_ms > lag_max_ms_;
     if (!lagging) shrunk.push_back(r);
   }
+  RILL_ASSERT(in_isr(self_) == (std::find(shrunk.begin(), shrunk.end(), self_) != shrunk.end()),
+              "a shrink that drops the leader");
   if (shrunk.size() < isr_.size()) {
     in_flight_ = isr_change{shrunk, false};
     return in_flight_;
@@ -122,6 +130,7 @@ std::optional<isr_change> isr_tracker::next_change(int64_t leader_leo, int64_t n
         it->second.log_end >= 0 && now_ms - it->second.last_fetch_ms <= k_recent_fetch_ms) {
       std::vector<int32_t> grown = isr_;
       grown.push_back(r);
+      RILL_ASSERT(grown.size() == isr_.size() + 1 && !in_isr(r));
       in_flight_ = isr_change{grown, true};
       return in_flight_;
     }

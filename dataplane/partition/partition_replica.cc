@@ -205,9 +205,12 @@ void partition_replica::update(const control::partition_info& info) {
     tracker_ = std::make_unique<replication::isr_tracker>(
         me, info.replicas, info.isr, options_.min_insync_replicas, options_.replica_lag_time_max_ms,
         std::min(high_watermark_, log_end_offset()), steady_clock_ms());
+    ++tracker_generation_;
   } else {
     tracker_->on_metadata(info.replicas, info.isr, steady_clock_ms());
   }
+  RILL_ASSERT((role_ == replica_role::leader) == (tracker_ != nullptr),
+              "%s-%d: a tracker exactly while leading", topic_.c_str(), index_);
   advance_high_watermark();
   notify_waiters();
 }
@@ -531,13 +534,18 @@ void partition_replica::maybe_change_isr() {
 
 task<void> partition_replica::send_isr_change(replication::isr_change change) {
   runtime::work_guard guard(*shard_);
+  RILL_ASSERT(role_ == replica_role::leader && tracker_ && tracker_->change_in_flight());
   int32_t epoch = leader_epoch_;
+  uint64_t generation = tracker_generation_;
   control::rpc::alter_partition_request req{options_.broker_id, topic_,           index_,
                                             leader_epoch_,      partition_epoch_, change.isr};
   RILL_INFO("partition", "%s-%d: asking the controller to %s the ISR to %zu members",
             topic_.c_str(), index_, change.expands ? "expand" : "shrink", change.isr.size());
   auto resp = co_await options_.send_isr_change(req);
-  if (role_ != replica_role::leader || leader_epoch_ != epoch || !tracker_) co_return;
+  if (role_ != replica_role::leader || leader_epoch_ != epoch || !tracker_ ||
+      tracker_generation_ != generation) {
+    co_return;
+  }
   bool accepted = resp && resp->error == 0;
   if (resp && resp->leader_epoch == leader_epoch_ && resp->partition_epoch >= partition_epoch_) {
     partition_epoch_ = resp->partition_epoch;

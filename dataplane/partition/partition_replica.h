@@ -233,6 +233,10 @@ class partition_replica {
   std::vector<int32_t> isr_;
   int64_t high_watermark_ = 0;
   std::unique_ptr<replication::isr_tracker> tracker_;  // while leading
+  // Counts the trackers made: an ISR change answered after its tracker was
+  // replaced (a log that failed and recovered within one leader epoch) is
+  // not given to the new one.
+  uint64_t tracker_generation_ = 0;
   producer_state producers_;
   turn_queue produce_turns_;  // produce requests stage in arrival order
   log_health health_ = log_health::healthy;
