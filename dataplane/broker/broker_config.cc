@@ -353,10 +353,9 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
   o.retention_ms = c.integer("log.retention.ms");
   o.retention_bytes = c.integer("log.retention.bytes");
   o.batch_bytes_max = static_cast<size_t>(s->message_bytes_max);
-  const std::string& policy = c.text("log.flush.policy");
-  o.sync_policy = policy == "fsync"      ? storage::durability::sync_each
-                  : policy == "interval" ? storage::durability::sync_interval
-                                         : storage::durability::sync_none;
+  // A choice setting: the config refused any other name.
+  o.sync_policy = partition::parse_durability(c.text("log.flush.policy"))
+                      .value_or(storage::durability::sync_none);
   o.flush_interval_ms = c.integer("log.flush.interval.ms");
   o.direct = c.boolean("log.direct.io") ? storage::direct_io::on : storage::direct_io::off;
   o.preallocate_bytes = static_cast<uint64_t>(c.integer("log.preallocate.bytes"));

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,6 +26,27 @@ struct dpdk_replication_settings {
   bool busy_poll = false;
   uint32_t idle_sleep_us = 1000;
 };
+
+// The flush policy's names (log.flush.policy, the rill.flush.policy topic
+// config): fsync, interval, replication.
+inline std::optional<storage::durability> parse_durability(std::string_view name) {
+  if (name == "fsync") return storage::durability::sync_each;
+  if (name == "interval") return storage::durability::sync_interval;
+  if (name == "replication") return storage::durability::sync_none;
+  return std::nullopt;
+}
+inline const char* durability_name(storage::durability d) {
+  return d == storage::durability::sync_each       ? "fsync"
+         : d == storage::durability::sync_interval ? "interval"
+                                                   : "replication";
+}
+
+struct broker_settings;
+
+// What this broker uses for a topic config the topic does not set, when a
+// broker setting stands behind it (retention.ms is log.retention.ms, ...);
+// nullopt for topic configs without a broker default.
+std::optional<std::string> broker_topic_default(const broker_settings& s, const std::string& key);
 
 struct broker_settings {
   int32_t broker_id = 1;

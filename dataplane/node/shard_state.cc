@@ -154,10 +154,9 @@ storage::log_options shard_state::log_options_for(const control::topic_info& top
     o.timestamps = ts == "LogAppendTime" ? storage::timestamp_type::log_append_time
                                          : storage::timestamp_type::create_time;
   }
-  std::string policy = topic_config_value(topic, "rill.flush.policy", "");
-  if (policy == "fsync") o.sync_policy = storage::durability::sync_each;
-  if (policy == "interval") o.sync_policy = storage::durability::sync_interval;
-  if (policy == "replication") o.sync_policy = storage::durability::sync_none;
+  if (auto policy = parse_durability(topic_config_value(topic, "rill.flush.policy", ""))) {
+    o.sync_policy = *policy;
+  }
   // A segment smaller than a batch holds one batch: the roll happens before
   // a write only when the segment already has data (Kafka's rule too).
   std::optional<control::cleanup_policy> cleanup =

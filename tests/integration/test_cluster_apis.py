@@ -341,6 +341,21 @@ class ConfigsAndLogDirsTest(unittest.TestCase):
         entries = admin.describe_configs([res])[res].result(30)
         return {k: e.value for k, e in entries.items() if not e.is_default}
 
+    def test_unset_topic_configs_show_what_the_broker_runs_with(self):
+        """A topic config the topic does not set is answered with the broker
+        setting behind it (log.retention.ms for retention.ms), marked
+        default, not with Kafka's built-in default."""
+        with Broker(extra=["--log.retention.ms=123456789", "--message.max.bytes=2000000"]) as b:
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            topic = f"defaults-{uuid.uuid4().hex[:6]}"
+            admin.create_topics([NewTopic(topic, 1, 1, config={"segment.bytes": "2097152"})])[topic].result(30)
+            res = ConfigResource("topic", topic)
+            entries = admin.describe_configs([res])[res].result(30)
+            self.assertEqual((entries["retention.ms"].value, entries["retention.ms"].is_default), ("123456789", True))
+            self.assertEqual(entries["max.message.bytes"].value, "2000000")
+            self.assertEqual((entries["segment.bytes"].value, entries["segment.bytes"].is_default), ("2097152", False))
+            self.assertEqual(entries["cleanup.policy"].value, "delete")  # no broker setting behind it
+
     def test_incremental_and_replacing_alterations_and_log_dir_sizes(self):
         with Broker() as b:
             admin = AdminClient({"bootstrap.servers": b.bootstrap})

@@ -102,6 +102,7 @@ task<handler_result> handle_delete_topics(const request_header& h, wire_reader& 
   if (!decode_delete_topics_request(in, h, &req)) co_return malformed_request(h, "bad body");
   auto outcomes = co_await ctx.broker->delete_topics(req.names);
   std::vector<topic_result> results;
+  results.reserve(outcomes.size());
   for (const auto& o : outcomes) results.push_back({o.name, to_kafka(o.error), std::nullopt});
   co_return respond(
       h, [&](response_buffer& out) { encode_delete_topics_response(out.writer(), h, results); });
@@ -109,7 +110,10 @@ task<handler_result> handle_delete_topics(const request_header& h, wire_reader& 
 
 namespace {
 
+// A config the topic does not set shows what this broker runs with: its
+// own setting where one stands behind the key, else Kafka's default.
 describe_configs_result describe_topic_configs(const control::cluster_snapshot& s,
+                                               const partition::broker_settings& broker,
                                                const describe_configs_resource& res) {
   describe_configs_result out{error_code::none, std::nullopt, res.type, res.name, {}};
   const control::topic_info* t = s.find_topic(res.name);
@@ -121,8 +125,10 @@ describe_configs_result describe_topic_configs(const control::cluster_snapshot& 
   for (const auto& [key, fallback] : control::topic_config_defaults()) {
     if (res.keys && std::find(res.keys->begin(), res.keys->end(), key) == res.keys->end()) continue;
     auto it = t->configs.find(key);
-    out.configs.push_back(
-        {key, it == t->configs.end() ? fallback : it->second, false, it == t->configs.end()});
+    bool is_default = it == t->configs.end();
+    std::string value =
+        is_default ? partition::broker_topic_default(broker, key).value_or(fallback) : it->second;
+    out.configs.push_back({key, std::move(value), false, is_default});
   }
   return out;
 }
@@ -138,7 +144,7 @@ task<handler_result> handle_describe_configs(const request_header& h, wire_reade
   std::vector<describe_configs_result> results;
   for (const describe_configs_resource& res : req.resources) {
     if (res.type == k_resource_topic) {
-      results.push_back(describe_topic_configs(*s, res));
+      results.push_back(describe_topic_configs(*s, b, res));
     } else if (res.type == k_resource_broker) {
       describe_configs_result out{error_code::none, std::nullopt, res.type, res.name, {}};
       out.configs = {
