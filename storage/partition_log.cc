@@ -174,7 +174,7 @@ task<result<staged_append, log_errc>> partition_log::stage_append(batch_bytes ba
     append_time = now_ms();
     stamp_log_append_time(batch->data(), batch->size(), append_time);
   }
-  co_return stage_now(std::move(batch), append_time);
+  co_return stage_now(batch, append_time);
 }
 
 task<result<append_result, log_errc>> partition_log::append_replicated(batch_bytes batch) {
@@ -190,7 +190,7 @@ task<result<append_result, log_errc>> partition_log::append_replicated(batch_byt
   log_errc ready = co_await maybe_roll(size);
   if (ready != log_errc::ok) co_return ready;
   if (batch_view(batch->data()).base_offset() != next_offset_) co_return log_errc::not_contiguous;
-  staged_append staged = stage_now(std::move(batch), -1);
+  staged_append staged = stage_now(batch, -1);
   turn.release();
   log_errc written = co_await wait_written(staged);
   if (written != log_errc::ok) co_return written;
@@ -228,7 +228,7 @@ void partition_log::stage(const batch_bytes& batch) {
   counters_.appends++;
 }
 
-staged_append partition_log::stage_now(batch_bytes batch, int64_t log_append_ms) {
+staged_append partition_log::stage_now(const batch_bytes& batch, int64_t log_append_ms) {
   batch_view v(batch->data());
   staged_append staged{{v.base_offset(), v.last_offset(), log_append_ms}, failure_generation_};
   stage(batch);

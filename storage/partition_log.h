@@ -34,6 +34,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -55,6 +56,19 @@
 namespace rill::storage {
 
 enum class durability : uint8_t { sync_each, sync_interval, sync_none };
+// The flush policy's names (log.flush.policy, the rill.flush.policy topic
+// config): fsync, interval, replication.
+inline std::optional<durability> parse_durability(std::string_view name) {
+  if (name == "fsync") return durability::sync_each;
+  if (name == "interval") return durability::sync_interval;
+  if (name == "replication") return durability::sync_none;
+  return std::nullopt;
+}
+inline const char* durability_name(durability d) {
+  return d == durability::sync_each       ? "fsync"
+         : d == durability::sync_interval ? "interval"
+                                          : "replication";
+}
 enum class timestamp_type : uint8_t { create_time, log_append_time };
 // How space ahead of the write position is prepared. fallocate reserves
 // unwritten extents: cheap, but every write into them converts the extent, so
@@ -313,7 +327,7 @@ class partition_log {
 
   // Write path (partition_log.cc).
   // REQUIRES: the caller holds an append turn and the batch fits.
-  staged_append stage_now(batch_bytes batch, int64_t log_append_ms);
+  staged_append stage_now(const batch_bytes& batch, int64_t log_append_ms);
   void stage(const batch_bytes& batch);
   task<log_errc> wait_until_written(int64_t end_offset, uint64_t failure_generation);
   void start_flusher();

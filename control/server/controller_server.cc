@@ -66,17 +66,14 @@ task<void> controller_server::serve(net::tcp_connection& c) {
 
 task<void> controller_server::serve_requests(net::tcp_connection& c, session_binding* binding) {
   for (;;) {
-    net::frame_view f =
-        co_await net::await_frame(c, {.min_bytes = 10, .max_bytes = rpc::k_request_bytes_max});
+    net::frame_read f =
+        co_await net::read_frame(c, {.min_bytes = 10, .max_bytes = rpc::k_request_bytes_max});
     if (f.error == net::frame_errc::out_of_bounds) {
       RILL_WARN("controller", "closing connection: RPC frame of %lld bytes",
                 static_cast<long long>(f.size));
     }
     if (f.error != net::frame_errc::ok) co_return;
-    std::span<const uint8_t> bytes = c.input().subspan(4, static_cast<size_t>(f.size));
-    std::vector<uint8_t> frame(bytes.begin(), bytes.end());
-    c.consume(net::frame_total(f.size));
-    wire_reader in(frame);
+    wire_reader in(f.body);
     int16_t key = in.i16();
     (void)in.i16();  // version
     int32_t correlation = in.i32();

@@ -354,7 +354,7 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
   o.retention_bytes = c.integer("log.retention.bytes");
   o.batch_bytes_max = static_cast<size_t>(s->message_bytes_max);
   // A choice setting: the config refused any other name.
-  o.sync_policy = partition::parse_durability(c.text("log.flush.policy"))
+  o.sync_policy = storage::parse_durability(c.text("log.flush.policy"))
                       .value_or(storage::durability::sync_none);
   o.flush_interval_ms = c.integer("log.flush.interval.ms");
   o.direct = c.boolean("log.direct.io") ? storage::direct_io::on : storage::direct_io::off;

@@ -11,7 +11,7 @@ std::optional<std::string> broker_topic_default(const broker_settings& s, const 
   if (key == "max.message.bytes") return std::to_string(s.message_bytes_max);
   if (key == "min.insync.replicas") return std::to_string(s.min_insync_replicas);
   if (key == "flush.ms") return std::to_string(o.flush_interval_ms);
-  if (key == "rill.flush.policy") return durability_name(o.sync_policy);
+  if (key == "rill.flush.policy") return storage::durability_name(o.sync_policy);
   return std::nullopt;
 }
 

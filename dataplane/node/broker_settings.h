@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,20 +25,6 @@ struct dpdk_replication_settings {
   bool busy_poll = false;
   uint32_t idle_sleep_us = 1000;
 };
-
-// The flush policy's names (log.flush.policy, the rill.flush.policy topic
-// config): fsync, interval, replication.
-inline std::optional<storage::durability> parse_durability(std::string_view name) {
-  if (name == "fsync") return storage::durability::sync_each;
-  if (name == "interval") return storage::durability::sync_interval;
-  if (name == "replication") return storage::durability::sync_none;
-  return std::nullopt;
-}
-inline const char* durability_name(storage::durability d) {
-  return d == storage::durability::sync_each       ? "fsync"
-         : d == storage::durability::sync_interval ? "interval"
-                                                   : "replication";
-}
 
 struct broker_settings;
 

@@ -154,7 +154,7 @@ storage::log_options shard_state::log_options_for(const control::topic_info& top
     o.timestamps = ts == "LogAppendTime" ? storage::timestamp_type::log_append_time
                                          : storage::timestamp_type::create_time;
   }
-  if (auto policy = parse_durability(topic_config_value(topic, "rill.flush.policy", ""))) {
+  if (auto policy = storage::parse_durability(topic_config_value(topic, "rill.flush.policy", ""))) {
     o.sync_policy = *policy;
   }
   // A segment smaller than a batch holds one batch: the roll happens before

@@ -21,12 +21,12 @@ task<frame_view> await_frame(byte_stream& s, frame_limits limits, uint64_t deadl
   co_return out;
 }
 
-task<std::optional<std::vector<uint8_t>>> read_frame(byte_stream& s, frame_limits limits,
-                                                     uint64_t deadline_ns) {
+task<frame_read> read_frame(byte_stream& s, frame_limits limits, uint64_t deadline_ns) {
   frame_view f = co_await await_frame(s, limits, deadline_ns);
-  if (f.error != frame_errc::ok) co_return std::nullopt;
+  frame_read out{f.error, f.size, {}};
+  if (f.error != frame_errc::ok) co_return out;
   std::span<const uint8_t> bytes = s.input().subspan(4, static_cast<size_t>(f.size));
-  std::vector<uint8_t> out(bytes.begin(), bytes.end());
+  out.body.assign(bytes.begin(), bytes.end());
   s.consume(frame_total(f.size));
   co_return out;
 }
@@ -35,7 +35,9 @@ task<std::optional<std::vector<uint8_t>>> round_trip(byte_stream& s,
                                                      std::span<const uint8_t> request,
                                                      frame_limits limits, uint64_t deadline_ns) {
   if (co_await s.send_all(request) != 0) co_return std::nullopt;
-  co_return co_await read_frame(s, limits, deadline_ns);
+  frame_read reply = co_await read_frame(s, limits, deadline_ns);
+  if (reply.error != frame_errc::ok) co_return std::nullopt;
+  co_return std::move(reply.body);
 }
 
 }  // namespace rill::net

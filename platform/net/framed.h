@@ -39,9 +39,16 @@ constexpr size_t frame_total(int64_t size) {
   return 4 + static_cast<size_t>(size);
 }
 
+// One frame taken out of the stream: its bytes when error is ok, else why
+// not (with the declared size, for the log, when it was out of bounds).
+struct frame_read {
+  frame_errc error = frame_errc::closed;
+  int64_t size = 0;
+  std::vector<uint8_t> body;
+};
+
 // Waits for a frame and takes it out of the stream.
-task<std::optional<std::vector<uint8_t>>> read_frame(byte_stream& s, frame_limits limits,
-                                                     uint64_t deadline_ns = 0);
+task<frame_read> read_frame(byte_stream& s, frame_limits limits, uint64_t deadline_ns = 0);
 
 // Sends request (a whole frame, prefix included) and reads the reply: the
 // round trip of a client with one request in flight. nullopt when sending

@@ -44,16 +44,14 @@ class session {
     const auto frame_max =
         static_cast<size_t>(context_.broker->settings().socket_request_bytes_max);
     for (;;) {
-      net::frame_view f =
-          co_await net::await_frame(connection_, {.min_bytes = 8, .max_bytes = frame_max});
+      net::frame_read f =
+          co_await net::read_frame(connection_, {.min_bytes = 8, .max_bytes = frame_max});
       if (f.error == net::frame_errc::out_of_bounds) {
         close_with("frame of " + std::to_string(f.size) + " bytes (socket.request.max.bytes is " +
                    std::to_string(frame_max) + ")");
       }
       if (f.error != net::frame_errc::ok) co_return;
-      std::span<const uint8_t> bytes = connection_.input().subspan(4, static_cast<size_t>(f.size));
-      auto frame = std::make_shared<std::vector<uint8_t>>(bytes.begin(), bytes.end());
-      connection_.consume(net::frame_total(f.size));
+      auto frame = std::make_shared<std::vector<uint8_t>>(std::move(f.body));
       if (!start_request(std::move(frame))) co_return;
       while (in_flight_ >= context_.broker->settings().requests_in_flight_max) {
         co_await changed_.wait(shard_);
