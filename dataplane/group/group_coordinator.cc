@@ -24,6 +24,20 @@ thread_local group_coordinator* t_local = nullptr;
 // Largest read while loading a partition.
 constexpr size_t k_load_read_bytes = 1 << 20;
 
+// How often a request waiting for this broker's replica to take a
+// leadership the metadata already gives it looks again.
+constexpr uint64_t k_leadership_poll_ns = 10 * runtime::k_ns_per_ms;
+
+// Whether this shard's metadata names this broker leader of `index`.
+bool named_leader(const partition::shard_state& local, int32_t index) {
+  control::snapshot_ptr s = local.snapshot();
+  const control::topic_info* topic = s->find_topic(k_offsets_topic);
+  if (topic == nullptr || index < 0 || static_cast<size_t>(index) >= topic->partitions.size()) {
+    return false;
+  }
+  return topic->partitions[static_cast<size_t>(index)].leader == local.settings().broker_id;
+}
+
 }  // namespace
 
 int64_t epoch_ms() {
@@ -224,8 +238,18 @@ task<result<offsets_partition*, group_errc>> group_coordinator::acquire(int32_t 
                       static_cast<uint64_t>(settings_.load_wait_ms) * runtime::k_ns_per_ms;
   while (true) {
     if (stopping_) co_return group_errc::not_coordinator;
-    auto replica = partition::shard_state::local().find_shared(k_offsets_topic, index);
-    if (replica == nullptr || !replica->is_leader()) co_return group_errc::not_coordinator;
+    partition::shard_state& local = partition::shard_state::local();
+    auto replica = local.find_shared(k_offsets_topic, index);
+    if (replica == nullptr || !replica->is_leader()) {
+      // The metadata may name this broker before its replica has taken the
+      // leadership (a restart, an election): Kafka's coordinator is then
+      // still loading, which clients retry; NOT_COORDINATOR would make
+      // some (librdkafka's committed()) fail the call.
+      if (!named_leader(local, index)) co_return group_errc::not_coordinator;
+      if (runtime::monotonic_ns() >= deadline) co_return group_errc::coordinator_load_in_progress;
+      co_await runtime::sleep_for(*shard_, k_leadership_poll_ns);
+      continue;
+    }
     auto& slot = partitions_[index];
     if (slot == nullptr) slot = std::make_unique<offsets_partition>(index);
     offsets_partition* part = slot.get();

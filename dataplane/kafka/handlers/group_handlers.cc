@@ -80,7 +80,7 @@ task<handler_result> handle_join_group(const request_header& h, wire_reader& in,
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   join_group_response resp;
   resp.member_id = req.member_id;
-  group_route route = route_group(ctx, req.group_id);
+  group_route route = co_await route_group(ctx, req.group_id);
   if (route.error != error_code::none) {
     resp.error = static_cast<int16_t>(route.error);
   } else {
@@ -120,7 +120,7 @@ task<handler_result> handle_sync_group(const request_header& h, wire_reader& in,
   sync_group_request req;
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   sync_group_response resp;
-  group_route route = route_group(ctx, req.group_id);
+  group_route route = co_await route_group(ctx, req.group_id);
   if (route.error != error_code::none) {
     resp.error = static_cast<int16_t>(route.error);
   } else {
@@ -151,7 +151,7 @@ task<handler_result> handle_heartbeat(const request_header& h, wire_reader& in,
   heartbeat_request req;
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   heartbeat_response resp;
-  group_route route = route_group(ctx, req.group_id);
+  group_route route = co_await route_group(ctx, req.group_id);
   if (route.error != error_code::none) {
     resp.error = static_cast<int16_t>(route.error);
   } else {
@@ -172,7 +172,7 @@ task<handler_result> handle_leave_group(const request_header& h, wire_reader& in
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   if (h.version <= 2) req.members = {{.member_id = req.member_id}};
   leave_group_response resp;
-  group_route route = route_group(ctx, req.group_id);
+  group_route route = co_await route_group(ctx, req.group_id);
   if (route.error != error_code::none) {
     resp.error = static_cast<int16_t>(route.error);
   } else {
@@ -234,7 +234,7 @@ task<handler_result> handle_describe_groups(const request_header& h, wire_reader
   for (const std::string& id : req.groups) {
     described_group& d = resp.groups.emplace_back();
     d.group_id = id;
-    group_route route = route_group(ctx, id);
+    group_route route = co_await route_group(ctx, id);
     if (route.error != error_code::none) {
       d.error = static_cast<int16_t>(route.error);
       continue;
@@ -264,7 +264,7 @@ task<handler_result> handle_delete_groups(const request_header& h, wire_reader& 
   for (const std::string& id : req.groups) {
     group_error& r = resp.results.emplace_back();
     r.group_id = id;
-    group_route route = route_group(ctx, id);
+    group_route route = co_await route_group(ctx, id);
     if (route.error != error_code::none) {
       r.error = static_cast<int16_t>(route.error);
       continue;

@@ -6,24 +6,44 @@
 #include "dataplane/group/group_coordinator.h"
 #include "dataplane/node/shard_state.h"
 #include "platform/runtime/clock.h"
+#include "platform/runtime/uring_op.h"
 
 namespace rill::kafka {
+namespace {
 
-group_route route_group(request_context& ctx, const std::string& group_id) {
+// How long a group request waits for this broker's lease, and how often
+// it looks.
+constexpr uint64_t k_lease_wait_ns = 3000 * runtime::k_ns_per_ms;
+constexpr uint64_t k_lease_poll_ns = 10 * runtime::k_ns_per_ms;
+
+}  // namespace
+
+task<group_route> route_group(request_context& ctx, const std::string& group_id) {
   partition::shard_state& local = partition::shard_state::local();
-  control::snapshot_ptr s = local.snapshot();
-  const control::topic_info* topic = s->find_topic(group::k_offsets_topic);
-  if (topic == nullptr || topic->partitions.empty()) {
-    return {.error = error_code::coordinator_not_available};
+  const uint64_t deadline = runtime::monotonic_ns() + k_lease_wait_ns;
+  while (true) {
+    control::snapshot_ptr s = local.snapshot();
+    const control::topic_info* topic = s->find_topic(group::k_offsets_topic);
+    if (topic == nullptr || topic->partitions.empty()) {
+      co_return group_route{.error = error_code::coordinator_not_available};
+    }
+    if (group_id.empty()) co_return group_route{.error = error_code::invalid_group_id};
+    int32_t p =
+        group::offsets_partition_for(group_id, static_cast<int32_t>(topic->partitions.size()));
+    if (topic->partitions[static_cast<size_t>(p)].leader != ctx.broker->settings().broker_id) {
+      co_return group_route{.error = error_code::not_coordinator};
+    }
+    if (ctx.broker->lease().valid(runtime::monotonic_ns())) {
+      co_return group_route{.partition = p, .owner = local.owner_of(group::k_offsets_topic, p)};
+    }
+    // Named coordinator without a valid lease (just restarted, or cut off
+    // from the controller): wait for it; then "still loading", which
+    // clients retry, where NOT_COORDINATOR fails librdkafka's committed().
+    if (runtime::monotonic_ns() >= deadline) {
+      co_return group_route{.error = error_code::coordinator_load_in_progress};
+    }
+    co_await runtime::sleep_for(*runtime::shard::current(), k_lease_poll_ns);
   }
-  if (group_id.empty()) return {.error = error_code::invalid_group_id};
-  int32_t p =
-      group::offsets_partition_for(group_id, static_cast<int32_t>(topic->partitions.size()));
-  if (topic->partitions[static_cast<size_t>(p)].leader != ctx.broker->settings().broker_id ||
-      !ctx.broker->lease().valid(runtime::monotonic_ns())) {
-    return {.error = error_code::not_coordinator};
-  }
-  return {.partition = p, .owner = local.owner_of(group::k_offsets_topic, p)};
 }
 
 task<bool> ensure_offsets_topic(request_context& ctx) {

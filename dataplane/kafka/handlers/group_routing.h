@@ -13,12 +13,14 @@
 namespace rill::kafka {
 
 struct group_route {
-  error_code error = error_code::none;  // COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
+  error_code error = error_code::none;  // COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, ...
   int32_t partition = -1;
   runtime::shard_id owner{0};
 };
 
-group_route route_group(request_context& ctx, const std::string& group_id);
+// Waits a little while this broker is named coordinator but its lease is
+// not yet valid, then answers COORDINATOR_LOAD_IN_PROGRESS.
+task<group_route> route_group(request_context& ctx, const std::string& group_id);
 
 // True once the offsets topic exists (created here when missing).
 task<bool> ensure_offsets_topic(request_context& ctx);

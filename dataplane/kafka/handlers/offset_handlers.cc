@@ -15,7 +15,7 @@ namespace {
 task<offset_fetch_group_result> fetch_group(request_context& ctx, offset_fetch_group g) {
   offset_fetch_group_result out;
   out.group_id = g.group_id;
-  group_route route = route_group(ctx, g.group_id);
+  group_route route = co_await route_group(ctx, g.group_id);
   std::optional<std::vector<group::topic_partition>> wanted;
   if (g.topics) {
     wanted.emplace();
@@ -25,11 +25,19 @@ task<offset_fetch_group_result> fetch_group(request_context& ctx, offset_fetch_g
   }
   group::group_offsets offsets;
   if (route.error != error_code::none) {
-    offsets.error = route.error == error_code::not_coordinator
-                        ? group::group_errc::not_coordinator
-                        : group::group_errc::coordinator_not_available;
-    if (route.error == error_code::invalid_group_id) {
-      offsets.error = group::group_errc::invalid_group_id;
+    switch (route.error) {
+      case error_code::not_coordinator:
+        offsets.error = group::group_errc::not_coordinator;
+        break;
+      case error_code::coordinator_load_in_progress:
+        offsets.error = group::group_errc::coordinator_load_in_progress;
+        break;
+      case error_code::invalid_group_id:
+        offsets.error = group::group_errc::invalid_group_id;
+        break;
+      default:
+        offsets.error = group::group_errc::coordinator_not_available;
+        break;
     }
   } else {
     offsets = co_await runtime::submit_to(route.owner, [p = route.partition, id = g.group_id,
@@ -62,7 +70,7 @@ task<handler_result> handle_offset_commit(const request_header& h, wire_reader& 
   offset_commit_request req;
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   offset_commit_response resp;
-  group_route route = route_group(ctx, req.group_id);
+  group_route route = co_await route_group(ctx, req.group_id);
   control::snapshot_ptr s = partition::shard_state::local().snapshot();
   group::commit_request cr{.member_id = req.member_id,
                            .instance_id = req.group_instance_id,
@@ -119,7 +127,7 @@ task<handler_result> handle_offset_delete(const request_header& h, wire_reader& 
   offset_delete_request req;
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   offset_delete_response resp;
-  group_route route = route_group(ctx, req.group_id);
+  group_route route = co_await route_group(ctx, req.group_id);
   std::vector<group::topic_partition> tps;
   for (const offset_delete_topic& t : req.topics) {
     topic_partition_errors& rt = resp.topics.emplace_back();
