@@ -28,17 +28,17 @@ constexpr size_t k_load_read_bytes = 1 << 20;
 // leadership the metadata already gives it looks again.
 constexpr uint64_t k_leadership_poll_ns = 10 * runtime::k_ns_per_ms;
 
-// Whether this shard's metadata names this broker leader of `index`.
-bool named_leader(const partition::shard_state& local, int32_t index) {
+}  // namespace
+
+bool named_leader(const partition::shard_state& local, int32_t partition) {
   control::snapshot_ptr s = local.snapshot();
   const control::topic_info* topic = s->find_topic(k_offsets_topic);
-  if (topic == nullptr || index < 0 || static_cast<size_t>(index) >= topic->partitions.size()) {
+  if (topic == nullptr || partition < 0 ||
+      static_cast<size_t>(partition) >= topic->partitions.size()) {
     return false;
   }
-  return topic->partitions[static_cast<size_t>(index)].leader == local.settings().broker_id;
+  return topic->partitions[static_cast<size_t>(partition)].leader == local.settings().broker_id;
 }
-
-}  // namespace
 
 int64_t epoch_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

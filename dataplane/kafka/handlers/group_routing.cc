@@ -30,9 +30,7 @@ task<group_route> route_group(request_context& ctx, const std::string& group_id)
     if (group_id.empty()) co_return group_route{.error = error_code::invalid_group_id};
     int32_t p =
         group::offsets_partition_for(group_id, static_cast<int32_t>(topic->partitions.size()));
-    if (topic->partitions[static_cast<size_t>(p)].leader != ctx.broker->settings().broker_id) {
-      co_return group_route{.error = error_code::not_coordinator};
-    }
+    if (!group::named_leader(local, p)) co_return group_route{.error = error_code::not_coordinator};
     if (ctx.broker->lease().valid(runtime::monotonic_ns())) {
       co_return group_route{.partition = p, .owner = local.owner_of(group::k_offsets_topic, p)};
     }

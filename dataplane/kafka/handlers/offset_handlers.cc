@@ -24,29 +24,15 @@ task<offset_fetch_group_result> fetch_group(request_context& ctx, offset_fetch_g
     }
   }
   group::group_offsets offsets;
-  if (route.error != error_code::none) {
-    switch (route.error) {
-      case error_code::not_coordinator:
-        offsets.error = group::group_errc::not_coordinator;
-        break;
-      case error_code::coordinator_load_in_progress:
-        offsets.error = group::group_errc::coordinator_load_in_progress;
-        break;
-      case error_code::invalid_group_id:
-        offsets.error = group::group_errc::invalid_group_id;
-        break;
-      default:
-        offsets.error = group::group_errc::coordinator_not_available;
-        break;
-    }
-  } else {
+  out.error = static_cast<int16_t>(route.error);
+  if (route.error == error_code::none) {
     offsets = co_await runtime::submit_to(route.owner, [p = route.partition, id = g.group_id,
                                                         wanted]() mutable {
       return group::group_coordinator::local().fetch_offsets(p, std::move(id), std::move(wanted));
     });
+    out.error = code_of(offsets.error);
   }
-  out.error = code_of(offsets.error);
-  if (offsets.error != group::group_errc::ok && wanted) {
+  if (out.error != 0 && wanted) {
     // The error also goes on each partition (all v0-1 can carry).
     for (const auto& tp : *wanted) offsets.offsets.push_back({tp, {}});
   }
