@@ -54,7 +54,7 @@ void BM_decode_produce_16k(benchmark::State& state) {
     kafka::request_header h;
     (void)kafka::decode_request_header(in, &h);
     kafka::produce_request req;
-    benchmark::DoNotOptimize(kafka::decode_produce_request(in, h, &req));
+    benchmark::DoNotOptimize(kafka::decode_message(in, h, &req));
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * frame.size()));
 }
@@ -77,7 +77,7 @@ void BM_decode_fetch_32_partitions(benchmark::State& state) {
     kafka::request_header h;
     (void)kafka::decode_request_header(in, &h);
     kafka::fetch_request req;
-    benchmark::DoNotOptimize(kafka::decode_fetch_request(in, h, &req));
+    benchmark::DoNotOptimize(kafka::decode_message(in, h, &req));
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
@@ -86,7 +86,9 @@ BENCHMARK(BM_decode_fetch_32_partitions);
 void BM_encode_fetch_response_32_partitions(benchmark::State& state) {
   auto batch = std::make_shared<std::vector<uint8_t>>(storage::build_filled_batch({}, 16, 1000));
   kafka::request_header h{static_cast<int16_t>(kafka::api_key::fetch), 12, 1, "bench", true};
-  std::vector<kafka::fetch_topic_response> topics(1);
+  kafka::fetch_response response;
+  std::vector<kafka::fetch_topic_response>& topics = response.topics;
+  topics.resize(1);
   topics[0].name = "topic";
   for (int p = 0; p < 32; ++p) {
     kafka::fetch_partition_response r;
@@ -99,7 +101,7 @@ void BM_encode_fetch_response_32_partitions(benchmark::State& state) {
   for (auto _ : state) {
     kafka::response_buffer rb;
     kafka::encode_response_header(h, rb.writer());
-    kafka::encode_fetch_response(rb, h, kafka::error_code::none, topics);
+    kafka::encode_message(rb, h, response);
     benchmark::DoNotOptimize(rb.finish());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));

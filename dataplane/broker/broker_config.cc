@@ -113,6 +113,13 @@ config make_broker_config() {
        "fsyncs and allocations fail with that error"},
       {"fetch.max.wait.ms", setting_kind::integer, "30000", "upper bound on Fetch max_wait_ms", 0,
        600000},
+      {"max.incremental.fetch.session.cache.slots", setting_kind::integer, "1000",
+       "incremental fetch sessions (KIP-227) this broker keeps, split among its shards; 0 turns "
+       "sessions off (every Fetch is answered in full)",
+       0, 1000000},
+      {"min.incremental.fetch.session.eviction.ms", setting_kind::integer, "120000",
+       "how long a fetch session must have been idle before a new one may take its slot", 0,
+       INT64_MAX},
       {"log.segment.bytes", setting_kind::integer, "1073741824", "segment size", 1 << 20,
        1LL << 40},
       {"log.roll.ms", setting_kind::integer, "604800000", "segment age", 1000, INT64_MAX},
@@ -302,6 +309,9 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
   s->replica_lag_time_max_ms = c.integer("replica.lag.time.max.ms");
   s->message_bytes_max = c.integer("message.max.bytes");
   s->fetch_wait_max_ms = c.integer("fetch.max.wait.ms");
+  s->fetch_session_slots =
+      static_cast<int32_t>(c.integer("max.incremental.fetch.session.cache.slots"));
+  s->fetch_session_eviction_ms = c.integer("min.incremental.fetch.session.eviction.ms");
   s->zero_copy_min_bytes = c.integer("socket.zero.copy.min.bytes");
   if (!c.text("test.replication.faults").empty()) {
     unsigned long long seed = 0;

@@ -137,6 +137,8 @@ enum class error_code : int16_t {
   kafka_storage_error = 56,
   non_empty_group = 68,
   group_id_not_found = 69,
+  fetch_session_id_not_found = 70,
+  invalid_fetch_session_epoch = 71,
   fenced_leader_epoch = 74,
   unsupported_compression_type = 76,
   unknown_leader_epoch = 75,

@@ -59,6 +59,10 @@ struct broker_settings {
   int64_t replica_lag_time_max_ms = 30000;
   int64_t message_bytes_max = 1048588;
   int64_t fetch_wait_max_ms = 30000;
+  // Incremental fetch sessions (KIP-227): slots for the whole broker, and
+  // the idle time after which a session may be evicted for a new one.
+  int32_t fetch_session_slots = 1000;
+  int64_t fetch_session_eviction_ms = 120000;
   // Bytes per second a leader sends to replicas a reassignment is adding
   // (leader.replication.throttled.rate), split among its shards; 0: no
   // limit. In-sync replication is never throttled.

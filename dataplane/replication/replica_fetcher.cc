@@ -108,9 +108,8 @@ task<bool> replica_fetcher::fetch_once() {
   if (!frame) co_return false;
   wire_reader in(*frame);
   int32_t got_correlation = 0;
-  kafka::error_code top = kafka::error_code::none;
-  std::vector<kafka::fetched_topic> topics;
-  if (!kafka::decode_fetch_response(in, &got_correlation, &top, &topics) ||
+  kafka::fetched_response response;
+  if (!kafka::decode_fetch_response(in, &got_correlation, &response) ||
       got_correlation != correlation) {
     RILL_WARN("replication", "bad fetch response from leader %d; reconnecting", options_.leader);
     co_await transport_->close();
@@ -122,7 +121,7 @@ task<bool> replica_fetcher::fetch_once() {
   // produces wait for the next fetch). The frame outlives every apply.
   bool any_error = false;
   std::vector<task<bool>> applies;
-  for (const kafka::fetched_topic& t : topics) {
+  for (const kafka::fetched_topic& t : response.topics) {
     for (const kafka::fetched_partition& p : t.partitions) {
       any_error = any_error || p.error != kafka::error_code::none;
       applies.push_back([](replica_fetcher* self, const std::string* topic,

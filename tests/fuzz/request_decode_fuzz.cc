@@ -35,49 +35,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   request_header h;
   if (decode_request_header(in, &h) != header_errc::ok) return 0;
   switch (static_cast<api_key>(h.key)) {
-    case api_key::produce: {
-      produce_request r;
-      (void)decode_produce_request(in, h, &r);
+    case api_key::produce:
+      decode_as<produce_request>(in, h);
       break;
-    }
-    case api_key::fetch: {
-      fetch_request r;
-      (void)decode_fetch_request(in, h, &r);
+    case api_key::fetch:
+      decode_as<fetch_request>(in, h);
       break;
-    }
-    case api_key::list_offsets: {
-      list_offsets_request r;
-      (void)decode_list_offsets_request(in, h, &r);
+    case api_key::list_offsets:
+      decode_as<list_offsets_request>(in, h);
       break;
-    }
-    case api_key::metadata: {
-      metadata_request r;
-      (void)decode_metadata_request(in, h, &r);
+    case api_key::metadata:
+      decode_as<metadata_request>(in, h);
       break;
-    }
     case api_key::api_versions:
-      (void)decode_api_versions_request(in, h);
+      decode_as<api_versions_request>(in, h);
       break;
-    case api_key::create_topics: {
-      create_topics_request r;
-      (void)decode_create_topics_request(in, h, &r);
+    case api_key::create_topics:
+      decode_as<create_topics_request>(in, h);
       break;
-    }
-    case api_key::delete_topics: {
-      delete_topics_request r;
-      (void)decode_delete_topics_request(in, h, &r);
+    case api_key::delete_topics:
+      decode_as<delete_topics_request>(in, h);
       break;
-    }
-    case api_key::describe_configs: {
-      describe_configs_request r;
-      (void)decode_describe_configs_request(in, h, &r);
+    case api_key::describe_configs:
+      decode_as<describe_configs_request>(in, h);
       break;
-    }
-    case api_key::init_producer_id: {
-      init_producer_id_request r;
-      (void)decode_init_producer_id_request(in, h, &r);
+    case api_key::init_producer_id:
+      decode_as<init_producer_id_request>(in, h);
       break;
-    }
     case api_key::find_coordinator:
       decode_as<find_coordinator_request>(in, h);
       break;
@@ -111,16 +95,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case api_key::offset_delete:
       decode_as<offset_delete_request>(in, h);
       break;
-    case api_key::alter_configs: {
-      alter_configs_request r;
-      (void)decode_alter_configs_request(in, h, &r);
+    case api_key::alter_configs:
+      decode_as<alter_configs_request>(in, h);
       break;
-    }
-    case api_key::elect_leaders: {
-      elect_leaders_request r;
-      (void)decode_elect_leaders_request(in, h, &r);
+    case api_key::elect_leaders:
+      decode_as<elect_leaders_request>(in, h);
       break;
-    }
     case api_key::offset_for_leader_epoch:
       decode_as<offset_for_leader_epoch_request>(in, h);
       break;
@@ -152,8 +132,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The replica side decodes Fetch responses from other brokers too.
   wire_reader again({data, size});
   int32_t correlation = 0;
-  error_code top = error_code::none;
-  std::vector<fetched_topic> topics;
-  (void)decode_fetch_response(again, &correlation, &top, &topics);
+  fetched_response response;
+  (void)decode_fetch_response(again, &correlation, &response);
   return 0;
 }

@@ -25,10 +25,11 @@ task<partition::offset_lookup> list_offset_here(std::string topic, int32_t index
 task<handler_result> handle_list_offsets(const request_header& h, wire_reader& in,
                                          request_context& ctx) {
   list_offsets_request req;
-  if (!decode_list_offsets_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   auto& local = partition::shard_state::local();
   control::snapshot_ptr s = local.snapshot();
-  std::vector<list_offsets_topic_response> resp;
+  list_offsets_response response;
+  std::vector<list_offsets_topic_response>& resp = response.topics;
   for (const list_offsets_topic& t : req.topics) {
     list_offsets_topic_response& tr = resp.emplace_back();
     tr.name = t.name;
@@ -53,16 +54,16 @@ task<handler_result> handle_list_offsets(const request_header& h, wire_reader& i
       pr.leader_epoch = o.leader_epoch;
     }
   }
-  co_return respond(
-      h, [&](response_buffer& out) { encode_list_offsets_response(out.writer(), h, resp); });
+  co_return respond(h, [&](response_buffer& out) { encode_message(out, h, response); });
 }
 
 task<handler_result> handle_create_topics(const request_header& h, wire_reader& in,
                                           request_context& ctx) {
   create_topics_request req;
-  if (!decode_create_topics_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   std::vector<control::topic_spec> specs;
-  std::vector<topic_result> results;
+  create_topics_response response;
+  std::vector<topic_result>& results = response.topics;
   for (const create_topic_spec& t : req.topics) {
     control::topic_spec spec{
         .name = t.name, .partitions = t.partitions, .replication_factor = t.replication_factor};
@@ -92,8 +93,7 @@ task<handler_result> handle_create_topics(const request_header& h, wire_reader& 
       RILL_INFO("kafka", "created topic %s (request from %s)", o.name.c_str(), ctx.peer.c_str());
     }
   }
-  co_return respond(
-      h, [&](response_buffer& out) { encode_create_topics_response(out.writer(), h, results); });
+  co_return respond(h, [&](response_buffer& out) { encode_message(out, h, response); });
 }
 
 task<handler_result> handle_delete_topics(const request_header& h, wire_reader& in,
@@ -133,15 +133,24 @@ describe_configs_result describe_topic_configs(const control::cluster_snapshot& 
   return out;
 }
 
+// Where the value shown comes from: a topic's own setting, the broker's
+// static settings, or the default.
+int8_t source_of(const config_entry& c, int8_t resource_type) {
+  if (c.is_default) return k_config_source_default;
+  return resource_type == k_resource_topic ? k_config_source_dynamic_topic
+                                           : k_config_source_static_broker;
+}
+
 }  // namespace
 
 task<handler_result> handle_describe_configs(const request_header& h, wire_reader& in,
                                              request_context& ctx) {
   describe_configs_request req;
-  if (!decode_describe_configs_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   control::snapshot_ptr s = partition::shard_state::local().snapshot();
   const partition::broker_settings& b = ctx.broker->settings();
-  std::vector<describe_configs_result> results;
+  describe_configs_response response;
+  std::vector<describe_configs_result>& results = response.results;
   for (const describe_configs_resource& res : req.resources) {
     if (res.type == k_resource_topic) {
       results.push_back(describe_topic_configs(*s, b, res));
@@ -160,8 +169,10 @@ task<handler_result> handle_describe_configs(const request_header& h, wire_reade
           {error_code::invalid_request, "unsupported resource type", res.type, res.name, {}});
     }
   }
-  co_return respond(
-      h, [&](response_buffer& out) { encode_describe_configs_response(out.writer(), h, results); });
+  for (describe_configs_result& r : results) {
+    for (config_entry& c : r.configs) c.source = source_of(c, r.type);
+  }
+  co_return respond(h, [&](response_buffer& out) { encode_message(out, h, response); });
 }
 
 task<handler_result> handle_alter_configs(const request_header& h, wire_reader& in,

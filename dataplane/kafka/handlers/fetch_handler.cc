@@ -1,9 +1,14 @@
 // Fetch: read every requested partition on its owning shard; when less than
 // min_bytes is available, long-poll until data arrives or max_wait passes.
+// Fetch sessions (v7+, fetch_session_cache.h) decide which partitions a
+// request means and which an answer carries.
 #include <algorithm>
 #include <map>
+#include <memory>
 
+#include "base/assert.h"
 #include "dataplane/kafka/handlers/error_mapping.h"
+#include "dataplane/kafka/handlers/fetch_session_cache.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/fetch.h"
 #include "dataplane/node/shard_state.h"
@@ -122,6 +127,20 @@ bool throttle_reassignment(std::vector<fetch_topic_response>& resp, const fetch_
   return dropped;
 }
 
+// This shard's fetch sessions: its share of the broker's slots.
+fetch_session_cache& shard_fetch_sessions(const partition::broker_settings& settings) {
+  static thread_local std::unique_ptr<fetch_session_cache> cache;
+  if (cache == nullptr) {
+    size_t slots = static_cast<size_t>(std::max<int32_t>(settings.fetch_session_slots, 0));
+    size_t shards = std::max<uint32_t>(settings.shards, 1);
+    cache = std::make_unique<fetch_session_cache>(
+        slots == 0 ? 0 : std::max<size_t>(slots / shards, 1),
+        static_cast<uint64_t>(settings.fetch_session_eviction_ms) * runtime::k_ns_per_ms,
+        runtime::monotonic_ns() ^ partition::shard_state::local().shard().id().value());
+  }
+  return *cache;
+}
+
 size_t records_bytes(const std::vector<fetch_topic_response>& resp) {
   size_t n = 0;
   for (const fetch_topic_response& t : resp) {
@@ -134,18 +153,28 @@ size_t records_bytes(const std::vector<fetch_topic_response>& resp) {
 
 task<handler_result> handle_fetch(const request_header& h, wire_reader& in, request_context& ctx) {
   fetch_request req;
-  if (!decode_fetch_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   auto& local = partition::shard_state::local();
+  fetch_session_cache& sessions = shard_fetch_sessions(ctx.broker->settings());
+  const fetch_session_plan plan = sessions.begin(req, h.version, runtime::monotonic_ns());
+  if (plan.error != error_code::none) {
+    // A session error answers the whole request, with no partitions.
+    fetch_response failed{.error = plan.error};
+    co_return respond(h, [&](response_buffer& out) { encode_message(out, h, failed); });
+  }
+  const std::vector<fetch_topic>& wanted = plan.topics;
   control::snapshot_ptr s = local.snapshot();
-  std::vector<fetch_topic_response> resp(req.topics.size());
+  fetch_response response;
+  std::vector<fetch_topic_response>& resp = response.topics;
+  resp.resize(wanted.size());
   std::map<uint32_t, std::vector<fetch_item>> by_owner;
-  for (size_t ti = 0; ti < req.topics.size(); ++ti) {
-    resp[ti].name = req.topics[ti].name;
-    for (size_t pi = 0; pi < req.topics[ti].partitions.size(); ++pi) {
-      const fetch_partition& p = req.topics[ti].partitions[pi];
+  for (size_t ti = 0; ti < wanted.size(); ++ti) {
+    resp[ti].name = wanted[ti].name;
+    for (size_t pi = 0; pi < wanted[ti].partitions.size(); ++pi) {
+      const fetch_partition& p = wanted[ti].partitions[pi];
       fetch_partition_response& pr = resp[ti].partitions.emplace_back();
       pr.index = p.index;
-      const control::partition_info* info = s->find_partition(req.topics[ti].name, p.index);
+      const control::partition_info* info = s->find_partition(wanted[ti].name, p.index);
       if (info == nullptr) {
         pr.error = error_code::unknown_topic_or_partition;
       } else if (info->leader != ctx.broker->settings().broker_id) {
@@ -153,8 +182,8 @@ task<handler_result> handle_fetch(const request_header& h, wire_reader& in, requ
         pr.current_leader_id = info->leader;
         pr.current_leader_epoch = info->leader_epoch;
       } else {
-        by_owner[local.owner_of(req.topics[ti].name, p.index).value()].push_back(
-            {ti, pi, req.topics[ti].name, p});
+        by_owner[local.owner_of(wanted[ti].name, p.index).value()].push_back(
+            {ti, pi, wanted[ti].name, p});
       }
     }
   }
@@ -218,8 +247,10 @@ task<handler_result> handle_fetch(const request_header& h, wire_reader& in, requ
         runtime::shard_id(by_owner.begin()->first),
         [&first, slice, &req]() { return wait_for_data_on_owner(first, slice, req.replica_id); });
   }
-  co_return respond(
-      h, [&](response_buffer& out) { encode_fetch_response(out, h, error_code::none, resp); });
+  RILL_ASSERT(resp.size() == wanted.size(), "fetch answered %zu topics for %zu asked", resp.size(),
+              wanted.size());
+  sessions.finish(plan, response);
+  co_return respond(h, [&](response_buffer& out) { encode_message(out, h, response); });
 }
 
 }  // namespace rill::kafka

@@ -14,7 +14,8 @@
 namespace rill::kafka {
 
 task<handler_result> handle_api_versions(const request_header& h, wire_reader& in) {
-  if (!decode_api_versions_request(in, h)) co_return malformed_request(h, "bad body");
+  api_versions_request req;
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   co_return respond(h, [&](response_buffer& out) {
     encode_api_versions_response(out.writer(), h.version, error_code::none);
   });
@@ -51,13 +52,14 @@ metadata_topic describe_topic(const control::cluster_snapshot& s, const control:
 task<handler_result> handle_metadata(const request_header& h, wire_reader& in,
                                      request_context& ctx) {
   metadata_request req;
-  if (!decode_metadata_request(in, h, &req)) co_return malformed_request(h, "bad body");
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
+  const std::optional<std::vector<std::string>> names = requested_topic_names(req, h.version);
   auto& local = partition::shard_state::local();
   // Right after start-up the metadata store may still be loading.
   for (int i = 0; i < 500 && local.snapshot()->brokers.empty(); ++i) {
     co_await runtime::sleep_for(local.shard(), 10 * runtime::k_ns_per_ms);
   }
-  if (req.topics && req.allow_auto_topic_creation) co_await auto_create_topics(ctx, *req.topics);
+  if (names && req.allow_auto_topic_creation) co_await auto_create_topics(ctx, *names);
   control::snapshot_ptr s = local.snapshot();
   metadata_response resp;
   resp.cluster_id = s->cluster_id;
@@ -67,11 +69,11 @@ task<handler_result> handle_metadata(const request_header& h, wire_reader& in,
   for (const auto& [id, b] : s->brokers) {
     if (b.alive) resp.brokers.push_back({b.id, b.host, b.port, b.rack});
   }
-  if (!req.topics) {
+  if (!names) {
     for (const auto& [name, t] : s->topics)
       resp.topics.push_back(describe_topic(*s, t, self, leasing));
   } else {
-    for (const std::string& name : *req.topics) {
+    for (const std::string& name : *names) {
       const control::topic_info* t = s->find_topic(name);
       if (t != nullptr) {
         resp.topics.push_back(describe_topic(*s, *t, self, leasing));
@@ -84,8 +86,7 @@ task<handler_result> handle_metadata(const request_header& h, wire_reader& in,
       }
     }
   }
-  co_return respond(h,
-                    [&](response_buffer& out) { encode_metadata_response(out.writer(), h, resp); });
+  co_return respond(h, [&](response_buffer& out) { encode_message(out, h, resp); });
 }
 
 }  // namespace rill::kafka

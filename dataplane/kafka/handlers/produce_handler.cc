@@ -78,8 +78,10 @@ bool upconvert(produce_partition& p, produce_partition_response* pr) {
 task<handler_result> handle_produce(const request_header& h, wire_reader& in, request_context& ctx,
                                     turn_queue::turn& order) {
   produce_request req;
-  if (!decode_produce_request(in, h, &req)) co_return malformed_request(h, "bad body");
-  std::vector<produce_topic_response> resp(req.topics.size());
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
+  produce_response response;
+  std::vector<produce_topic_response>& resp = response.topics;
+  resp.resize(req.topics.size());
   bool acks_ok = req.acks == 0 || req.acks == 1 || req.acks == -1;
   std::vector<std::string> names;
   for (const produce_topic& t : req.topics) names.push_back(t.name);
@@ -143,8 +145,7 @@ task<handler_result> handle_produce(const request_header& h, wire_reader& in, re
     }
   }
   if (req.acks == 0) co_return handler_result{};  // acks=0: the producer expects no answer
-  co_return respond(h,
-                    [&](response_buffer& out) { encode_produce_response(out.writer(), h, resp); });
+  co_return respond(h, [&](response_buffer& out) { encode_message(out, h, response); });
 }
 
 }  // namespace rill::kafka

@@ -1,9 +1,7 @@
 // The administrative APIs: CreateTopics (19) v0-v4, DeleteTopics (20) v0-v3,
 // DescribeConfigs (32) v0-v3, InitProducerId (22) v0-v4, AlterConfigs (33)
-// v0-v1, ElectLeaders (43) v0-v1. DeleteTopics, InitProducerId,
-// AlterConfigs and ElectLeaders are described once (field_io.h), from
-// Kafka's message schemas; CreateTopics and DescribeConfigs are still
-// coded by hand.
+// v0-v1, ElectLeaders (43) v0-v1, each described once (field_io.h) from
+// Kafka's message schemas.
 #pragma once
 
 #include <optional>
@@ -35,13 +33,50 @@ struct create_topics_request {
 struct topic_result {
   std::string name;
   error_code error = error_code::none;
-  std::optional<std::string> message;
+  std::optional<std::string> message;  // v1+
 };
 
-bool decode_create_topics_request(wire_reader& in, const request_header& h,
-                                  create_topics_request* out);
-void encode_create_topics_response(wire_writer& out, const request_header& h,
-                                   const std::vector<topic_result>& results);
+struct create_topics_response {
+  int32_t throttle_time_ms = 0;  // v2+
+  std::vector<topic_result> topics;
+};
+
+template <typename IO, typename M>
+void describe(IO& io, M& m) requires std::is_same_v<std::remove_const_t<M>, create_topics_request> {
+  io.array(m.topics, [](IO& io, auto& t) {
+    io.string(t.name);
+    io.i32(t.partitions);
+    io.i16(t.replication_factor);
+    io.array(t.assignments, [](IO& io, auto& a) {
+      io.i32(a.first);
+      io.int32_array(a.second);
+      io.tagged_fields();
+    });
+    io.array(t.configs, [](IO& io, auto& c) {
+      io.string(c.first);
+      io.nullable_string(c.second);
+      io.tagged_fields();
+    });
+    io.tagged_fields();
+  });
+  io.i32(m.timeout_ms);
+  if (io.version() >= 1) io.boolean(m.validate_only);
+  io.tagged_fields();
+}
+
+// v0-v4 (the versions served; v5+ add the created topic's settings).
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, create_topics_response> {
+  if (io.version() >= 2) io.i32(m.throttle_time_ms);
+  io.array(m.topics, [](IO& io, auto& t) {
+    io.string(t.name);
+    io.error(t.error);
+    if (io.version() >= 1) io.nullable_string(t.message);
+    io.tagged_fields();
+  });
+  io.tagged_fields();
+}
 
 struct delete_topics_request {
   std::vector<std::string> names;
@@ -85,16 +120,35 @@ constexpr int8_t k_resource_broker = 4;
 struct describe_configs_resource {
   int8_t type = 0;
   std::string name;
-  std::optional<std::vector<std::string>> keys;
+  std::optional<std::vector<std::string>> keys;  // nullopt: every config
 };
 struct describe_configs_request {
   std::vector<describe_configs_resource> resources;
+  bool include_synonyms = false;       // v1+
+  bool include_documentation = false;  // v3+
+};
+
+// Where a config's value comes from (Kafka's ConfigSource).
+constexpr int8_t k_config_source_unknown = 0;
+constexpr int8_t k_config_source_dynamic_topic = 1;
+constexpr int8_t k_config_source_static_broker = 4;
+constexpr int8_t k_config_source_default = 5;
+
+struct config_synonym {
+  std::string name;
+  std::optional<std::string> value;
+  int8_t source = 0;
 };
 struct config_entry {
   std::string name;
   std::optional<std::string> value;
   bool read_only = false;
-  bool is_default = false;
+  bool is_default = false;                  // v0; v1+ say it with source
+  int8_t source = k_config_source_unknown;  // v1+
+  bool is_sensitive = false;
+  std::vector<config_synonym> synonyms;      // v1+
+  int8_t config_type = 0;                    // v3+; 0: unknown
+  std::optional<std::string> documentation;  // v3+
 };
 struct describe_configs_result {
   error_code error = error_code::none;
@@ -103,10 +157,59 @@ struct describe_configs_result {
   std::string name;
   std::vector<config_entry> configs;
 };
-bool decode_describe_configs_request(wire_reader& in, const request_header& h,
-                                     describe_configs_request* out);
-void encode_describe_configs_response(wire_writer& out, const request_header& h,
-                                      const std::vector<describe_configs_result>& results);
+struct describe_configs_response {
+  int32_t throttle_time_ms = 0;
+  std::vector<describe_configs_result> results;
+};
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, describe_configs_request> {
+  io.array(m.resources, [](IO& io, auto& r) {
+    io.i8(r.type);
+    io.string(r.name);
+    io.nullable_array(r.keys, [](IO& io, auto& k) { io.string(k); });
+    io.tagged_fields();
+  });
+  if (io.version() >= 1) io.boolean(m.include_synonyms);
+  if (io.version() >= 3) io.boolean(m.include_documentation);
+  io.tagged_fields();
+}
+
+template <typename IO, typename M>
+void describe(IO& io,
+              M& m) requires std::is_same_v<std::remove_const_t<M>, describe_configs_response> {
+  io.i32(m.throttle_time_ms);
+  io.array(m.results, [](IO& io, auto& r) {
+    io.error(r.error);
+    io.nullable_string(r.message);
+    io.i8(r.type);
+    io.string(r.name);
+    io.array(r.configs, [](IO& io, auto& c) {
+      io.string(c.name);
+      io.nullable_string(c.value);
+      io.boolean(c.read_only);
+      if (io.version() == 0) io.boolean(c.is_default);
+      if (io.version() >= 1) io.i8(c.source);
+      io.boolean(c.is_sensitive);
+      if (io.version() >= 1) {
+        io.array(c.synonyms, [](IO& io, auto& syn) {
+          io.string(syn.name);
+          io.nullable_string(syn.value);
+          io.i8(syn.source);
+          io.tagged_fields();
+        });
+      }
+      if (io.version() >= 3) {
+        io.i8(c.config_type);
+        io.nullable_string(c.documentation);
+      }
+      io.tagged_fields();
+    });
+    io.tagged_fields();
+  });
+  io.tagged_fields();
+}
 
 struct init_producer_id_request {
   std::optional<std::string> transactional_id;
