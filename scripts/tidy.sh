@@ -23,7 +23,10 @@ fi
 mapfile -t changed < <(git diff --name-only --diff-filter=d "$base" -- '*.cc' '*.h')
 sources=()
 for f in "${changed[@]}"; do
-  cc="${f%.h}.cc"
+  case "$f" in
+    *.h) cc="${f%.h}.cc" ;;
+    *) cc="$f" ;;
+  esac
   [ -f "$cc" ] || continue
   grep -q "\"file\": \"$root/$cc\"" "$db" || continue  # not built in this configuration
   sources+=("$cc")

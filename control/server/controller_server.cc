@@ -4,14 +4,13 @@
 #include <optional>
 
 #include "base/admin_server.h"
-#include "base/command_line.h"
 #include "base/config.h"
 #include "base/host_port.h"
 #include "base/log.h"
-#include "base/stop_signals.h"
 #include "control/etcd/etcd_leadership.h"
 #include "control/server/controller_metrics.h"
 #include "platform/net/framed.h"
+#include "platform/process/service.h"
 #include "platform/runtime/clock.h"
 #include "platform/runtime/external_call.h"
 #include "platform/runtime/runtime.h"
@@ -360,11 +359,10 @@ task<void> run_active_controller(runtime::shard& s, config& c, std::atomic<int>&
 }  // namespace
 
 int run_controller(const std::vector<std::string>& args) {
+  const process::service_identity identity{
+      .command = "rill controller", .role = "controller", .summary = "Runs the Rill controller."};
   config c = make_controller_config();
-  CLI::App app("Runs the Rill controller. Every setting is an option (--key=value or --key value).",
-               "rill controller");
-  add_config_options(app, c);
-  if (auto code = parse_command_line(app, args)) return *code;
+  if (auto code = process::parse_service_command_line(identity, c, args)) return *code;
   // Empty: the embedded store.
   std::optional<etcd::endpoint> etcd_endpoint;
   if (c.text("metadata.store") == "etcd" &&
@@ -376,10 +374,8 @@ int run_controller(const std::vector<std::string>& args) {
   log_level level{};
   parse_log_level(c.text("log.level"), &level);
   set_log_level(level);
-  stop_signals signals;
-  if (!net::port_is_free(c.text("listen.host"), static_cast<uint16_t>(c.integer("port")))) {
-    RILL_ERROR("controller", "%s:%lld is already in use (another controller?); not starting",
-               c.text("listen.host").c_str(), static_cast<long long>(c.integer("port")));
+  process::service service(identity);  // before any thread starts
+  if (!service.claim_port(c.text("listen.host"), static_cast<uint16_t>(c.integer("port")))) {
     return 1;
   }
   runtime::runtime rt({.shard_count = 1, .pin_threads = false});
@@ -395,16 +391,9 @@ int run_controller(const std::vector<std::string>& args) {
   rt.start([&](runtime::shard& s) {
     spawn(run_active_controller(s, c, failed, etcd_endpoint, active));
   });
-  signals.watch([&](int sig) {
-    RILL_INFO("controller", "received %s: stopping", stop_signals::name(sig));
-    stopping = true;
-    rt.request_stop();
-  });
-  rt.join();
-  stopping = true;
+  service.run_until_stopped(rt, stopping);
   if (admin) admin->stop();
-  RILL_INFO("controller", "controller stopped");
-  return failed.load() != 0 ? 1 : 0;
+  return service.exit_code(failed.load() != 0);
 }
 
 }  // namespace rill::control

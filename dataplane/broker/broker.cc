@@ -7,7 +7,7 @@
 
 #include "base/admin_server.h"
 #include "base/log.h"
-#include "base/stop_signals.h"
+#include "dataplane/broker/broker_config.h"
 #include "dataplane/broker/broker_metrics.h"
 #include "dataplane/broker/replication_network.h"
 #include "dataplane/group/group_coordinator.h"
@@ -15,6 +15,7 @@
 #include "dataplane/node/broker_context.h"
 #include "dataplane/node/shard_state.h"
 #include "platform/net/tcp_server.h"
+#include "platform/process/service.h"
 #include "platform/runtime/cross_shard.h"
 #include "platform/runtime/external_call.h"
 #include "platform/runtime/runtime.h"
@@ -226,13 +227,9 @@ bool live(runtime::runtime& rt) {
 }  // namespace
 
 int run_broker(const partition::broker_settings& settings) {
-  stop_signals signals;  // before any thread starts: the shard threads inherit its mask
+  process::service service(k_broker_service);  // before any thread starts
   log_allocator();
-  if (!net::port_is_free(settings.listen_host, static_cast<uint16_t>(settings.port))) {
-    RILL_ERROR("broker", "%s:%d is already in use (another broker?); not starting",
-               settings.listen_host.c_str(), settings.port);
-    return 1;
-  }
+  if (!service.claim_port(settings.listen_host, static_cast<uint16_t>(settings.port))) return 1;
   RILL_INFO("broker", "broker %d starting: %u shards, Kafka on %s:%d, data in %s",
             settings.broker_id, settings.shards, settings.listen_host.c_str(), settings.port,
             settings.data_dir.c_str());
@@ -287,16 +284,9 @@ int run_broker(const partition::broker_settings& settings) {
   rt.start([&](runtime::shard& s) {
     start_shard(s, settings, context, network.get(), failed, parts[s.id().value()]);
   });
-  signals.watch([&](int sig) {
-    RILL_INFO("broker", "received %s: draining and stopping", stop_signals::name(sig));
-    stopping = true;
-    rt.request_stop();
-  });
-  rt.join();
-  stopping = true;
+  service.run_until_stopped(rt, stopping);  // a stop signal drains the shards first
   if (admin) admin->stop();
-  RILL_INFO("broker", "broker %d stopped", settings.broker_id);
-  return failed.load() != 0 ? 1 : 0;
+  return service.exit_code(failed.load() != 0);
 }
 
 }  // namespace rill::broker

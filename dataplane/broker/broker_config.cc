@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <sstream>
 
-#include "base/command_line.h"
 #include "base/host_port.h"
 #include "base/log.h"
 #include "tuning/io_profile.h"
@@ -393,12 +392,7 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
 std::optional<int> load_broker_settings(const std::vector<std::string>& args,
                                         partition::broker_settings* settings) {
   config c = make_broker_config();
-  CLI::App app(
-      "Runs one Rill broker. Every setting is an option (--key=value or --key value);\n"
-      "a file given with --config holds key=value lines, and options win over it.",
-      "rill broker");
-  add_config_options(app, c);
-  if (auto code = parse_command_line(app, args)) return code;
+  if (auto code = process::parse_service_command_line(k_broker_service, c, args)) return code;
   if (auto error = settings_from_config(c, settings)) {
     fprintf(stderr, "rill broker: %s\n", error->c_str());
     return 2;

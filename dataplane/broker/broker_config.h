@@ -8,8 +8,12 @@
 
 #include "base/config.h"
 #include "dataplane/node/broker_settings.h"
+#include "platform/process/service.h"
 
 namespace rill::broker {
+
+inline constexpr process::service_identity k_broker_service{
+    .command = "rill broker", .role = "broker", .summary = "Runs one Rill broker."};
 
 config make_broker_config();
 // Reads the broker's command line: every setting as --key=value or
