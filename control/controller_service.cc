@@ -52,10 +52,10 @@ task<rpc::register_response> controller_service::register_broker(const rpc::regi
     b.host = req.host;
     b.port = req.port;
     b.rack = req.rack;
-    changes = unfence_broker(s, req.broker_id);
-    std::vector<leader_change> healthy = clear_offline_replicas(s, req.broker_id);
+    changes = unfence_broker(s, ids::broker{req.broker_id});
+    std::vector<leader_change> healthy = clear_offline_replicas(s, ids::broker{req.broker_id});
     changes.insert(changes.end(), healthy.begin(), healthy.end());
-    RILL_ASSERT(broker_alive(s, req.broker_id));
+    RILL_ASSERT(broker_alive(s, ids::broker{req.broker_id}));
     return true;
   });
   if (e != topic_errc::ok) co_return rpc::register_response{static_cast<int16_t>(e), -1};
@@ -81,13 +81,13 @@ task<rpc::heartbeat_response> controller_service::heartbeat(const rpc::heartbeat
     std::vector<leader_change> moved, fenced;
     int32_t id = req.broker_id;
     topic_errc e = co_await publish([&](cluster_snapshot& s) {
-      moved = move_leadership_off(s, id);
-      fenced = fence_broker(s, id);
+      moved = move_leadership_off(s, ids::broker{id});
+      fenced = fence_broker(s, ids::broker{id});
       for (const leader_change& c : moved) {
         RILL_ASSERT(c.new_leader != id, "controlled shutdown of %d kept %s-%d", id, c.topic.c_str(),
                     c.partition);
       }
-      RILL_ASSERT(!broker_alive(s, id));
+      RILL_ASSERT(!broker_alive(s, ids::broker{id}));
       return true;
     });
     if (e == topic_errc::ok) {
@@ -207,8 +207,12 @@ task<rpc::alter_partitions_response> controller_service::alter_partitions(
     bool any = false;
     for (size_t i = 0; i < req.partitions.size(); ++i) {
       const rpc::alter_partition_request& p = req.partitions[i];
-      results[i] = change_isr(s, p.topic, p.partition, p.broker_id, p.leader_epoch,
-                              p.partition_epoch, p.isr);
+      results[i] = change_isr(s, {.topic = p.topic,
+                                  .partition = ids::partition{p.partition},
+                                  .leader = ids::broker{p.broker_id},
+                                  .leader_epoch = ids::leader_epoch{p.leader_epoch},
+                                  .partition_epoch = ids::partition_epoch{p.partition_epoch},
+                                  .new_isr = p.isr});
       // A reassignment completes in the change that brings its last target
       // replica into the ISR.
       if (results[i] == isr_change_errc::ok) {
@@ -261,8 +265,10 @@ task<rpc::report_replica_state_response> controller_service::report_replica_stat
   }
   replica_state_change change;
   topic_errc e = co_await publish([&](cluster_snapshot& s) {
-    change = req.offline ? set_replica_offline(s, req.broker_id, req.topic, req.partition)
-                         : set_replica_online(s, req.broker_id, req.topic, req.partition);
+    const ids::broker broker{req.broker_id};
+    const ids::partition partition{req.partition};
+    change = req.offline ? set_replica_offline(s, broker, req.topic, partition)
+                         : set_replica_online(s, broker, req.topic, partition);
     return change.changed;
   });
   if (!change.known) {
@@ -294,7 +300,7 @@ task<void> controller_service::connection_closed(int32_t broker, int64_t broker_
   sessions_.erase(it);
   std::vector<leader_change> changes;
   (void)co_await publish([&](cluster_snapshot& s) {
-    changes = fence_broker(s, broker);
+    changes = fence_broker(s, ids::broker{broker});
     return true;
   });
   ++counters_.brokers_fenced;
@@ -316,7 +322,7 @@ task<void> controller_service::tick(int64_t now_ms) {
     sessions_.erase(it);
     std::vector<leader_change> changes;
     topic_errc e = co_await publish([&](cluster_snapshot& s) {
-      changes = fence_broker(s, id);
+      changes = fence_broker(s, ids::broker{id});
       return true;
     });
     ++counters_.brokers_fenced;

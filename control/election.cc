@@ -40,7 +40,7 @@ void set_leader(topic_info& t, partition_info& p, int32_t leader, bool unclean,
 // A replica that may lead or join the ISR: its broker is alive and its log
 // is not offline.
 bool replica_usable(const cluster_snapshot& s, const partition_info& p, int32_t r) {
-  return broker_alive(s, r) && !contains(p.offline_replicas, r);
+  return broker_alive(s, ids::broker{r}) && !contains(p.offline_replicas, r);
 }
 
 // The first usable ISR member in replica order, or -1.
@@ -74,6 +74,7 @@ void reelect(const cluster_snapshot& s, topic_info& t, partition_info& p,
 // The partition when broker holds one of its replicas (out->known), else null.
 partition_info* find_replica(cluster_snapshot& s, int32_t broker, const std::string& topic,
                              int32_t partition, topic_info** t_out, replica_state_change* out) {
+  RILL_ASSERT(*t_out == nullptr && !out->known, "find_replica takes fresh outputs");
   auto t = s.topics.find(topic);
   if (t == s.topics.end() || partition < 0 ||
       partition >= static_cast<int32_t>(t->second.partitions.size())) {
@@ -89,7 +90,8 @@ partition_info* find_replica(cluster_snapshot& s, int32_t broker, const std::str
 }  // namespace
 
 std::vector<leader_change> elect_from_replicas(cluster_snapshot& s, const std::string& topic,
-                                               int32_t partition) {
+                                               ids::partition partition_id) {
+  const int32_t partition = partition_id.value();
   std::vector<leader_change> out;
   auto t = s.topics.find(topic);
   if (t == s.topics.end() || partition < 0 ||
@@ -122,12 +124,13 @@ const char* isr_change_errc_name(isr_change_errc e) {
   return "?";
 }
 
-bool broker_alive(const cluster_snapshot& s, int32_t broker) {
-  auto it = s.brokers.find(broker);
+bool broker_alive(const cluster_snapshot& s, ids::broker broker) {
+  auto it = s.brokers.find(broker.value());
   return it != s.brokers.end() && it->second.alive;
 }
 
-std::vector<leader_change> fence_broker(cluster_snapshot& s, int32_t broker) {
+std::vector<leader_change> fence_broker(cluster_snapshot& s, ids::broker broker_id) {
+  const int32_t broker = broker_id.value();
   std::vector<leader_change> out;
   auto b = s.brokers.find(broker);
   if (b == s.brokers.end() || !b->second.alive) return out;
@@ -148,7 +151,8 @@ std::vector<leader_change> fence_broker(cluster_snapshot& s, int32_t broker) {
   return out;
 }
 
-std::vector<leader_change> unfence_broker(cluster_snapshot& s, int32_t broker) {
+std::vector<leader_change> unfence_broker(cluster_snapshot& s, ids::broker broker_id) {
+  const int32_t broker = broker_id.value();
   std::vector<leader_change> out;
   auto b = s.brokers.find(broker);
   if (b == s.brokers.end()) return out;
@@ -183,7 +187,8 @@ std::vector<leader_change> elect_preferred_leaders(cluster_snapshot& s) {
   return out;
 }
 
-std::vector<leader_change> move_leadership_off(cluster_snapshot& s, int32_t broker) {
+std::vector<leader_change> move_leadership_off(cluster_snapshot& s, ids::broker broker_id) {
+  const int32_t broker = broker_id.value();
   std::vector<leader_change> out;
   for (auto& [name, t] : s.topics) {
     for (partition_info& p : t.partitions) {
@@ -201,10 +206,12 @@ std::vector<leader_change> move_leadership_off(cluster_snapshot& s, int32_t brok
   return out;
 }
 
-isr_change_errc change_isr(cluster_snapshot& s, const std::string& topic, int32_t partition,
-                           int32_t leader, int32_t leader_epoch, int32_t partition_epoch,
-                           const std::vector<int32_t>& new_isr) {
-  auto t = s.topics.find(topic);
+isr_change_errc change_isr(cluster_snapshot& s, const isr_change_request& r) {
+  const int32_t partition = r.partition.value();
+  const int32_t leader = r.leader.value();
+  const int32_t leader_epoch = r.leader_epoch.value();
+  const std::vector<int32_t>& new_isr = r.new_isr;
+  auto t = s.topics.find(r.topic);
   if (t == s.topics.end() || partition < 0 ||
       partition >= static_cast<int32_t>(t->second.partitions.size())) {
     return isr_change_errc::unknown_partition;
@@ -212,11 +219,12 @@ isr_change_errc change_isr(cluster_snapshot& s, const std::string& topic, int32_
   partition_info& p = t->second.partitions[static_cast<size_t>(partition)];
   if (leader_epoch < p.leader_epoch) return isr_change_errc::fenced_leader_epoch;
   if (p.leader != leader || leader_epoch != p.leader_epoch) return isr_change_errc::not_leader;
-  if (partition_epoch != p.partition_epoch) return isr_change_errc::stale_partition_epoch;
+  if (r.partition_epoch.value() != p.partition_epoch) return isr_change_errc::stale_partition_epoch;
   if (!contains(new_isr, leader)) return isr_change_errc::invalid_isr;
-  for (int32_t r : new_isr) {
-    if (!contains(p.replicas, r)) return isr_change_errc::invalid_isr;
-    if (!contains(p.isr, r) && !replica_usable(s, p, r)) return isr_change_errc::invalid_isr;
+  for (int32_t member : new_isr) {
+    if (!contains(p.replicas, member)) return isr_change_errc::invalid_isr;
+    if (!contains(p.isr, member) && !replica_usable(s, p, member))
+      return isr_change_errc::invalid_isr;
   }
   int32_t before = p.partition_epoch;
   p.isr = new_isr;
@@ -225,8 +233,10 @@ isr_change_errc change_isr(cluster_snapshot& s, const std::string& topic, int32_
   return isr_change_errc::ok;
 }
 
-replica_state_change set_replica_offline(cluster_snapshot& s, int32_t broker,
-                                         const std::string& topic, int32_t partition) {
+replica_state_change set_replica_offline(cluster_snapshot& s, ids::broker broker_id,
+                                         const std::string& topic, ids::partition partition_id) {
+  const int32_t broker = broker_id.value();
+  const int32_t partition = partition_id.value();
   replica_state_change out;
   topic_info* t = nullptr;
   partition_info* p = find_replica(s, broker, topic, partition, &t, &out);
@@ -247,8 +257,10 @@ replica_state_change set_replica_offline(cluster_snapshot& s, int32_t broker,
   return out;
 }
 
-replica_state_change set_replica_online(cluster_snapshot& s, int32_t broker,
-                                        const std::string& topic, int32_t partition) {
+replica_state_change set_replica_online(cluster_snapshot& s, ids::broker broker_id,
+                                        const std::string& topic, ids::partition partition_id) {
+  const int32_t broker = broker_id.value();
+  const int32_t partition = partition_id.value();
   replica_state_change out;
   topic_info* t = nullptr;
   partition_info* p = find_replica(s, broker, topic, partition, &t, &out);
@@ -260,7 +272,8 @@ replica_state_change set_replica_online(cluster_snapshot& s, int32_t broker,
   return out;
 }
 
-std::vector<leader_change> clear_offline_replicas(cluster_snapshot& s, int32_t broker) {
+std::vector<leader_change> clear_offline_replicas(cluster_snapshot& s, ids::broker broker_id) {
+  const int32_t broker = broker_id.value();
   std::vector<leader_change> out;
   for (auto& [name, t] : s.topics) {
     for (partition_info& p : t.partitions) {

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "base/ids.h"
 #include "control/metadata_model.h"
 
 namespace rill::control {
@@ -39,20 +40,20 @@ struct leader_change {
 };
 
 // Marks broker dead and re-elects where it led. Returns leadership changes.
-std::vector<leader_change> fence_broker(cluster_snapshot& s, int32_t broker);
+std::vector<leader_change> fence_broker(cluster_snapshot& s, ids::broker broker);
 // Marks broker alive; partitions that were offline with it in their ISR
 // get it as leader (or, with unclean election allowed, as a last resort).
-std::vector<leader_change> unfence_broker(cluster_snapshot& s, int32_t broker);
+std::vector<leader_change> unfence_broker(cluster_snapshot& s, ids::broker broker);
 // Moves leadership to preferred replicas that are alive and in the ISR.
 std::vector<leader_change> elect_preferred_leaders(cluster_snapshot& s);
 // Moves leadership off `broker` where another live ISR member exists
 // (controlled shutdown). Returns the changes; leaves the rest alone.
-std::vector<leader_change> move_leadership_off(cluster_snapshot& s, int32_t broker);
+std::vector<leader_change> move_leadership_off(cluster_snapshot& s, ids::broker broker);
 // Re-elects a partition whose leader is no longer one of its replicas or
 // no longer usable (a reassignment moved it away): the first usable ISR
 // member in replica order, unclean only where the topic allows it.
 std::vector<leader_change> elect_from_replicas(cluster_snapshot& s, const std::string& topic,
-                                               int32_t partition);
+                                               ids::partition partition);
 
 struct replica_state_change {
   bool known = false;    // the partition exists and the broker holds a replica
@@ -60,13 +61,13 @@ struct replica_state_change {
   std::vector<leader_change> leaders;
 };
 // A broker reports one of its replicas' logs offline, or healthy again.
-replica_state_change set_replica_offline(cluster_snapshot& s, int32_t broker,
-                                         const std::string& topic, int32_t partition);
-replica_state_change set_replica_online(cluster_snapshot& s, int32_t broker,
-                                        const std::string& topic, int32_t partition);
+replica_state_change set_replica_offline(cluster_snapshot& s, ids::broker broker,
+                                         const std::string& topic, ids::partition partition);
+replica_state_change set_replica_online(cluster_snapshot& s, ids::broker broker,
+                                        const std::string& topic, ids::partition partition);
 // A broker that registers anew starts with every replica healthy; it reports
 // again whatever is still offline.
-std::vector<leader_change> clear_offline_replicas(cluster_snapshot& s, int32_t broker);
+std::vector<leader_change> clear_offline_replicas(cluster_snapshot& s, ids::broker broker);
 
 enum class isr_change_errc : uint8_t {
   ok = 0,
@@ -79,10 +80,16 @@ enum class isr_change_errc : uint8_t {
 const char* isr_change_errc_name(isr_change_errc e);
 
 // An AlterPartition-style request from a partition leader.
-isr_change_errc change_isr(cluster_snapshot& s, const std::string& topic, int32_t partition,
-                           int32_t leader, int32_t leader_epoch, int32_t partition_epoch,
-                           const std::vector<int32_t>& new_isr);
+struct isr_change_request {
+  std::string topic;
+  ids::partition partition;
+  ids::broker leader;
+  ids::leader_epoch leader_epoch;
+  ids::partition_epoch partition_epoch;
+  std::vector<int32_t> new_isr;
+};
+isr_change_errc change_isr(cluster_snapshot& s, const isr_change_request& r);
 
-bool broker_alive(const cluster_snapshot& s, int32_t broker);
+bool broker_alive(const cluster_snapshot& s, ids::broker broker);
 
 }  // namespace rill::control

@@ -16,11 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "base/strong_int.h"
-
 namespace rill::control {
-
-using broker_id = strong_int<struct broker_id_tag, int32_t>;
 
 struct broker_info {
   int32_t id = -1;

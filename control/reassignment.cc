@@ -80,7 +80,7 @@ reassign_errc reassign_partition(cluster_snapshot& s, const std::string& topic, 
     p->removing_replicas.clear();
     p->partition_epoch++;
     if (!contains(p->replicas, p->leader)) {
-      std::vector<leader_change> moved = elect_from_replicas(s, topic, partition);
+      std::vector<leader_change> moved = elect_from_replicas(s, topic, ids::partition{partition});
       changes->insert(changes->end(), moved.begin(), moved.end());
     }
     check_invariants(*p);
@@ -129,7 +129,7 @@ bool complete_reassignment(cluster_snapshot& s, const std::string& topic, int32_
   RILL_INFO("control", "%s-%d: reassignment complete on %zu replicas", topic.c_str(), partition,
             target.size());
   if (!contains(p->replicas, p->leader)) {
-    std::vector<leader_change> moved = elect_from_replicas(s, topic, partition);
+    std::vector<leader_change> moved = elect_from_replicas(s, topic, ids::partition{partition});
     changes->insert(changes->end(), moved.begin(), moved.end());
   }
   RILL_ASSERT(!p->isr.empty(), "%s-%d: a completed reassignment left an empty ISR", topic.c_str(),

@@ -36,7 +36,12 @@ TEST(reassignment, a_move_waits_for_the_new_replica_then_moves_leadership) {
   EXPECT_TRUE(changes.empty());
   // The leader adds the caught-up replica to the ISR; the move completes.
   const partition_info& p = part(s);
-  ASSERT_EQ(change_isr(s, "t", 0, 1, p.leader_epoch, p.partition_epoch, {1, 2, 3, 4}),
+  ASSERT_EQ(change_isr(s, {.topic = "t",
+                           .partition = ids::partition{0},
+                           .leader = ids::broker{1},
+                           .leader_epoch = ids::leader_epoch{p.leader_epoch},
+                           .partition_epoch = ids::partition_epoch{p.partition_epoch},
+                           .new_isr = {1, 2, 3, 4}}),
             isr_change_errc::ok);
   ASSERT_TRUE(complete_reassignment(s, "t", 0, &changes));
   EXPECT_EQ(part(s).replicas, (ints{2, 3, 4}));

@@ -319,7 +319,7 @@ task<int64_t> broker_context::allocate_producer_id_here() {
   int32_t count = 0;
   if (link_) {
     auto r = co_await link_->allocate_producer_ids();
-    if (!r || r->error != 0 || r->count <= 0) co_return -1;
+    if (!r || r->error != 0 || r->count <= 0 || r->first_id < 0) co_return -1;
     first = r->first_id;
     count = r->count;
   } else {

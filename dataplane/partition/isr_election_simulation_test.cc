@@ -86,7 +86,7 @@ class simulation {
   // The live leader's tracker of partition p, or null.
   isr_tracker* tracker(int p) {
     leadership& l = leaders_[p];
-    if (!l.tracker || !broker_alive(s_, l.leader)) return nullptr;
+    if (!l.tracker || !broker_alive(s_, ids::broker{l.leader})) return nullptr;
     return &*l.tracker;
   }
 
@@ -97,7 +97,7 @@ class simulation {
       case 1:  // append at the leader
         if (isr_tracker* t = tracker(p)) {
           int64_t& leo = leo_[{p, leaders_[p].leader}];
-          t->on_leader_append(++leo);
+          t->on_leader_append(ids::offset{++leo});
         }
         break;
       case 2:
@@ -111,10 +111,10 @@ class simulation {
         deliver_or_drop();
         break;
       case 6:
-        if (pick(3) == 0) (void)control::fence_broker(s_, 1 + pick(k_brokers));
+        if (pick(3) == 0) (void)control::fence_broker(s_, ids::broker{1 + pick(k_brokers)});
         break;
       case 7:
-        if (pick(2) == 0) (void)control::unfence_broker(s_, 1 + pick(k_brokers));
+        if (pick(2) == 0) (void)control::unfence_broker(s_, ids::broker{1 + pick(k_brokers)});
         break;
       case 8:
         if (pick(4) == 0) (void)control::elect_preferred_leaders(s_);
@@ -126,11 +126,11 @@ class simulation {
   void fetch(int p, int32_t follower) {
     isr_tracker* t = tracker(p);
     int32_t leader = leaders_[p].leader;
-    if (t == nullptr || follower == leader || !broker_alive(s_, follower)) return;
+    if (t == nullptr || follower == leader || !broker_alive(s_, ids::broker{follower})) return;
     int64_t& mine = leo_[{p, follower}];
     int64_t theirs = leo_[{p, leader}];
     if (mine > theirs) mine = theirs;  // diverged under an old leader: truncated first
-    t->on_follower_fetch(follower, mine, theirs, now_ms_);
+    t->on_follower_fetch(ids::broker{follower}, ids::offset{mine}, ids::offset{theirs}, now_ms_);
     mine = std::min(theirs, mine + 1 + pick(3));
   }
 
@@ -139,7 +139,7 @@ class simulation {
     isr_tracker* t = tracker(p);
     if (t == nullptr) return;
     const leadership& l = leaders_[p];
-    if (auto change = t->next_change(leo_[{p, l.leader}], now_ms_)) {
+    if (auto change = t->next_change(ids::offset{leo_[{p, l.leader}]}, now_ms_)) {
       pending_.push_back({p, l.leader, l.leader_epoch, l.partition_epoch, change->isr});
     }
   }
@@ -150,15 +150,19 @@ class simulation {
     pending_isr_change c = pending_[i];
     pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
     bool lost = pick(4) == 0;
-    bool accepted =
-        !lost && control::change_isr(s_, k_topic, c.partition, c.leader, c.leader_epoch,
-                                     c.partition_epoch, c.isr) == control::isr_change_errc::ok;
+    bool accepted = !lost && control::change_isr(
+                                 s_, {.topic = k_topic,
+                                      .partition = ids::partition{c.partition},
+                                      .leader = ids::broker{c.leader},
+                                      .leader_epoch = ids::leader_epoch{c.leader_epoch},
+                                      .partition_epoch = ids::partition_epoch{c.partition_epoch},
+                                      .new_isr = c.isr}) == control::isr_change_errc::ok;
     leadership& l = leaders_[c.partition];
     // The answer (or, when lost, the request's timeout) reaches the leader
     // that asked, if it still leads in that epoch.
     if (l.tracker && l.leader == c.leader && l.leader_epoch == c.leader_epoch) {
-      l.tracker->change_done(accepted, part(c.partition).isr, leo_[{c.partition, c.leader}],
-                             now_ms_);
+      l.tracker->change_done(accepted, part(c.partition).isr,
+                             ids::offset{leo_[{c.partition, c.leader}]}, now_ms_);
     }
   }
 
@@ -173,8 +177,14 @@ class simulation {
         l = leadership{info.leader, info.leader_epoch, info.partition_epoch, std::nullopt};
         if (info.leader >= 0) {
           int64_t leo = leo_[{p, info.leader}];
-          l.tracker.emplace(info.leader, info.replicas, info.isr, min_insync_, k_lag_max_ms,
-                            std::min(acked_[p], leo), now_ms_);
+          l.tracker.emplace(
+              isr_tracker_options{.self = ids::broker{info.leader},
+                                  .replicas = info.replicas,
+                                  .isr = info.isr,
+                                  .min_insync = min_insync_,
+                                  .lag_max_ms = k_lag_max_ms,
+                                  .high_watermark = ids::offset{std::min(acked_[p], leo)},
+                                  .now_ms = now_ms_});
         }
       } else if (info.partition_epoch != l.partition_epoch) {
         l.partition_epoch = info.partition_epoch;
@@ -192,7 +202,7 @@ class simulation {
       auto [it, fresh] = epoch_leader_.emplace(std::make_pair(p, info.leader_epoch), info.leader);
       if (!fresh && it->second != info.leader) return "two leaders in one epoch";
       if (info.leader < 0) continue;
-      if (!broker_alive(s_, info.leader)) return "a dead broker leads";
+      if (!broker_alive(s_, ids::broker{info.leader})) return "a dead broker leads";
       if (std::find(info.isr.begin(), info.isr.end(), info.leader) == info.isr.end())
         return "leader outside the ISR";
       if (leo_[{p, info.leader}] < acked_[p]) {

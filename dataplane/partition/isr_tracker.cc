@@ -10,15 +10,14 @@ constexpr int64_t k_recent_fetch_ms = 1000;
 constexpr int64_t k_refusal_backoff_ms = 1000;
 }  // namespace
 
-isr_tracker::isr_tracker(int32_t self, std::vector<int32_t> replicas, std::vector<int32_t> isr,
-                         int32_t min_insync, int64_t lag_max_ms, int64_t high_watermark,
-                         int64_t now_ms)
-    : self_(self),
-      replicas_(std::move(replicas)),
-      isr_(std::move(isr)),
-      min_insync_(min_insync),
-      lag_max_ms_(lag_max_ms),
-      high_watermark_(high_watermark) {
+isr_tracker::isr_tracker(isr_tracker_options o)
+    : self_(o.self.value()),
+      replicas_(std::move(o.replicas)),
+      isr_(std::move(o.isr)),
+      min_insync_(o.min_insync),
+      lag_max_ms_(o.lag_max_ms),
+      high_watermark_(o.high_watermark.value()) {
+  const int64_t now_ms = o.now_ms;
   RILL_ASSERT(in_isr(self_), "a leader outside its ISR");
   RILL_ASSERT(std::find(replicas_.begin(), replicas_.end(), self_) != replicas_.end(),
               "a leader that is not a replica");
@@ -34,8 +33,8 @@ bool isr_tracker::in_isr(int32_t r) const {
   return std::find(isr_.begin(), isr_.end(), r) != isr_.end();
 }
 
-int64_t isr_tracker::follower_log_end(int32_t follower) const {
-  auto it = followers_.find(follower);
+int64_t isr_tracker::follower_log_end(ids::broker follower) const {
+  auto it = followers_.find(follower.value());
   return it == followers_.end() ? -1 : it->second.log_end;
 }
 
@@ -60,9 +59,14 @@ void isr_tracker::on_metadata(const std::vector<int32_t>& replicas, const std::v
   recompute(leader_leo_);
 }
 
-bool isr_tracker::on_follower_fetch(int32_t follower, int64_t fetch_offset, int64_t leader_leo,
-                                    int64_t now_ms) {
+bool isr_tracker::on_follower_fetch(ids::broker follower_id, ids::offset fetched_at,
+                                    ids::offset leader_log_end, int64_t now_ms) {
+  const int32_t follower = follower_id.value();
+  const int64_t fetch_offset = fetched_at.value();
+  const int64_t leader_leo = leader_log_end.value();
   RILL_ASSERT(follower != self_, "broker %d fetching from itself as a follower", self_);
+  RILL_ASSERT(fetch_offset <= leader_leo, "follower %d fetched at %lld past the leader's end %lld",
+              follower, static_cast<long long>(fetch_offset), static_cast<long long>(leader_leo));
   auto it = followers_.find(follower);
   if (it == followers_.end()) return false;
   follower_progress& f = it->second;
@@ -77,8 +81,8 @@ bool isr_tracker::on_follower_fetch(int32_t follower, int64_t fetch_offset, int6
   return recompute(leader_leo);
 }
 
-bool isr_tracker::on_leader_append(int64_t leader_leo) {
-  return recompute(leader_leo);
+bool isr_tracker::on_leader_append(ids::offset leader_leo) {
+  return recompute(leader_leo.value());
 }
 
 bool isr_tracker::recompute(int64_t leader_leo) {
@@ -105,7 +109,7 @@ bool isr_tracker::recompute(int64_t leader_leo) {
   return false;
 }
 
-std::optional<isr_change> isr_tracker::next_change(int64_t leader_leo, int64_t now_ms) {
+std::optional<isr_change> isr_tracker::next_change(ids::offset /*leader_leo*/, int64_t now_ms) {
   if (in_flight_ || now_ms < next_proposal_ms_) return std::nullopt;
   std::vector<int32_t> shrunk;
   for (int32_t r : isr_) {
@@ -139,11 +143,12 @@ std::optional<isr_change> isr_tracker::next_change(int64_t leader_leo, int64_t n
 }
 
 void isr_tracker::change_done(bool accepted, const std::vector<int32_t>& controller_isr,
-                              int64_t leader_leo, int64_t now_ms) {
+                              ids::offset leader_leo, int64_t now_ms) {
+  RILL_ASSERT(in_flight_.has_value(), "an ISR change answered that was not asked for");
   in_flight_.reset();
   if (!controller_isr.empty()) isr_ = controller_isr;
   if (!accepted) next_proposal_ms_ = now_ms + k_refusal_backoff_ms;
-  recompute(leader_leo);
+  recompute(leader_leo.value());
 }
 
 }  // namespace rill::replication

@@ -22,6 +22,8 @@
 #include <optional>
 #include <vector>
 
+#include "base/ids.h"
+
 namespace rill::replication {
 
 struct isr_change {
@@ -37,31 +39,40 @@ struct follower_lag {
   int64_t since_caught_up_ms;
 };
 
+struct isr_tracker_options {
+  ids::broker self;  // the leader
+  std::vector<int32_t> replicas;
+  std::vector<int32_t> isr;
+  int32_t min_insync = 1;
+  int64_t lag_max_ms = 30000;
+  ids::offset high_watermark{0};
+  int64_t now_ms = 0;
+};
+
 class isr_tracker {
  public:
-  isr_tracker(int32_t self, std::vector<int32_t> replicas, std::vector<int32_t> isr,
-              int32_t min_insync, int64_t lag_max_ms, int64_t high_watermark, int64_t now_ms);
+  explicit isr_tracker(isr_tracker_options o);
 
   // The controller's view changed (a new ISR or replica list).
   void on_metadata(const std::vector<int32_t>& replicas, const std::vector<int32_t>& isr,
                    int64_t now_ms);
   // A follower fetched from fetch_offset. Returns true if the HW moved.
-  bool on_follower_fetch(int32_t follower, int64_t fetch_offset, int64_t leader_leo,
+  bool on_follower_fetch(ids::broker follower, ids::offset fetch_offset, ids::offset leader_leo,
                          int64_t now_ms);
   // The leader's log grew. Returns true if the HW moved.
-  bool on_leader_append(int64_t leader_leo);
+  bool on_leader_append(ids::offset leader_leo);
 
   // The change to ask the controller for now, if any (marks it in flight).
-  std::optional<isr_change> next_change(int64_t leader_leo, int64_t now_ms);
+  std::optional<isr_change> next_change(ids::offset leader_leo, int64_t now_ms);
   // The controller answered: accepted (with the ISR it now has) or not.
-  void change_done(bool accepted, const std::vector<int32_t>& controller_isr, int64_t leader_leo,
-                   int64_t now_ms);
+  void change_done(bool accepted, const std::vector<int32_t>& controller_isr,
+                   ids::offset leader_leo, int64_t now_ms);
 
   int64_t high_watermark() const { return high_watermark_; }
   const std::vector<int32_t>& isr() const { return isr_; }
   size_t isr_size() const { return isr_.size(); }
   bool change_in_flight() const { return in_flight_.has_value(); }
-  int64_t follower_log_end(int32_t follower) const;
+  int64_t follower_log_end(ids::broker follower) const;
   std::vector<follower_lag> lags(int64_t now_ms) const;
 
  private:

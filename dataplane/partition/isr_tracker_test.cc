@@ -6,47 +6,71 @@ namespace rill::replication {
 namespace {
 
 TEST(isr_tracker, high_watermark_is_the_lowest_log_end_in_the_isr) {
-  isr_tracker t(1, {1, 2, 3}, {1, 2, 3}, 1, 1000, 0, 0);
-  EXPECT_FALSE(t.on_leader_append(10));  // followers have not fetched
-  EXPECT_FALSE(t.on_follower_fetch(2, 10, 10, 1));
-  EXPECT_TRUE(t.on_follower_fetch(3, 7, 10, 1));
+  isr_tracker t(isr_tracker_options{.self = ids::broker{1},
+                                    .replicas = {1, 2, 3},
+                                    .isr = {1, 2, 3},
+                                    .min_insync = 1,
+                                    .lag_max_ms = 1000,
+                                    .high_watermark = ids::offset{0},
+                                    .now_ms = 0});
+  EXPECT_FALSE(t.on_leader_append(ids::offset{10}));  // followers have not fetched
+  EXPECT_FALSE(t.on_follower_fetch(ids::broker{2}, ids::offset{10}, ids::offset{10}, 1));
+  EXPECT_TRUE(t.on_follower_fetch(ids::broker{3}, ids::offset{7}, ids::offset{10}, 1));
   EXPECT_EQ(t.high_watermark(), 7);
-  EXPECT_TRUE(t.on_follower_fetch(3, 10, 10, 2));
+  EXPECT_TRUE(t.on_follower_fetch(ids::broker{3}, ids::offset{10}, ids::offset{10}, 2));
   EXPECT_EQ(t.high_watermark(), 10);
 }
 
 TEST(isr_tracker, a_lagging_follower_is_proposed_for_removal_and_counts_until_accepted) {
-  isr_tracker t(1, {1, 2, 3}, {1, 2, 3}, 1, 1000, 0, 0);
-  t.on_follower_fetch(2, 0, 0, 0);
-  t.on_follower_fetch(3, 0, 0, 0);
-  t.on_leader_append(5);
-  t.on_follower_fetch(2, 5, 5, 500);
-  EXPECT_EQ(t.next_change(5, 900), std::nullopt);
-  auto change = t.next_change(5, 1200);
+  isr_tracker t(isr_tracker_options{.self = ids::broker{1},
+                                    .replicas = {1, 2, 3},
+                                    .isr = {1, 2, 3},
+                                    .min_insync = 1,
+                                    .lag_max_ms = 1000,
+                                    .high_watermark = ids::offset{0},
+                                    .now_ms = 0});
+  t.on_follower_fetch(ids::broker{2}, ids::offset{0}, ids::offset{0}, 0);
+  t.on_follower_fetch(ids::broker{3}, ids::offset{0}, ids::offset{0}, 0);
+  t.on_leader_append(ids::offset{5});
+  t.on_follower_fetch(ids::broker{2}, ids::offset{5}, ids::offset{5}, 500);
+  EXPECT_EQ(t.next_change(ids::offset{5}, 900), std::nullopt);
+  auto change = t.next_change(ids::offset{5}, 1200);
   ASSERT_TRUE(change.has_value());
   EXPECT_EQ(change->isr, (std::vector<int32_t>{1, 2}));
   EXPECT_EQ(t.high_watermark(), 0);  // 3 still counts: not accepted yet
-  t.change_done(true, {1, 2}, 5, 1300);
+  t.change_done(true, {1, 2}, ids::offset{5}, 1300);
   EXPECT_EQ(t.high_watermark(), 5);
 }
 
 TEST(isr_tracker, a_caught_up_follower_rejoins_and_counts_while_pending) {
-  isr_tracker t(1, {1, 2}, {1}, 1, 1000, 0, 0);
-  t.on_leader_append(4);
+  isr_tracker t(isr_tracker_options{.self = ids::broker{1},
+                                    .replicas = {1, 2},
+                                    .isr = {1},
+                                    .min_insync = 1,
+                                    .lag_max_ms = 1000,
+                                    .high_watermark = ids::offset{0},
+                                    .now_ms = 0});
+  t.on_leader_append(ids::offset{4});
   EXPECT_EQ(t.high_watermark(), 4);
-  t.on_follower_fetch(2, 4, 4, 10);
-  auto change = t.next_change(4, 10);
+  t.on_follower_fetch(ids::broker{2}, ids::offset{4}, ids::offset{4}, 10);
+  auto change = t.next_change(ids::offset{4}, 10);
   ASSERT_TRUE(change.has_value());
   EXPECT_TRUE(change->expands);
-  t.on_leader_append(8);
+  t.on_leader_append(ids::offset{8});
   EXPECT_EQ(t.high_watermark(), 4);  // the pending member holds it back
-  t.on_follower_fetch(2, 8, 8, 20);
+  t.on_follower_fetch(ids::broker{2}, ids::offset{8}, ids::offset{8}, 20);
   EXPECT_EQ(t.high_watermark(), 8);
 }
 
 TEST(isr_tracker, high_watermark_stays_while_the_isr_is_below_min_insync) {
-  isr_tracker t(1, {1, 2, 3}, {1}, 2, 1000, 0, 0);
-  EXPECT_FALSE(t.on_leader_append(10));
+  isr_tracker t(isr_tracker_options{.self = ids::broker{1},
+                                    .replicas = {1, 2, 3},
+                                    .isr = {1},
+                                    .min_insync = 2,
+                                    .lag_max_ms = 1000,
+                                    .high_watermark = ids::offset{0},
+                                    .now_ms = 0});
+  EXPECT_FALSE(t.on_leader_append(ids::offset{10}));
   EXPECT_EQ(t.high_watermark(), 0);
 }
 

@@ -13,6 +13,18 @@
 
 namespace rill::partition {
 
+const char* replica_role_name(replica_role r) {
+  switch (r) {
+    case replica_role::leader:
+      return "leader";
+    case replica_role::follower:
+      return "follower";
+    case replica_role::offline:
+      return "offline";
+  }
+  return "?";
+}
+
 const char* partition_errc_name(partition_errc e) {
   switch (e) {
     case partition_errc::ok:
@@ -189,12 +201,8 @@ void partition_replica::update(const control::partition_info& info) {
   if (role != role_ || info.leader_epoch != leader_epoch_) {
     RILL_INFO("partition",
               "%s-%d: %s at leader epoch %d (leader %d), log end %lld, high watermark %lld",
-              topic_.c_str(), index_,
-              role == replica_role::leader     ? "leader"
-              : role == replica_role::follower ? "follower"
-                                               : "offline",
-              info.leader_epoch, info.leader, static_cast<long long>(log_end_offset()),
-              static_cast<long long>(high_watermark_));
+              topic_.c_str(), index_, replica_role_name(role), info.leader_epoch, info.leader,
+              static_cast<long long>(log_end_offset()), static_cast<long long>(high_watermark_));
   }
   role_ = role;
   leader_id_ = info.leader;
@@ -202,9 +210,14 @@ void partition_replica::update(const control::partition_info& info) {
   if (role_ != replica_role::leader) {
     tracker_.reset();
   } else if (new_leadership || !tracker_) {
-    tracker_ = std::make_unique<replication::isr_tracker>(
-        me, info.replicas, info.isr, options_.min_insync_replicas, options_.replica_lag_time_max_ms,
-        std::min(high_watermark_, log_end_offset()), steady_clock_ms());
+    tracker_ = std::make_unique<replication::isr_tracker>(replication::isr_tracker_options{
+        .self = ids::broker{me},
+        .replicas = info.replicas,
+        .isr = info.isr,
+        .min_insync = options_.min_insync_replicas,
+        .lag_max_ms = options_.replica_lag_time_max_ms,
+        .high_watermark = ids::offset{std::min(high_watermark_, log_end_offset())},
+        .now_ms = steady_clock_ms()});
     ++tracker_generation_;
   } else {
     tracker_->on_metadata(info.replicas, info.isr, steady_clock_ms());
@@ -222,18 +235,20 @@ void partition_replica::notify_waiters() {
 
 void partition_replica::advance_high_watermark() {
   if (!tracker_) return;
-  tracker_->on_leader_append(log_end_offset());
+  tracker_->on_leader_append(ids::offset{log_end_offset()});
   if (tracker_->high_watermark() > high_watermark_) {
     high_watermark_ = tracker_->high_watermark();
     notify_waiters();
   }
 }
 
-partition_errc partition_replica::check_leadership(int32_t current_leader_epoch) const {
+partition_errc partition_replica::check_leadership(ids::leader_epoch current) const {
   if (role_ != replica_role::leader) return partition_errc::not_leader;
-  if (current_leader_epoch < 0 || current_leader_epoch == leader_epoch_) return partition_errc::ok;
-  return current_leader_epoch < leader_epoch_ ? partition_errc::fenced_leader_epoch
-                                              : partition_errc::unknown_leader_epoch;
+  RILL_ASSERT(tracker_ != nullptr, "%s-%d leads without an ISR tracker", topic_.c_str(), index_);
+  const int32_t epoch = current.value();
+  if (epoch < 0 || epoch == leader_epoch_) return partition_errc::ok;
+  return epoch < leader_epoch_ ? partition_errc::fenced_leader_epoch
+                               : partition_errc::unknown_leader_epoch;
 }
 
 task<produce_outcome> partition_replica::produce(storage::batch_bytes records, int16_t acks,
@@ -398,8 +413,9 @@ task<produce_outcome> partition_replica::finish_appends(std::vector<pending_appe
   co_return first;
 }
 
-task<fetch_outcome> partition_replica::fetch(int64_t offset, int32_t max_bytes,
-                                             int32_t current_leader_epoch) {
+task<fetch_outcome> partition_replica::fetch(ids::offset at, int32_t max_bytes,
+                                             ids::leader_epoch current_leader_epoch) {
+  const int64_t offset = at.value();
   fetch_outcome out;
   out.high_watermark = high_watermark_;
   out.log_start_offset = log_->log_start_offset();
@@ -411,6 +427,8 @@ task<fetch_outcome> partition_replica::fetch(int64_t offset, int32_t max_bytes,
         offset > log_end_offset() ? partition_errc::offset_out_of_range : partition_errc::ok;
     co_return out;
   }
+  RILL_ASSERT(high_watermark_ <= log_end_offset(), "%s-%d: high watermark %lld past the log end",
+              topic_.c_str(), index_, static_cast<long long>(high_watermark_));
   auto r =
       co_await log_->read(offset, static_cast<size_t>(std::max(max_bytes, 1)), high_watermark_);
   if (!r.ok()) {
@@ -422,13 +440,12 @@ task<fetch_outcome> partition_replica::fetch(int64_t offset, int32_t max_bytes,
   co_return out;
 }
 
-task<fetch_outcome> partition_replica::replica_fetch(int32_t replica, int64_t offset,
-                                                     int32_t last_fetched_epoch,
-                                                     int32_t current_leader_epoch,
-                                                     int32_t max_bytes) {
+task<fetch_outcome> partition_replica::replica_fetch(const replica_fetch_request& req) {
+  const int64_t offset = req.offset.value();
+  const int32_t last_fetched_epoch = req.last_fetched_epoch.value();
   fetch_outcome out;
   out.log_start_offset = log_->log_start_offset();
-  out.error = check_leadership(current_leader_epoch);
+  out.error = check_leadership(req.current_leader_epoch);
   if (out.error != partition_errc::ok) co_return out;
   int64_t leo = log_end_offset();
   if (last_fetched_epoch >= 0 && offset > 0) {
@@ -447,11 +464,14 @@ task<fetch_outcome> partition_replica::replica_fetch(int32_t replica, int64_t of
     out.high_watermark = high_watermark_;
     co_return out;
   }
-  if (tracker_->on_follower_fetch(replica, offset, leo, steady_clock_ms()))
+  if (tracker_->on_follower_fetch(req.replica, req.offset, ids::offset{leo}, steady_clock_ms()))
     advance_high_watermark();
   out.high_watermark = high_watermark_;
+  RILL_ASSERT(high_watermark_ <= leo, "%s-%d: high watermark %lld past the log end %lld",
+              topic_.c_str(), index_, static_cast<long long>(high_watermark_),
+              static_cast<long long>(leo));
   if (offset == leo) co_return out;
-  auto r = co_await log_->read(offset, static_cast<size_t>(std::max(max_bytes, 1)), leo);
+  auto r = co_await log_->read(offset, static_cast<size_t>(std::max(req.max_bytes, 1)), leo);
   if (!r.ok()) {
     note_log_result(r.error());
     out.error = from_log(r.error());
@@ -462,7 +482,7 @@ task<fetch_outcome> partition_replica::replica_fetch(int32_t replica, int64_t of
 }
 
 task<offset_lookup> partition_replica::list_offset(int64_t timestamp,
-                                                   int32_t current_leader_epoch) {
+                                                   ids::leader_epoch current_leader_epoch) {
   offset_lookup out;
   out.error = check_leadership(current_leader_epoch);
   if (out.error != partition_errc::ok) co_return out;
@@ -485,10 +505,14 @@ task<offset_lookup> partition_replica::list_offset(int64_t timestamp,
     out.offset = readable ? r.value().offset : -1;
     out.timestamp = readable ? r.value().timestamp : -1;
   }
+  RILL_ASSERT(out.offset <= high_watermark_, "%s-%d: listed offset %lld past the high watermark",
+              topic_.c_str(), index_, static_cast<long long>(out.offset));
   co_return out;
 }
 
-offset_lookup partition_replica::end_of_epoch(int32_t epoch, int32_t current_leader_epoch) {
+offset_lookup partition_replica::end_of_epoch(ids::leader_epoch asked,
+                                              ids::leader_epoch current_leader_epoch) {
+  const int32_t epoch = asked.value();
   offset_lookup out;
   out.error = check_leadership(current_leader_epoch);
   if (out.error != partition_errc::ok) return out;
@@ -528,7 +552,7 @@ task<void> partition_replica::compact(storage::compaction_options o) {
 
 void partition_replica::maybe_change_isr() {
   if (role_ != replica_role::leader || !tracker_ || !options_.send_isr_change) return;
-  auto change = tracker_->next_change(log_end_offset(), steady_clock_ms());
+  auto change = tracker_->next_change(ids::offset{log_end_offset()}, steady_clock_ms());
   if (change) spawn(send_isr_change(std::move(*change)));
 }
 
@@ -562,7 +586,7 @@ task<void> partition_replica::send_isr_change(replication::isr_change change) {
   }
   tracker_->change_done(
       accepted, resp && resp->leader_epoch == leader_epoch_ ? resp->isr : std::vector<int32_t>{},
-      log_end_offset(), steady_clock_ms());
+      ids::offset{log_end_offset()}, steady_clock_ms());
   if (!accepted) {
     RILL_WARN("partition", "%s-%d: ISR change refused (%s)", topic_.c_str(), index_,
               resp ? std::to_string(resp->error).c_str() : "controller unreachable");
@@ -572,7 +596,8 @@ task<void> partition_replica::send_isr_change(replication::isr_change change) {
 }
 
 task<partition_errc> partition_replica::append_from_leader(std::span<const uint8_t> records,
-                                                           int64_t leader_high_watermark) {
+                                                           ids::offset leader_hw) {
+  const int64_t leader_high_watermark = leader_hw.value();
   if (role_ != replica_role::follower) co_return partition_errc::not_leader;
   std::vector<std::pair<size_t, size_t>> spans;
   if (!records.empty() && !split_batches(records, &spans)) co_return partition_errc::corrupt_batch;
@@ -593,17 +618,24 @@ task<partition_errc> partition_replica::append_from_leader(std::span<const uint8
     if (id.producer_id >= 0) producers_.observe(id, base);
   }
   high_watermark_ = std::max(high_watermark_, std::min(leader_high_watermark, log_end_offset()));
+  RILL_ASSERT(high_watermark_ <= log_end_offset(), "%s-%d: follower high watermark past its log",
+              topic_.c_str(), index_);
   if (!spans.empty()) notify_waiters();
   co_return partition_errc::ok;
 }
 
-task<partition_errc> partition_replica::truncate_diverged(int64_t end_offset) {
-  int64_t target = std::min(end_offset, log_end_offset());
+task<partition_errc> partition_replica::truncate_diverged(ids::offset end_offset) {
+  RILL_ASSERT(role_ != replica_role::leader, "%s-%d: a leader never truncates to another's log",
+              topic_.c_str(), index_);
+  int64_t target = std::min(end_offset.value(), log_end_offset());
   RILL_WARN("partition", "%s-%d: log diverged from leader %d: truncating from %lld to %lld",
             topic_.c_str(), index_, leader_id_, static_cast<long long>(log_end_offset()),
             static_cast<long long>(target));
   storage::log_errc e = co_await log_->truncate_to(target);
   high_watermark_ = std::min(high_watermark_, log_end_offset());
+  RILL_ASSERT(e != storage::log_errc::ok || log_end_offset() <= target,
+              "%s-%d: truncated to %lld, log ends at %lld", topic_.c_str(), index_,
+              static_cast<long long>(target), static_cast<long long>(log_end_offset()));
   // The producer table may describe batches that were just cut: a retry of
   // one of them must be appended again, not answered as a duplicate.
   producers_ = producer_state{};
@@ -611,10 +643,11 @@ task<partition_errc> partition_replica::truncate_diverged(int64_t end_offset) {
   co_return from_log(e);
 }
 
-task<offset_lookup> partition_replica::delete_records(int64_t offset) {
-  if (partition_errc e = check_leadership(-1); e != partition_errc::ok) co_return offset_lookup{e};
+task<offset_lookup> partition_replica::delete_records(ids::offset offset) {
+  if (partition_errc e = check_leadership(ids::k_no_leader_epoch); e != partition_errc::ok)
+    co_return offset_lookup{e};
   if (!log_->options().retention_deletes) co_return offset_lookup{partition_errc::policy_violation};
-  int64_t target = offset == -1 ? high_watermark_ : offset;
+  int64_t target = offset == ids::k_no_offset ? high_watermark_ : offset.value();
   if (target < 0 || target > high_watermark_) {
     co_return offset_lookup{partition_errc::offset_out_of_range};
   }
@@ -630,13 +663,17 @@ task<offset_lookup> partition_replica::delete_records(int64_t offset) {
   co_return out;
 }
 
-task<void> partition_replica::follow_log_start(int64_t leader_log_start) {
-  int64_t target = std::min(leader_log_start, log_end_offset());
+task<void> partition_replica::follow_log_start(ids::offset leader_log_start) {
+  int64_t target = std::min(leader_log_start.value(), log_end_offset());
   if (role_ != replica_role::follower || target <= log_->log_start_offset()) co_return;
   note_log_result(co_await log_->advance_log_start(target));
 }
 
-task<partition_errc> partition_replica::reset_to(int64_t offset) {
+task<partition_errc> partition_replica::reset_to(ids::offset start) {
+  RILL_ASSERT(role_ != replica_role::leader && start.value() >= 0, "%s-%d: reset to %lld while %s",
+              topic_.c_str(), index_, static_cast<long long>(start.value()),
+              replica_role_name(role_));
+  const int64_t offset = start.value();
   storage::log_errc e = co_await log_->reset_to(offset);
   high_watermark_ = offset;
   producers_ = producer_state{};

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "base/ids.h"
 #include "base/task.h"
 #include "base/turn_queue.h"
 #include "control/controller_rpc.h"
@@ -57,6 +58,7 @@ struct offset_lookup {
 };
 
 enum class replica_role : uint8_t { offline, leader, follower };
+const char* replica_role_name(replica_role r);
 
 using isr_change_sender = std::function<task<std::optional<control::rpc::alter_partition_response>>(
     control::rpc::alter_partition_request)>;
@@ -111,6 +113,15 @@ struct replica_report {
   std::vector<replication::follower_lag> followers;  // while leading
 };
 
+// A follower's fetch of one partition (Fetch with a replica id).
+struct replica_fetch_request {
+  ids::broker replica;
+  ids::offset offset;
+  ids::leader_epoch last_fetched_epoch = ids::k_no_leader_epoch;  // KIP-320 divergence check
+  ids::leader_epoch current_leader_epoch = ids::k_no_leader_epoch;
+  int32_t max_bytes = 0;
+};
+
 class partition_replica {
  public:
   partition_replica(runtime::shard& s, std::string topic, int32_t index,
@@ -124,31 +135,33 @@ class partition_replica {
   void update(const control::partition_info& info);
 
   task<produce_outcome> produce(storage::batch_bytes records, int16_t acks, int32_t timeout_ms);
-  // Consumers: reads below the high watermark.
-  task<fetch_outcome> fetch(int64_t offset, int32_t max_bytes, int32_t current_leader_epoch);
+  // Consumers: reads below the high watermark. A negative
+  // current_leader_epoch skips the KIP-320 check.
+  task<fetch_outcome> fetch(ids::offset offset, int32_t max_bytes,
+                            ids::leader_epoch current_leader_epoch);
   // Followers: reads below the log end; records the follower's progress.
-  task<fetch_outcome> replica_fetch(int32_t replica, int64_t offset, int32_t last_fetched_epoch,
-                                    int32_t current_leader_epoch, int32_t max_bytes);
-  task<offset_lookup> list_offset(int64_t timestamp, int32_t current_leader_epoch);
+  task<fetch_outcome> replica_fetch(const replica_fetch_request& req);
+  task<offset_lookup> list_offset(int64_t timestamp, ids::leader_epoch current_leader_epoch);
   // OffsetForLeaderEpoch: the largest epoch <= epoch this leader's log knows
   // and where it ends (the next epoch's start, or the log end); epoch and
   // offset -1 when epoch precedes the log's history.
-  offset_lookup end_of_epoch(int32_t epoch, int32_t current_leader_epoch);
+  offset_lookup end_of_epoch(ids::leader_epoch epoch, ids::leader_epoch current_leader_epoch);
   // Leader, DeleteRecords: the log starts at offset (-1: the high
   // watermark) from now on. The new log start, or not_leader,
   // offset_out_of_range (past the high watermark) or policy_violation (a
   // compact-only topic). Followers follow through their fetches.
-  task<offset_lookup> delete_records(int64_t offset);
+  task<offset_lookup> delete_records(ids::offset offset);
   // Leader: the idempotent producers with batches in this partition
   // (DescribeProducers); not_leader elsewhere.
   partition_errc active_producers(std::vector<producer_report>* out) const {
-    if (partition_errc e = check_leadership(-1); e != partition_errc::ok) return e;
+    if (partition_errc e = check_leadership(ids::k_no_leader_epoch); e != partition_errc::ok)
+      return e;
     *out = producers_.report();
     return partition_errc::ok;
   }
   // Follower: the leader's log starts at leader_log_start; ours follows as
   // far as our log reaches.
-  task<void> follow_log_start(int64_t leader_log_start);
+  task<void> follow_log_start(ids::offset leader_log_start);
 
   // Leader: asks the controller for an ISR change when one is due.
   void maybe_change_isr();
@@ -161,9 +174,11 @@ class partition_replica {
   task<void> compact(storage::compaction_options o);
   // Follower: what the fetcher brought.
   task<partition_errc> append_from_leader(std::span<const uint8_t> records,
-                                          int64_t leader_high_watermark);
-  task<partition_errc> truncate_diverged(int64_t end_offset);
-  task<partition_errc> reset_to(int64_t offset);
+                                          ids::offset leader_high_watermark);
+  // Follower: the leader says our log diverged; cut it at end_offset.
+  task<partition_errc> truncate_diverged(ids::offset end_offset);
+  // Follower: the leader's log starts past ours; start empty at offset.
+  task<partition_errc> reset_to(ids::offset offset);
 
   log_health health() const { return health_; }
   replica_report report(int64_t now_ms) const;
@@ -191,7 +206,7 @@ class partition_replica {
  private:
   // not_leader unless this replica leads; then the epoch check of KIP-320
   // (a negative current_leader_epoch skips it).
-  partition_errc check_leadership(int32_t current_leader_epoch) const;
+  partition_errc check_leadership(ids::leader_epoch current_leader_epoch) const;
   // One batch of a produce, staged in the log (or recognised as a
   // duplicate of an idempotent producer's earlier batch).
   struct pending_append {

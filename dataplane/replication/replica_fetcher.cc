@@ -149,24 +149,25 @@ task<void> replica_fetcher::apply(const std::string& topic, const kafka::fetched
       r->leader_id() != options_.leader)
     co_return;
   if (p.diverging_epoch >= 0) {
-    (void)co_await r->truncate_diverged(p.diverging_end_offset);
+    (void)co_await r->truncate_diverged(ids::offset{p.diverging_end_offset});
     co_return;
   }
   if (p.error == kafka::error_code::none) {
-    partition::partition_errc e = co_await r->append_from_leader(p.records, p.high_watermark);
+    partition::partition_errc e =
+        co_await r->append_from_leader(p.records, ids::offset{p.high_watermark});
     if (e != partition::partition_errc::ok) {
       RILL_ERROR("replication", "%s-%d: appending %zu bytes from leader %d failed: %s",
                  topic.c_str(), p.index, p.records.size(), options_.leader,
                  partition::partition_errc_name(e));
     } else if (p.log_start_offset > r->log().log_start_offset()) {
-      co_await r->follow_log_start(p.log_start_offset);  // DeleteRecords on the leader
+      co_await r->follow_log_start(ids::offset{p.log_start_offset});  // DeleteRecords on the leader
     }
   } else if (p.error == kafka::error_code::offset_out_of_range &&
              r->log_end_offset() < p.log_start_offset) {
     RILL_WARN("replication",
               "%s-%d: leader's log starts at %lld, past ours; restarting the log there",
               topic.c_str(), p.index, static_cast<long long>(p.log_start_offset));
-    (void)co_await r->reset_to(p.log_start_offset);
+    (void)co_await r->reset_to(ids::offset{p.log_start_offset});
   } else {
     RILL_DEBUG("replication", "%s-%d: fetch from leader %d: error %d", topic.c_str(), p.index,
                options_.leader, static_cast<int>(p.error));

@@ -1,6 +1,7 @@
 // ListOffsets, CreateTopics, DeleteTopics, DescribeConfigs, InitProducerId.
 #include <algorithm>
 
+#include "base/assert.h"
 #include "base/log.h"
 #include "control/topic_config.h"
 #include "dataplane/kafka/handlers/error_mapping.h"
@@ -15,9 +16,13 @@ namespace {
 
 task<partition::offset_lookup> list_offset_here(std::string topic, int32_t index, int64_t ts,
                                                 int32_t epoch) {
-  auto r = partition::shard_state::local().find_shared(topic, index);
+  auto& local = partition::shard_state::local();
+  RILL_ASSERT(local.owner_of(topic, index) == local.shard().id(),
+              "%s-%d listed on shard %u, not its owner", topic.c_str(), index,
+              local.shard().id().value());
+  auto r = local.find_shared(topic, index);
   if (r == nullptr) co_return partition::offset_lookup{partition::partition_errc::not_leader};
-  co_return co_await r->list_offset(ts, epoch);
+  co_return co_await r->list_offset(ts, ids::leader_epoch{epoch});
 }
 
 }  // namespace
@@ -52,7 +57,12 @@ task<handler_result> handle_list_offsets(const request_header& h, wire_reader& i
       pr.offset = o.offset;
       pr.timestamp = o.timestamp;
       pr.leader_epoch = o.leader_epoch;
+      RILL_ASSERT(o.error != partition::partition_errc::ok || o.offset >= -1,
+                  "%s-%d: listed offset %lld", t.name.c_str(), p.index,
+                  static_cast<long long>(o.offset));
     }
+    RILL_ASSERT(tr.partitions.size() == t.partitions.size(), "%s: %zu answers for %zu partitions",
+                t.name.c_str(), tr.partitions.size(), t.partitions.size());
   }
   co_return respond(h, [&](response_buffer& out) { encode_message(out, h, response); });
 }
@@ -83,6 +93,8 @@ task<handler_result> handle_create_topics(const request_header& h, wire_reader& 
     for (const auto& [k, v] : t.configs) {
       if (v) spec.configs.emplace_back(k, *v);
     }
+    RILL_ASSERT(spec.assignments.size() == t.assignments.size(), "%s: %zu placements kept of %zu",
+                t.name.c_str(), spec.assignments.size(), t.assignments.size());
     specs.push_back(std::move(spec));
   }
   auto outcomes = co_await ctx.broker->create_topics(std::move(specs), req.validate_only);
@@ -241,6 +253,8 @@ task<handler_result> handle_elect_leaders(const request_header& h, wire_reader& 
         t.partitions.emplace_back(
             p, s->find_partition(topic, p) ? each : error_code::unknown_topic_or_partition);
       }
+      RILL_ASSERT(t.partitions.size() == parts.size(), "%s: %zu answers for %zu partitions",
+                  topic.c_str(), t.partitions.size(), parts.size());
     }
   }
   co_return respond(h, [&](response_buffer& out) {
@@ -261,6 +275,7 @@ task<handler_result> handle_init_producer_id(const request_header& h, wire_reade
     });
   }
   int64_t id = co_await ctx.broker->allocate_producer_id();
+  RILL_ASSERT(id >= -1, "producer id %lld handed out", static_cast<long long>(id));
   if (id < 0) {
     co_return respond(h, [&](response_buffer& out) {
       encode_init_producer_id_response(out.writer(), h, error_code::coordinator_not_available, -1,

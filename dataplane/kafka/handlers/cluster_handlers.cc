@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "base/assert.h"
 #include "dataplane/kafka/handlers/error_mapping.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/cluster.h"
@@ -21,6 +22,7 @@ int32_t reported_controller_id(const control::cluster_snapshot& s) {
   for (const auto& [broker_id, b] : s.brokers) {
     if (b.alive && (id < 0 || broker_id < id)) id = broker_id;
   }
+  RILL_ASSERT(id < 0 || s.brokers.at(id).alive, "controller %d named but not alive", id);
   return id;
 }
 
@@ -42,7 +44,11 @@ task<partition::offset_lookup> on_led_replica(const control::cluster_snapshot& s
   runtime::shard_id owner = partition::shard_state::local().owner_of(topic, partition);
   co_return co_await runtime::submit_to(
       owner, [topic, partition, fn]() -> task<partition::offset_lookup> {
-        auto r = partition::shard_state::local().find_shared(topic, partition);
+        auto& local = partition::shard_state::local();
+        RILL_ASSERT(local.owner_of(topic, partition) == local.shard().id(),
+                    "%s-%d served on shard %u, not its owner", topic.c_str(), partition,
+                    local.shard().id().value());
+        auto r = local.find_shared(topic, partition);
         if (r == nullptr) co_return partition::offset_lookup{partition_errc::not_leader};
         co_return co_await fn(*r);
       });
@@ -66,12 +72,17 @@ task<handler_result> handle_offset_for_leader_epoch(const request_header& h, wir
           *s, ctx, t.name, p.partition,
           [epoch = p.leader_epoch, current = p.current_leader_epoch](
               partition::partition_replica& r) -> task<partition::offset_lookup> {
-            co_return r.end_of_epoch(epoch, current);
+            co_return r.end_of_epoch(ids::leader_epoch{epoch}, ids::leader_epoch{current});
           });
       rp.error = static_cast<int16_t>(to_kafka(o.error));
       rp.leader_epoch = o.leader_epoch;
       rp.end_offset = o.offset;
+      RILL_ASSERT(o.error != partition::partition_errc::ok || o.leader_epoch <= p.leader_epoch,
+                  "%s-%d: epoch %d answered for %d", t.name.c_str(), p.partition, o.leader_epoch,
+                  p.leader_epoch);
     }
+    RILL_ASSERT(rt.partitions.size() == t.partitions.size(), "%s: %zu answers for %zu partitions",
+                t.name.c_str(), rt.partitions.size(), t.partitions.size());
   }
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
 }
@@ -91,11 +102,15 @@ task<handler_result> handle_delete_records(const request_header& h, wire_reader&
       partition::offset_lookup o = co_await on_led_replica(
           *s, ctx, t.name, p.partition,
           [offset = p.offset](partition::partition_replica& r) -> task<partition::offset_lookup> {
-            co_return co_await r.delete_records(offset);
+            co_return co_await r.delete_records(ids::offset{offset});
           });
       rp.error = static_cast<int16_t>(to_kafka(o.error));
       rp.low_watermark = o.error == partition::partition_errc::ok ? o.offset : -1;
+      RILL_ASSERT(o.error != partition::partition_errc::ok || o.offset >= 0,
+                  "%s-%d: records deleted to a negative log start", t.name.c_str(), p.partition);
     }
+    RILL_ASSERT(rt.partitions.size() == t.partitions.size(), "%s: %zu answers for %zu partitions",
+                t.name.c_str(), rt.partitions.size(), t.partitions.size());
   }
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
 }
@@ -147,6 +162,11 @@ task<handler_result> handle_describe_log_dirs(const request_header& h, wire_read
   for (auto& [name, partitions] : by_topic) {
     std::sort(partitions.begin(), partitions.end(),
               [](const auto& a, const auto& b) { return a.partition < b.partition; });
+    RILL_ASSERT(std::adjacent_find(partitions.begin(), partitions.end(),
+                                   [](const auto& a, const auto& b) {
+                                     return a.partition == b.partition;
+                                   }) == partitions.end(),
+                "%s: a partition on two shards", name.c_str());
     dir.topics.push_back({name, std::move(partitions)});
   }
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/assert.h"
 #include "control/topic_config.h"
 #include "dataplane/kafka/handlers/error_mapping.h"
 #include "dataplane/kafka/handlers/handler.h"
@@ -34,6 +35,7 @@ std::vector<std::string> split_list(const std::string& value) {
 std::string join_list(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& i : items) out += (out.empty() ? "" : ",") + i;
+  RILL_ASSERT(split_list(out) == items, "list config items with commas in them");
   return out;
 }
 
@@ -90,6 +92,11 @@ planned_change plan(const control::topic_info& topic, const incremental_resource
     }
     out.change.set.emplace_back(c.name, value);
   }
+  RILL_ASSERT(out.change.set.size() + out.change.removed.size() == res.configs.size(),
+              "%s: %zu changes planned for %zu configs", res.name.c_str(),
+              out.change.set.size() + out.change.removed.size(), res.configs.size());
+  RILL_ASSERT(out.change.mode == control::config_alter_mode::merge,
+              "IncrementalAlterConfigs never replaces a topic's other overrides");
   return out;
 }
 

@@ -29,22 +29,35 @@ struct fetch_item {
 };
 
 task<partition::fetch_outcome> fetch_one(std::string topic, fetch_partition p, int32_t replica_id) {
-  std::shared_ptr<partition::partition_replica> r =
-      partition::shard_state::local().find_shared(topic, p.index);
+  auto& local = partition::shard_state::local();
+  RILL_ASSERT(local.owner_of(topic, p.index) == local.shard().id(),
+              "%s-%d fetched on shard %u, not its owner", topic.c_str(), p.index,
+              local.shard().id().value());
+  std::shared_ptr<partition::partition_replica> r = local.find_shared(topic, p.index);
   if (r == nullptr) co_return partition::fetch_outcome{partition::partition_errc::not_leader};
   if (replica_id >= 0) {
-    co_return co_await r->replica_fetch(replica_id, p.fetch_offset, p.last_fetched_epoch,
-                                        p.current_leader_epoch, p.max_bytes);
+    co_return co_await r->replica_fetch(
+        {.replica = ids::broker{replica_id},
+         .offset = ids::offset{p.fetch_offset},
+         .last_fetched_epoch = ids::leader_epoch{p.last_fetched_epoch},
+         .current_leader_epoch = ids::leader_epoch{p.current_leader_epoch},
+         .max_bytes = p.max_bytes});
   }
-  co_return co_await r->fetch(p.fetch_offset, p.max_bytes, p.current_leader_epoch);
+  co_return co_await r->fetch(ids::offset{p.fetch_offset}, p.max_bytes,
+                              ids::leader_epoch{p.current_leader_epoch});
 }
 
 task<std::vector<partition::fetch_outcome>> fetch_on_owner(std::vector<fetch_item> items,
                                                            int32_t replica_id) {
+  RILL_ASSERT(!items.empty(), "an owner shard called with no partitions");
   std::vector<task<partition::fetch_outcome>> work;
+  work.reserve(items.size());
   for (const fetch_item& item : items)
     work.push_back(fetch_one(item.topic, item.request, replica_id));
-  co_return co_await runtime::when_all(std::move(work));
+  std::vector<partition::fetch_outcome> outcomes = co_await runtime::when_all(std::move(work));
+  RILL_ASSERT(outcomes.size() == items.size(), "%zu outcomes for %zu partitions", outcomes.size(),
+              items.size());
+  co_return outcomes;
 }
 
 // Waits on the owning shard until one of the partitions' high watermark
@@ -73,6 +86,8 @@ task<bool> wait_for_data_on_owner(std::vector<fetch_item> items, uint64_t deadli
 // first batch stays whatever its size when nothing was kept before (so a
 // consumer always makes progress, as Kafka's max_bytes promises).
 void trim_to_budget(storage::read_result& r, size_t* budget_used, size_t budget) {
+  const size_t used_before = *budget_used;
+  const size_t bytes_before = r.bytes;
   storage::read_result kept;
   kept.from_memory = r.from_memory;
   for (storage::batch_slice& slice : r.slices) {
@@ -92,6 +107,9 @@ void trim_to_budget(storage::read_result& r, size_t* budget_used, size_t budget)
     }
     if (at < slice.bytes.size()) break;
   }
+  RILL_ASSERT(kept.bytes <= bytes_before && *budget_used - used_before == kept.bytes,
+              "trimmed %zu bytes to %zu, budget moved by %zu", bytes_before, kept.bytes,
+              *budget_used - used_before);
   r = std::move(kept);
 }
 
@@ -204,6 +222,8 @@ task<handler_result> handle_fetch(const request_header& h, wire_reader& in, requ
     bool any_error = false;
     size_t g = 0;
     for (auto& [owner, items] : by_owner) {
+      RILL_ASSERT(results[g].size() == items.size(), "shard %u: %zu outcomes for %zu partitions",
+                  owner, results[g].size(), items.size());
       for (size_t i = 0; i < items.size(); ++i) {
         partition::fetch_outcome& o = results[g][i];
         fetch_partition_response& pr =

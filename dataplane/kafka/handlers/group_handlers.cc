@@ -2,6 +2,7 @@
 // Heartbeat, LeaveGroup, ListGroups, DescribeGroups and DeleteGroups. Each
 // finds the group's offsets partition, checks that this broker leads it,
 // and runs the operation on the shard that owns it (group_coordinator).
+#include "base/assert.h"
 #include "base/log.h"
 #include "dataplane/group/group_coordinator.h"
 #include "dataplane/kafka/handlers/error_mapping.h"
@@ -46,6 +47,9 @@ task<coordinator_answer> find_one(request_context& ctx, const std::string& key, 
     co_return fail(error_code::coordinator_not_available, "the offsets topic is not available");
   }
   int32_t p = group::offsets_partition_for(key, static_cast<int32_t>(topic->partitions.size()));
+  RILL_ASSERT(p >= 0 && static_cast<size_t>(p) < topic->partitions.size(),
+              "group %s placed on offsets partition %d of %zu", key.c_str(), p,
+              topic->partitions.size());
   int32_t leader = topic->partitions[static_cast<size_t>(p)].leader;
   auto broker = s->brokers.find(leader);
   if (leader < 0 || broker == s->brokers.end() || !broker->second.alive) {
@@ -54,6 +58,8 @@ task<coordinator_answer> find_one(request_context& ctx, const std::string& key, 
   a.node_id = leader;
   a.host = broker->second.host;
   a.port = broker->second.port;
+  RILL_ASSERT(a.error == 0 && a.node_id >= 0, "coordinator of %s answered as %d", key.c_str(),
+              a.node_id);
   co_return a;
 }
 
@@ -70,6 +76,8 @@ task<handler_result> handle_find_coordinator(const request_header& h, wire_reade
     for (const std::string& key : req.coordinator_keys) {
       resp.batched.push_back(co_await find_one(ctx, key, req.key_type));
     }
+    RILL_ASSERT(resp.batched.size() == req.coordinator_keys.size(), "%zu coordinators for %zu keys",
+                resp.batched.size(), req.coordinator_keys.size());
   }
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
 }
@@ -188,7 +196,9 @@ task<handler_result> handle_leave_group(const request_header& h, wire_reader& in
         route.owner, [p = route.partition, g = req.group_id, l = std::move(leaving)]() mutable {
           return group::group_coordinator::local().leave(p, std::move(g), std::move(l));
         });
-    resp.error = code_of(errors.at(0));
+    RILL_ASSERT(!errors.empty() && errors.size() <= req.members.size() + 1,
+                "leave of %zu members answered with %zu errors", req.members.size(), errors.size());
+    resp.error = code_of(errors[0]);
     for (size_t i = 0; i < req.members.size() && i + 1 < errors.size(); ++i) {
       leaving_member m = req.members[i];
       m.error = code_of(errors[i + 1]);
@@ -253,6 +263,8 @@ task<handler_result> handle_describe_groups(const request_header& h, wire_reader
                            std::move(m.assignment)});
     }
   }
+  RILL_ASSERT(resp.groups.size() == req.groups.size(), "%zu descriptions for %zu groups",
+              resp.groups.size(), req.groups.size());
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
 }
 
@@ -275,6 +287,8 @@ task<handler_result> handle_delete_groups(const request_header& h, wire_reader& 
         });
     r.error = code_of(e);
   }
+  RILL_ASSERT(resp.results.size() == req.groups.size(), "%zu results for %zu groups",
+              resp.results.size(), req.groups.size());
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/assert.h"
 #include "base/log.h"
 #include "dataplane/group/group_coordinator.h"
 #include "dataplane/node/shard_state.h"
@@ -30,6 +31,9 @@ task<group_route> route_group(request_context& ctx, const std::string& group_id)
     if (group_id.empty()) co_return group_route{.error = error_code::invalid_group_id};
     int32_t p =
         group::offsets_partition_for(group_id, static_cast<int32_t>(topic->partitions.size()));
+    RILL_ASSERT(p >= 0 && static_cast<size_t>(p) < topic->partitions.size(),
+                "group %s placed on offsets partition %d of %zu", group_id.c_str(), p,
+                topic->partitions.size());
     if (!group::named_leader(local, p)) co_return group_route{.error = error_code::not_coordinator};
     if (ctx.broker->lease().valid(runtime::monotonic_ns())) {
       co_return group_route{.partition = p, .owner = local.owner_of(group::k_offsets_topic, p)};
@@ -51,6 +55,10 @@ task<bool> ensure_offsets_topic(request_context& ctx) {
   int32_t alive = 0;
   for (const auto& [id, b] : local.snapshot()->brokers) alive += b.alive ? 1 : 0;
   int32_t rf = std::min(settings.offsets_topic_replication_factor, std::max(alive, 1));
+  RILL_ASSERT(rf >= 1 && rf <= std::max(alive, 1),
+              "offsets topic replication factor %d for %d "
+              "live brokers",
+              rf, alive);
   control::topic_spec spec{
       .name = group::k_offsets_topic,
       .partitions = settings.offsets_topic_partitions,

@@ -1,6 +1,7 @@
 // ApiVersions, Metadata, FindCoordinator.
 #include <algorithm>
 
+#include "base/assert.h"
 #include "control/topic_config.h"
 #include "dataplane/group/group_coordinator.h"
 #include "dataplane/kafka/handlers/handler.h"
@@ -44,6 +45,7 @@ metadata_topic describe_topic(const control::cluster_snapshot& s, const control:
     if (mp.leader < 0) mp.error = error_code::leader_not_available;
     mt.partitions.push_back(std::move(mp));
   }
+  RILL_ASSERT(mt.partitions.size() == t.partitions.size());
   return mt;
 }
 
@@ -85,6 +87,8 @@ task<handler_result> handle_metadata(const request_header& h, wire_reader& in,
         resp.topics.push_back(std::move(missing));
       }
     }
+    RILL_ASSERT(resp.topics.size() == names->size(), "%zu topics described for %zu named",
+                resp.topics.size(), names->size());
   }
   co_return respond(h, [&](response_buffer& out) { encode_message(out, h, resp); });
 }

@@ -1,5 +1,6 @@
 // The committed-offset APIs: OffsetCommit, OffsetFetch (several groups per
 // request from v8) and OffsetDelete, run by the group's coordinator.
+#include "base/assert.h"
 #include "dataplane/group/group_coordinator.h"
 #include "dataplane/kafka/handlers/error_mapping.h"
 #include "dataplane/kafka/handlers/group_routing.h"
@@ -25,6 +26,8 @@ task<offset_fetch_group_result> fetch_group(request_context& ctx, offset_fetch_g
   }
   group::group_offsets offsets;
   out.error = static_cast<int16_t>(route.error);
+  RILL_ASSERT(route.error != error_code::none || route.partition >= 0,
+              "group %s routed to partition %d", g.group_id.c_str(), route.partition);
   if (route.error == error_code::none) {
     offsets = co_await runtime::submit_to(route.owner, [p = route.partition, id = g.group_id,
                                                         wanted]() mutable {
@@ -87,8 +90,10 @@ task<handler_result> handle_offset_commit(const request_header& h, wire_reader& 
         route.owner, [p = route.partition, id = req.group_id, cr = std::move(cr)]() mutable {
           return group::group_coordinator::local().commit(p, std::move(id), std::move(cr));
         });
+    RILL_ASSERT(errors.size() == slots.size(), "%zu commit answers for %zu offsets", errors.size(),
+                slots.size());
     for (size_t i = 0; i < slots.size(); ++i) {
-      resp.topics[slots[i].first].partitions[slots[i].second].error = code_of(errors.at(i));
+      resp.topics[slots[i].first].partitions[slots[i].second].error = code_of(errors[i]);
     }
   }
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
@@ -104,6 +109,8 @@ task<handler_result> handle_offset_fetch(const request_header& h, wire_reader& i
   for (offset_fetch_group& g : req.groups) {
     resp.groups.push_back(co_await fetch_group(ctx, std::move(g)));
   }
+  RILL_ASSERT(resp.groups.size() == req.groups.size(), "%zu answers for %zu groups",
+              resp.groups.size(), req.groups.size());
   if (resp.groups.empty()) resp.groups.emplace_back();  // v8 with no groups
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
 }
@@ -131,9 +138,11 @@ task<handler_result> handle_offset_delete(const request_header& h, wire_reader& 
           return group::group_coordinator::local().delete_offsets(p, std::move(id), std::move(tps));
         });
     resp.error = code_of(top);
+    RILL_ASSERT(errors.size() == tps.size(), "%zu answers for %zu offsets deleted", errors.size(),
+                tps.size());
     size_t i = 0;
     for (topic_partition_errors& t : resp.topics) {
-      for (partition_error& p : t.partitions) p.error = code_of(errors.at(i++));
+      for (partition_error& p : t.partitions) p.error = code_of(errors[i++]);
     }
   }
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 
+#include "base/assert.h"
 #include "base/log.h"
 #include "dataplane/group/group_coordinator.h"
 #include "dataplane/kafka/handlers/error_mapping.h"
@@ -30,8 +31,11 @@ struct produce_item {
 task<partition::produce_outcome> produce_one(std::string topic, int32_t index,
                                              storage::batch_bytes records, int16_t acks,
                                              int32_t timeout_ms) {
-  std::shared_ptr<partition::partition_replica> r =
-      partition::shard_state::local().find_shared(topic, index);
+  auto& local = partition::shard_state::local();
+  RILL_ASSERT(local.owner_of(topic, index) == local.shard().id(),
+              "%s-%d produced to on shard %u, not its owner", topic.c_str(), index,
+              local.shard().id().value());
+  std::shared_ptr<partition::partition_replica> r = local.find_shared(topic, index);
   if (r == nullptr) co_return partition::produce_outcome{partition::partition_errc::not_leader};
   co_return co_await r->produce(std::move(records), acks, timeout_ms);
 }
@@ -39,12 +43,17 @@ task<partition::produce_outcome> produce_one(std::string topic, int32_t index,
 // Runs on the owning shard: all of its partitions at once.
 task<std::vector<partition::produce_outcome>> produce_on_owner(std::vector<produce_item> items,
                                                                int16_t acks, int32_t timeout_ms) {
+  RILL_ASSERT(!items.empty(), "an owner shard called with no partitions");
   std::vector<task<partition::produce_outcome>> work;
+  work.reserve(items.size());
   for (produce_item& item : items) {
     work.push_back(produce_one(std::move(item.topic), item.partition, std::move(item.records), acks,
                                timeout_ms));
   }
-  co_return co_await runtime::when_all(std::move(work));
+  std::vector<partition::produce_outcome> outcomes = co_await runtime::when_all(std::move(work));
+  RILL_ASSERT(outcomes.size() == items.size(), "%zu outcomes for %zu partitions", outcomes.size(),
+              items.size());
+  co_return outcomes;
 }
 
 using owner_call_fn = std::function<task<std::vector<partition::produce_outcome>>()>;
@@ -60,6 +69,8 @@ task<runtime::posted_call<owner_call_fn>> post_to_owner(runtime::shard_id owner,
 
 // Produce v0-v2 carry message formats v0/v1: stored as one RecordBatch v2.
 bool upconvert(produce_partition& p, produce_partition_response* pr) {
+  RILL_ASSERT(pr->index == p.index && pr->error == error_code::none,
+              "up-converting into another partition's answer");
   if (p.records == nullptr) return true;
   auto batch = storage::upconvert_message_set(*p.records, storage::k_inflated_batch_bytes_max);
   if (!batch.ok()) {
@@ -133,7 +144,11 @@ task<handler_result> handle_produce(const request_header& h, wire_reader& in, re
   std::vector<std::vector<partition::produce_outcome>> results;
   results.reserve(calls.size());
   for (auto& call : calls) results.push_back(co_await call.result());
+  RILL_ASSERT(results.size() == slots.size(), "%zu owners answered of %zu", results.size(),
+              slots.size());
   for (size_t g = 0; g < slots.size(); ++g) {
+    RILL_ASSERT(results[g].size() == slots[g].size(), "owner %zu: %zu outcomes for %zu partitions",
+                g, results[g].size(), slots[g].size());
     for (size_t i = 0; i < slots[g].size(); ++i) {
       auto [topic_slot, partition_slot] = slots[g][i];
       const partition::produce_outcome& o = results[g][i];
