@@ -5,14 +5,20 @@
 namespace rill::replication {
 namespace {
 
+// Broker 1 leads, followers get 1000 ms of lag, from high watermark 0 at time 0.
+isr_tracker_options leader_1(std::vector<int32_t> replicas, std::vector<int32_t> isr,
+                             int32_t min_insync) {
+  return {.self = ids::broker{1},
+          .replicas = std::move(replicas),
+          .isr = std::move(isr),
+          .min_insync = min_insync,
+          .lag_max_ms = 1000,
+          .high_watermark = ids::offset{0},
+          .now_ms = 0};
+}
+
 TEST(isr_tracker, high_watermark_is_the_lowest_log_end_in_the_isr) {
-  isr_tracker t(isr_tracker_options{.self = ids::broker{1},
-                                    .replicas = {1, 2, 3},
-                                    .isr = {1, 2, 3},
-                                    .min_insync = 1,
-                                    .lag_max_ms = 1000,
-                                    .high_watermark = ids::offset{0},
-                                    .now_ms = 0});
+  isr_tracker t(leader_1({1, 2, 3}, {1, 2, 3}, 1));
   EXPECT_FALSE(t.on_leader_append(ids::offset{10}));  // followers have not fetched
   EXPECT_FALSE(t.on_follower_fetch(ids::broker{2}, ids::offset{10}, ids::offset{10}, 1));
   EXPECT_TRUE(t.on_follower_fetch(ids::broker{3}, ids::offset{7}, ids::offset{10}, 1));
@@ -22,13 +28,7 @@ TEST(isr_tracker, high_watermark_is_the_lowest_log_end_in_the_isr) {
 }
 
 TEST(isr_tracker, a_lagging_follower_is_proposed_for_removal_and_counts_until_accepted) {
-  isr_tracker t(isr_tracker_options{.self = ids::broker{1},
-                                    .replicas = {1, 2, 3},
-                                    .isr = {1, 2, 3},
-                                    .min_insync = 1,
-                                    .lag_max_ms = 1000,
-                                    .high_watermark = ids::offset{0},
-                                    .now_ms = 0});
+  isr_tracker t(leader_1({1, 2, 3}, {1, 2, 3}, 1));
   t.on_follower_fetch(ids::broker{2}, ids::offset{0}, ids::offset{0}, 0);
   t.on_follower_fetch(ids::broker{3}, ids::offset{0}, ids::offset{0}, 0);
   t.on_leader_append(ids::offset{5});
@@ -43,13 +43,7 @@ TEST(isr_tracker, a_lagging_follower_is_proposed_for_removal_and_counts_until_ac
 }
 
 TEST(isr_tracker, a_caught_up_follower_rejoins_and_counts_while_pending) {
-  isr_tracker t(isr_tracker_options{.self = ids::broker{1},
-                                    .replicas = {1, 2},
-                                    .isr = {1},
-                                    .min_insync = 1,
-                                    .lag_max_ms = 1000,
-                                    .high_watermark = ids::offset{0},
-                                    .now_ms = 0});
+  isr_tracker t(leader_1({1, 2}, {1}, 1));
   t.on_leader_append(ids::offset{4});
   EXPECT_EQ(t.high_watermark(), 4);
   t.on_follower_fetch(ids::broker{2}, ids::offset{4}, ids::offset{4}, 10);
@@ -63,13 +57,7 @@ TEST(isr_tracker, a_caught_up_follower_rejoins_and_counts_while_pending) {
 }
 
 TEST(isr_tracker, high_watermark_stays_while_the_isr_is_below_min_insync) {
-  isr_tracker t(isr_tracker_options{.self = ids::broker{1},
-                                    .replicas = {1, 2, 3},
-                                    .isr = {1},
-                                    .min_insync = 2,
-                                    .lag_max_ms = 1000,
-                                    .high_watermark = ids::offset{0},
-                                    .now_ms = 0});
+  isr_tracker t(leader_1({1, 2, 3}, {1}, 2));
   EXPECT_FALSE(t.on_leader_append(ids::offset{10}));
   EXPECT_EQ(t.high_watermark(), 0);
 }

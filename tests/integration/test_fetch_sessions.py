@@ -11,7 +11,6 @@ unknown ids get their errors; epoch -1 closes the session.
 Fetch v12 is written here from the protocol guide, independent of Rill's
 codec."""
 import os
-import struct
 import sys
 import unittest
 import uuid
@@ -20,63 +19,10 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 sys.path.insert(0, os.path.dirname(__file__))
-from kafka_wire_groups import GroupClient, Writer  # noqa: E402
+from kafka_wire_fetch import (FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH,  # noqa: E402
+                              batches, fetch)
+from kafka_wire_groups import GroupClient  # noqa: E402
 from rill_cluster import Broker  # noqa: E402
-
-FETCH = 1
-FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH = 70, 71
-
-
-def fetch(client, session_id, epoch, positions, forgotten=(), topic="t", max_wait_ms=0,
-          min_bytes=0):
-    """Fetch v12. positions: {partition: offset} to name in the request.
-    Returns (error, session_id, {partition: (error, high_watermark, records)})."""
-    def partition(w, item):
-        index, offset = item
-        w.i32(index).i32(-1).i64(offset).i32(-1).i64(-1).i32(1 << 20).tags()
-
-    w = Writer().i32(-1).i32(max_wait_ms).i32(min_bytes).i32(16 << 20).i8(0)
-    w.i32(session_id).i32(epoch)
-    named = [(topic, sorted(positions.items()))] if positions else []
-    w.carray(named, lambda w, t: w.cstr(t[0]).carray(t[1], partition).tags())
-    gone = [(topic, list(forgotten))] if forgotten else []
-    w.carray(gone, lambda w, t: w.cstr(t[0]).carray(t[1], lambda w, p: w.i32(p)).tags())
-    w.cstr("").tags()
-    r = client.call(FETCH, 12, w)
-    r.i32()  # throttle
-    error, sid = r.i16(), r.i32()
-    out = {}
-
-    def read_topic(r):
-        r.cstr()
-
-        def read_partition(r):
-            index, perror, hw = r.i32(), r.i16(), r.i64()
-            r.i64()  # last stable offset
-            r.i64()  # log start offset
-            r.carray(lambda r: (r.i64(), r.i64(), r.tags()))
-            r.i32()  # preferred read replica
-            records = r.cbytes()
-            r.tags()
-            out[index] = (perror, hw, records)
-        r.carray(read_partition)
-        r.tags()
-    r.carray(read_topic)
-    r.tags()
-    assert r.done()
-    return error, sid, out
-
-
-def batches(records):
-    """(first offset, next offset, record count) of each RecordBatch."""
-    out, at = [], 0
-    while at + 61 <= len(records):
-        base, length = struct.unpack_from(">qi", records, at)
-        (last_delta,) = struct.unpack_from(">i", records, at + 23)
-        (count,) = struct.unpack_from(">i", records, at + 57)
-        out.append((base, base + last_delta + 1, count))
-        at += 12 + length
-    return out
 
 
 class FetchSessionTest(unittest.TestCase):
