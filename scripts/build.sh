@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds Rill. Usage: scripts/build.sh [release|sanitize|fuzz] (default release).
-#   release:  build/         -O2 -g, mimalloc, benchmarks
+#   release:  build/         -O2 -g, mimalloc, benchmarks (unit tests too, unless
+#             RILL_RELEASE_UNIT_TESTS=OFF, as the test command sets: it runs them
+#             from the sanitize build)
 #   sanitize: build-sanitize/ ASan+UBSan, unit tests only
 #   fuzz:     build-fuzz/     libFuzzer targets (tests/fuzz)
 set -euo pipefail
@@ -11,7 +13,8 @@ jobs="${RILL_BUILD_JOBS:-2}"
 export CC="${CC:-clang}" CXX="${CXX:-clang++}"
 case "$kind" in
   release)
-    cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release \
+      -DRILL_BUILD_UNIT_TESTS="${RILL_RELEASE_UNIT_TESTS:-ON}" >/dev/null
     cmake --build "$root/build" -j"$jobs"
     ;;
   sanitize)

@@ -9,7 +9,7 @@ cd "$root"
 "$root/scripts/check_format.sh"
 /usr/bin/python3 "$root/scripts/check_layers.py"
 "$root/scripts/build.sh" sanitize
-"$root/scripts/build.sh" release
+RILL_RELEASE_UNIT_TESTS=OFF "$root/scripts/build.sh" release  # its unit tests run from build-sanitize
 echo "== clang-tidy on the sources of the last commits"
 "$root/scripts/tidy.sh"
 echo "== unit tests (ASan+UBSan)"
