@@ -180,7 +180,7 @@ task<handler_result> handle_fetch(const request_header& h, wire_reader& in, requ
     fetch_response failed{.error = plan.error};
     co_return respond(h, [&](response_buffer& out) { encode_message(out, h, failed); });
   }
-  const std::vector<fetch_topic>& wanted = plan.topics;
+  const std::vector<fetch_topic>& wanted = req.topics;
   control::snapshot_ptr s = local.snapshot();
   fetch_response response;
   std::vector<fetch_topic_response>& resp = response.topics;

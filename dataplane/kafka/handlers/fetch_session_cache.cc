@@ -14,7 +14,7 @@ int32_t next_session_epoch(int32_t epoch) {
 fetch_session_cache::fetch_session_cache(size_t slots, uint64_t eviction_idle_ns, uint64_t seed)
     : slots_(slots), eviction_idle_ns_(eviction_idle_ns), random_(static_cast<uint32_t>(seed)) {}
 
-fetch_session_plan fetch_session_cache::begin(const fetch_request& req, int16_t version,
+fetch_session_plan fetch_session_cache::begin(fetch_request& req, int16_t version,
                                               uint64_t now_ns) {
   fetch_session_plan plan;
   const bool full =
@@ -25,7 +25,6 @@ fetch_session_plan fetch_session_cache::begin(const fetch_request& req, int16_t 
     if (version >= 7 && req.session_id != k_no_fetch_session) sessions_.erase(req.session_id);
     if (version >= 7 && req.session_epoch == k_initial_session_epoch)
       plan.session_id = open(req, now_ns);
-    plan.topics = req.topics;
     return plan;
   }
   auto it = sessions_.find(req.session_id);
@@ -43,7 +42,7 @@ fetch_session_plan fetch_session_cache::begin(const fetch_request& req, int16_t 
   s.last_used_ns = now_ns;
   plan.session_id = req.session_id;
   plan.incremental = true;
-  plan.topics = partitions_of(s);
+  req.topics = partitions_of(s);
   RILL_ASSERT(s.order.size() == s.index.size(), "fetch session %d: order and index disagree",
               req.session_id);
   return plan;

@@ -30,7 +30,6 @@ struct fetch_session_plan {
   error_code error = error_code::none;      // a session error answers the whole request
   int32_t session_id = k_no_fetch_session;  // what the response carries
   bool incremental = false;
-  std::vector<fetch_topic> topics;  // what to read, in the order to answer
 };
 
 class fetch_session_cache {
@@ -40,8 +39,11 @@ class fetch_session_cache {
   fetch_session_cache(size_t slots, uint64_t eviction_idle_ns, uint64_t seed);
 
   // Applies the request's session id, epoch, partitions and forgotten
-  // topics (version: the Fetch version; sessions start at v7).
-  fetch_session_plan begin(const fetch_request& req, int16_t version, uint64_t now_ns);
+  // topics (version: the Fetch version; sessions start at v7). Afterwards
+  // req.topics is what to read, in the order to answer: an incremental
+  // request's become the whole session's; a full request's stay as they are
+  // (nothing is copied on the sessionless path followers take).
+  fetch_session_plan begin(fetch_request& req, int16_t version, uint64_t now_ns);
   // Takes in what the response says of each partition: a session remembers
   // the offsets it sent, and an incremental response keeps only partitions
   // with news. Partitions that returned records move to the end of the
