@@ -59,7 +59,7 @@ std::vector<uint8_t> build_batch(const batch_spec& spec, const std::vector<recor
              static_cast<uint32_t>(out.size() - batch_format::length_prefix_bytes));
   store_be32(p + batch_format::partition_leader_epoch, static_cast<uint32_t>(spec.leader_epoch));
   p[batch_format::magic] = batch_format::current_magic;
-  store_be16(p + batch_format::attributes, 0);
+  store_be16(p + batch_format::attributes, spec.attributes);
   store_be32(p + batch_format::last_offset_delta, static_cast<uint32_t>(records.size() - 1));
   store_be64(p + batch_format::base_timestamp, static_cast<uint64_t>(spec.base_timestamp_ms));
   store_be64(p + batch_format::max_timestamp, static_cast<uint64_t>(max_ts));

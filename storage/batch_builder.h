@@ -28,6 +28,7 @@ struct batch_spec {
   int64_t producer_id = -1;
   int16_t producer_epoch = -1;
   int32_t base_sequence = -1;
+  uint16_t attributes = 0;  // batch_format flags: transactional, control
 };
 
 std::vector<uint8_t> build_batch(const batch_spec& spec, const std::vector<record_spec>& records);

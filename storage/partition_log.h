@@ -41,6 +41,7 @@
 #include "base/task.h"
 #include "base/turn_queue.h"
 #include "base/waiter_list.h"
+#include "storage/aborted_txn_index.h"
 #include "storage/aligned_buffer.h"
 #include "storage/compaction.h"
 #include "storage/compression.h"
@@ -271,6 +272,10 @@ class partition_log {
   int64_t durable_end_offset() const { return durable_offset_; }
   bool offline() const { return offline_; }
   leader_epoch_cache& epochs() { return epochs_; }
+  const aborted_txn_index& aborted_txns() const { return aborted_; }
+  // Records an aborted transaction whose marker is in the log (durable on
+  // return; a known one is not written again).
+  task<log_errc> add_aborted_txn(const aborted_txn& t);
   const log_counters& counters() const { return counters_; }
   size_t segment_count() const { return segments_.size(); }
   uint64_t size_bytes() const;
@@ -324,6 +329,7 @@ class partition_log {
   task<log_errc> create_segment(int64_t base_offset);
   task<log_errc> open_active_for_write();
   task<log_errc> persist_log_start();
+  task<log_errc> persist_aborted_txns();
 
   // Write path (partition_log.cc).
   // REQUIRES: the caller holds an append turn and the batch fits.
@@ -416,6 +422,7 @@ class partition_log {
   log_options options_;
   std::map<int64_t, std::unique_ptr<segment>> segments_;
   leader_epoch_cache epochs_;
+  aborted_txn_index aborted_;
   int64_t log_start_offset_ = 0;
   int64_t next_offset_ = 0;     // next offset to assign
   int64_t written_offset_ = 0;  // end of what the file holds

@@ -149,7 +149,10 @@ task<log_errc> partition_log::build_key_map(const std::vector<segment*>& dirty, 
                          .batch_bytes_max = std::max<size_t>(options_.batch_bytes_max, 64 << 20)};
     scan_result r = co_await scan_batches(
         io_, fd.value(), options, [&](const batch_view& v, uint64_t, std::span<const uint8_t> b) {
-          if (v.is_control()) return true;
+          if (v.is_control() ||
+              (v.is_transactional() && aborted_.contains_batch(v.producer_id(), v.base_offset()))) {
+            return true;  // markers stay; an aborted transaction's records never count
+          }
           std::optional<std::vector<uint8_t>> plain = inflated_batch(b, k_inflated_batch_bytes_max);
           if (!plain) return true;  // kept whole by the rewrite too
           record_reader records(*plain);
@@ -183,8 +186,10 @@ task<log_errc> partition_log::clean_segment(segment& s, const key_map& map,
   (void)io_.remove(cleaned_path);
   auto out = co_await io_.open(cleaned_path, open_mode::create_read_write, direct_io::off);
   if (!out.ok()) co_return log_errc_from_io(out.error());
+  bool batch_aborted = false;  // the batch being filtered belongs to an aborted transaction
   auto keep = [&](const record_view& r) {
-    if (!r.key) return true;  // nothing to compare a keyless record with
+    if (batch_aborted) return false;  // read_committed consumers never see it; nobody needs it
+    if (!r.key) return true;          // nothing to compare a keyless record with
     std::optional<int64_t> latest = map.latest(*r.key);
     if (latest && *latest > r.offset) return false;  // a later record of its key supersedes it
     return r.value.has_value() || r.timestamp_ms >= now - o.delete_retention_ms;
@@ -203,6 +208,8 @@ task<log_errc> partition_log::clean_segment(segment& s, const key_map& map,
                          .batch_bytes_max = std::max<size_t>(options_.batch_bytes_max, 64 << 20)};
     scan_result r = co_await scan_batches(
         io_, in.value(), options, [&](const batch_view& v, uint64_t, std::span<const uint8_t> b) {
+          batch_aborted = v.is_transactional() && !v.is_control() &&
+                          aborted_.contains_batch(v.producer_id(), v.base_offset());
           filtered_batch f = filter_batch(b, keep);
           auto relative = static_cast<uint32_t>(v.base_offset() - s.base_offset);
           index.on_batch(relative, static_cast<uint32_t>(written + pending.size()),

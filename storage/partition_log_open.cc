@@ -48,6 +48,7 @@ task<log_errc> partition_log::recover() {
   if (start_text.ok())
     log_start_offset_ = std::max<int64_t>(0, std::atoll(start_text.value().c_str()));
   if (co_await epochs_.load(io_, options_.dir) != io_errc::ok) co_return log_errc::storage_error;
+  if (co_await aborted_.load(io_, options_.dir) != io_errc::ok) co_return log_errc::storage_error;
   if (bases.empty()) {
     next_offset_ = written_offset_ = durable_offset_ = log_start_offset_;
     co_return co_await create_segment(log_start_offset_);
@@ -74,6 +75,10 @@ task<log_errc> partition_log::recover() {
   log_start_offset_ = std::max(log_start_offset_, segments_.begin()->first);
   epochs_.truncate_from_end(next_offset_);
   epochs_.truncate_from_start(log_start_offset_);
+  // In memory only: a marker past the recovered end is gone, and the next
+  // persist writes what remains.
+  aborted_.truncate_from_end(next_offset_);
+  aborted_.truncate_from_start(log_start_offset_);
   co_await close_read_fds();  // reopened when a read needs one
   RILL_INFO("storage", "%s: opened %zu segments, offsets [%lld, %lld), %llu bytes",
             options_.dir.c_str(), segments_.size(), static_cast<long long>(log_start_offset_),

@@ -37,7 +37,9 @@ task<log_errc> partition_log::reset_to(int64_t offset) {
   hot_clear();
   log_start_offset_ = next_offset_ = written_offset_ = durable_offset_ = offset;
   epochs_.truncate_from_end(-1);
+  bool aborted_changed = aborted_.truncate_from_end(-1);
   if (e == log_errc::ok) e = co_await create_segment(offset);
+  if (e == log_errc::ok && aborted_changed) e = co_await persist_aborted_txns();
   if (e == log_errc::ok) e = co_await persist_log_start();
   if (e == log_errc::ok && co_await epochs_.persist(io_, options_.dir) != io_errc::ok) {
     e = log_errc::storage_error;
@@ -96,6 +98,9 @@ task<log_errc> partition_log::truncate_to(int64_t offset) {
     while (!hot_tail_.empty() && hot_tail_.back().base_offset >= cut_offset) hot_pop_back();
     epochs_.truncate_from_end(cut_offset);
     if (co_await epochs_.persist(io_, options_.dir) != io_errc::ok) e = log_errc::storage_error;
+    if (e == log_errc::ok && aborted_.truncate_from_end(cut_offset)) {
+      e = co_await persist_aborted_txns();
+    }
     if (e == log_errc::ok) e = co_await reload_staging_tail();
     RILL_INFO("storage", "%s: truncated to offset %lld (asked %lld)", options_.dir.c_str(),
               static_cast<long long>(cut_offset), static_cast<long long>(offset));
@@ -120,6 +125,9 @@ task<log_errc> partition_log::advance_log_start(int64_t offset) {
               "%s: the first segment starts past the log start", options_.dir.c_str());
   epochs_.truncate_from_start(log_start_offset_);
   if (co_await epochs_.persist(io_, options_.dir) != io_errc::ok) co_return log_errc::storage_error;
+  if (aborted_.truncate_from_start(log_start_offset_)) {
+    if (log_errc e = co_await persist_aborted_txns(); e != log_errc::ok) co_return e;
+  }
   RILL_INFO("storage", "%s: log start moved to %lld (records deleted)", options_.dir.c_str(),
             static_cast<long long>(log_start_offset_));
   co_return co_await persist_log_start();
@@ -149,7 +157,21 @@ task<log_errc> partition_log::apply_retention() {
   log_start_offset_ = std::max(log_start_offset_, segments_.begin()->first);
   epochs_.truncate_from_start(log_start_offset_);
   if (co_await epochs_.persist(io_, options_.dir) != io_errc::ok) co_return log_errc::storage_error;
+  if (aborted_.truncate_from_start(log_start_offset_)) {
+    if (log_errc e = co_await persist_aborted_txns(); e != log_errc::ok) co_return e;
+  }
   co_return co_await persist_log_start();
+}
+
+task<log_errc> partition_log::add_aborted_txn(const aborted_txn& t) {
+  if (!aborted_.add(t)) co_return log_errc::ok;
+  co_return co_await persist_aborted_txns();
+}
+
+task<log_errc> partition_log::persist_aborted_txns() {
+  if (co_await aborted_.persist(io_, options_.dir) != io_errc::ok)
+    co_return log_errc::storage_error;
+  co_return log_errc::ok;
 }
 
 }  // namespace rill::storage

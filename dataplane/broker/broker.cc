@@ -11,9 +11,11 @@
 #include "dataplane/broker/broker_metrics.h"
 #include "dataplane/broker/replication_network.h"
 #include "dataplane/group/group_coordinator.h"
+#include "dataplane/kafka/handlers/txn_markers.h"
 #include "dataplane/kafka/server/kafka_connection.h"
 #include "dataplane/node/broker_context.h"
 #include "dataplane/node/shard_state.h"
+#include "dataplane/transaction/transaction_coordinator.h"
 #include "platform/net/tcp_server.h"
 #include "platform/process/service.h"
 #include "platform/runtime/cross_shard.h"
@@ -37,7 +39,8 @@ constexpr uint64_t k_connection_drain_ns = 3000 * runtime::k_ns_per_ms;
 // stops, the listener closes, the partitions go offline and their logs are
 // flushed, and the connections answer what they had read.
 task<void> stop_shard(runtime::shard& s, partition::broker_context& context,
-                      net::tcp_server& server, replication_network* network) {
+                      net::tcp_server& server, replication_network* network,
+                      kafka::txn_marker_sender& markers) {
   runtime::work_guard guard(s);
   if (s.id() == runtime::shard_id(0)) co_await context.stop_metadata();
   while (!context.metadata_stopped()) co_await runtime::sleep_for(s, 5 * runtime::k_ns_per_ms);
@@ -46,6 +49,8 @@ task<void> stop_shard(runtime::shard& s, partition::broker_context& context,
   co_await server.stop();
   if (network != nullptr && s.id() == runtime::shard_id(0)) co_await network->stop();
   co_await state.close_partitions();
+  co_await transaction::transaction_coordinator::local().stop();
+  co_await markers.close();
   co_await group::group_coordinator::local().stop();
   uint64_t deadline = runtime::monotonic_ns() + k_connection_drain_ns;
   while (server.connection_count() > 0 && runtime::monotonic_ns() < deadline) {
@@ -67,6 +72,16 @@ group::coordinator_settings coordinator_settings_of(const partition::broker_sett
           .offsets_retention_ms = b.offsets_retention_ms};
 }
 
+transaction::txn_coordinator_settings txn_settings_of(const partition::broker_settings& b,
+                                                      partition::broker_context& context,
+                                                      kafka::txn_marker_sender& markers) {
+  return {.max_timeout_ms = b.txn_max_timeout_ms,
+          .abort_check_interval_ms = b.txn_abort_check_interval_ms,
+          .write_markers =
+              [&markers](transaction::marker_job job) { return markers.write(std::move(job)); },
+          .allocate_producer_id = [&context] { return context.allocate_producer_id(); }};
+}
+
 void start_shard(runtime::shard& s, const partition::broker_settings& settings,
                  partition::broker_context& context, replication_network* network,
                  std::atomic<int>& failed, shard_parts& parts) {
@@ -78,6 +93,9 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
     });
   }
   auto* coordinator = new group::group_coordinator(s, coordinator_settings_of(settings));
+  auto* markers = new kafka::txn_marker_sender(s);
+  auto* transactions =
+      new transaction::transaction_coordinator(s, txn_settings_of(settings, context, *markers));
   if (!settings.controller.empty()) {
     state->set_isr_change_sender([&context](control::rpc::alter_partition_request req) {
       return context.alter_partition(std::move(req));
@@ -101,7 +119,7 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
       .coordinator = coordinator,
       .server = server,
       .dpdk = network != nullptr && s.id() == runtime::shard_id(0) ? network->endpoint() : nullptr};
-  s.at_exit([&s, &parts, state, server, coordinator] {
+  s.at_exit([&s, &parts, state, server, coordinator, transactions, markers] {
     parts = {};
     if (s.in_flight() > 0) {
       // The drain timed out (logged by the runtime): work still refers to
@@ -118,6 +136,8 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
         static_cast<unsigned long long>(c.bytes_sent_zero_copy),
         static_cast<unsigned long long>(c.bytes_sent_copied));
     delete server;
+    delete transactions;
+    delete markers;
     delete coordinator;
     delete state;
   });
@@ -127,9 +147,12 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
     s.owner().request_stop();
     return;
   }
-  s.on_stop([&s, &context, server, network] { spawn(stop_shard(s, context, *server, network)); });
+  s.on_stop([&s, &context, server, network, markers] {
+    spawn(stop_shard(s, context, *server, network, *markers));
+  });
   state->start_background();
   coordinator->start();
+  transactions->start();
   if (s.id() == runtime::shard_id(0)) {
     spawn([](partition::broker_context& ctx, partition::shard_state& st,
              std::atomic<int>& failed) -> task<void> {

@@ -188,6 +188,22 @@ config make_broker_config() {
        "how long a commit waits for its write to be replicated", 1, 600000},
       {"offset.metadata.max.bytes", setting_kind::integer, "4096",
        "largest metadata string of a committed offset", 0, 1 << 20},
+      {"transaction.state.log.num.partitions", setting_kind::integer, "16",
+       "partitions of __transaction_state, fixed when it is created (Kafka: 50; 16 suits a "
+       "machine of a few cores)",
+       1, 1000},
+      {"transaction.state.log.replication.factor", setting_kind::integer, "3",
+       "replication factor of __transaction_state (fewer when fewer brokers are alive at its "
+       "creation)",
+       1, 16},
+      {"transaction.state.log.min.isr", setting_kind::integer, "2",
+       "min.insync.replicas of __transaction_state (at most its replication factor)", 1, 16},
+      {"transaction.state.log.segment.bytes", setting_kind::integer, "104857600",
+       "segment size of __transaction_state", 14, 1LL << 30},
+      {"transaction.max.timeout.ms", setting_kind::integer, "900000",
+       "largest transaction.timeout.ms a producer may ask for", 1, 2147483647},
+      {"transaction.abort.timed.out.transaction.cleanup.interval.ms", setting_kind::integer,
+       "10000", "how often the coordinator looks for transactions past their timeout", 10, 3600000},
       {"group.min.session.timeout.ms", setting_kind::integer, "6000",
        "smallest session timeout a member may ask for", 1, 3600000},
       {"group.max.session.timeout.ms", setting_kind::integer, "1800000",
@@ -343,6 +359,14 @@ std::optional<std::string> settings_from_config(const config& c, partition::brok
   s->offsets_retention_ms = c.integer("offsets.retention.minutes") * 60000;
   s->offsets_commit_timeout_ms = static_cast<int32_t>(c.integer("offsets.commit.timeout.ms"));
   s->offset_metadata_bytes_max = static_cast<int32_t>(c.integer("offset.metadata.max.bytes"));
+  s->txn_state_partitions = static_cast<int32_t>(c.integer("transaction.state.log.num.partitions"));
+  s->txn_state_replication_factor =
+      static_cast<int32_t>(c.integer("transaction.state.log.replication.factor"));
+  s->txn_state_min_isr = static_cast<int32_t>(c.integer("transaction.state.log.min.isr"));
+  s->txn_state_segment_bytes = c.integer("transaction.state.log.segment.bytes");
+  s->txn_max_timeout_ms = static_cast<int32_t>(c.integer("transaction.max.timeout.ms"));
+  s->txn_abort_check_interval_ms =
+      c.integer("transaction.abort.timed.out.transaction.cleanup.interval.ms");
   s->group_min_session_timeout_ms = static_cast<int32_t>(c.integer("group.min.session.timeout.ms"));
   s->group_max_session_timeout_ms = static_cast<int32_t>(c.integer("group.max.session.timeout.ms"));
   if (s->group_min_session_timeout_ms > s->group_max_session_timeout_ms) {

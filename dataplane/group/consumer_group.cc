@@ -54,6 +54,10 @@ const char* group_errc_name(group_errc e) {
   switch (e) {
     case group_errc::ok:
       return "ok";
+    case group_errc::unstable_offset_commit:
+      return "unstable offset commit";
+    case group_errc::producer_fenced:
+      return "producer fenced";
     case group_errc::not_coordinator:
       return "not coordinator";
     case group_errc::coordinator_load_in_progress:

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "dataplane/group/consumer_group.h"
 #include "dataplane/group/group_coordinator.h"
@@ -28,8 +29,18 @@ struct group_slot {
   std::map<topic_partition, int64_t> positions;
 };
 
+// A transactional offset commit waiting for its transaction's marker.
+struct pending_commit {
+  std::string group_id;
+  topic_partition tp;
+  committed_offset value;
+  int64_t position = -1;  // its record's offset
+};
+
 struct offsets_partition {
   explicit offsets_partition(int32_t i) : index(i) {}
+  // By producer id, the commits of its open transaction.
+  std::map<int64_t, std::vector<pending_commit>> pending;
   int32_t index;
   int32_t leader_epoch = -1;  // of the load
   bool loading = false;

@@ -13,6 +13,7 @@
 #include "platform/runtime/uring_op.h"
 #include "storage/batch_builder.h"
 #include "storage/compression.h"
+#include "storage/control_batch.h"
 #include "storage/record_batch.h"
 #include "storage/record_reader.h"
 
@@ -219,14 +220,25 @@ task<void> group_coordinator::store_group(offsets_partition* part,
 }
 
 task<result<int64_t, group_errc>> group_coordinator::append(
-    offsets_partition& part, std::vector<storage::record_spec> records) {
+    offsets_partition& part, std::vector<storage::record_spec> records,
+    std::optional<txn_producer> transaction) {
   RILL_ASSERT(!records.empty(), "an empty append to %s-%d", k_offsets_topic, part.index);
   std::shared_ptr<partition::partition_replica> replica = part.replica;
   if (replica == nullptr || !part.loaded) co_return group_errc::not_coordinator;
-  auto batch = std::make_shared<std::vector<uint8_t>>(
-      storage::build_batch({.base_timestamp_ms = epoch_ms()}, records));
+  storage::batch_spec spec{.base_timestamp_ms = epoch_ms()};
+  if (transaction) {
+    // As Kafka writes a TxnOffsetCommit: the producer's id and epoch, no
+    // sequence, transactional.
+    spec.producer_id = transaction->id;
+    spec.producer_epoch = transaction->epoch;
+    spec.attributes = storage::batch_format::transactional_flag;
+  }
+  auto batch = std::make_shared<std::vector<uint8_t>>(storage::build_batch(spec, records));
   partition::produce_outcome out =
       co_await replica->produce(std::move(batch), -1, settings_.commit_timeout_ms);
+  if (out.error == partition::partition_errc::fenced_producer_epoch) {
+    co_return group_errc::producer_fenced;
+  }
   if (out.error != partition::partition_errc::ok) co_return from_partition_errc(out.error);
   RILL_ASSERT(out.base_offset >= 0, "append to %s-%d answered offset %lld", k_offsets_topic,
               part.index, static_cast<long long>(out.base_offset));
@@ -286,11 +298,20 @@ task<void> group_coordinator::load(offsets_partition* part,
     }
     for (const storage::batch_slice& slice : r.value().slices) {
       storage::batch_view batch(slice.bytes.data());
+      if (batch.is_control()) {
+        // A transaction's marker: its pending commits take effect or go.
+        if (std::optional<storage::txn_marker> m = storage::read_marker(slice.bytes)) {
+          complete_transaction(*part, batch.producer_id(), m->type == storage::marker_type::commit);
+        }
+        offset = batch.last_offset() + 1;
+        continue;
+      }
+      const int64_t producer = batch.is_transactional() ? batch.producer_id() : -1;
       std::optional<std::vector<uint8_t>> plain =
           storage::inflated_batch(slice.bytes, storage::k_inflated_batch_bytes_max);
       storage::record_reader reader(plain ? std::span<const uint8_t>(*plain) : slice.bytes);
       while (auto rec = reader.next()) {
-        apply_loaded_record(*part, *rec);
+        apply_loaded_record(*part, *rec, producer);
         ++records;
       }
       if (!reader.valid()) {
@@ -323,8 +344,8 @@ task<void> group_coordinator::load(offsets_partition* part,
   }
 }
 
-void group_coordinator::apply_loaded_record(offsets_partition& part,
-                                            const storage::record_view& r) {
+void group_coordinator::apply_loaded_record(offsets_partition& part, const storage::record_view& r,
+                                            int64_t producer_id) {
   if (!r.key) return;
   std::optional<record_key> key = decode_key(*r.key);
   if (!key) {
@@ -340,6 +361,14 @@ void group_coordinator::apply_loaded_record(offsets_partition& part,
     }
     std::optional<offset_value> v = decode_offset_value(*r.value);
     if (!v) return;
+    if (producer_id >= 0) {
+      part.pending[producer_id].push_back(
+          {k->group,
+           tp,
+           {v->offset, v->leader_epoch, v->metadata, v->commit_timestamp_ms},
+           r.offset});
+      return;
+    }
     auto slot = find_or_create_group(part, k->group);
     slot->group.apply_offset(tp, {v->offset, v->leader_epoch, v->metadata, v->commit_timestamp_ms});
     slot->positions[tp] = r.offset;
@@ -365,11 +394,34 @@ void group_coordinator::unload(offsets_partition& part, const char* why) {
     slot->changed.notify_all();
   }
   part.groups.clear();
+  part.pending.clear();
   part.loaded = false;
   part.loading = false;
   part.replica.reset();
   part.leader_epoch = -1;
   part.load_done.notify_all();
+}
+
+void group_coordinator::complete_transaction(int32_t partition, int64_t producer_id, bool commit) {
+  auto it = partitions_.find(partition);
+  if (it == partitions_.end() || !it->second->loaded) return;  // a load will read the marker
+  complete_transaction(*it->second, producer_id, commit);
+}
+
+void group_coordinator::complete_transaction(offsets_partition& part, int64_t producer_id,
+                                             bool commit) {
+  auto it = part.pending.find(producer_id);
+  if (it == part.pending.end()) return;
+  std::vector<pending_commit> commits = std::move(it->second);
+  part.pending.erase(it);
+  if (!commit) return;
+  for (pending_commit& c : commits) {
+    auto slot = find_or_create_group(part, c.group_id);
+    auto at = slot->positions.find(c.tp);
+    if (at != slot->positions.end() && at->second > c.position) continue;
+    slot->positions[c.tp] = c.position;
+    slot->group.apply_offset(c.tp, c.value);
+  }
 }
 
 std::shared_ptr<group_slot> group_coordinator::find_group(offsets_partition& part,

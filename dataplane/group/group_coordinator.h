@@ -66,16 +66,27 @@ struct commit_item {
   committed_offset value;
 };
 
+// A TxnOffsetCommit's producer: its offsets take effect with the
+// transaction's commit marker, and never with an abort.
+struct txn_producer {
+  int64_t id = -1;
+  int16_t epoch = -1;
+};
+
 struct commit_request {
   std::string member_id;
   std::optional<std::string> instance_id;
   int32_t generation = -1;
   std::vector<commit_item> items;
+  std::optional<txn_producer> transaction;
 };
 
 struct group_offsets {
   group_errc error = group_errc::ok;
   std::vector<std::pair<topic_partition, committed_offset>> offsets;
+  // require_stable: partitions with a transaction's commit still undecided
+  // (UNSTABLE_OFFSET_COMMIT, KIP-447).
+  std::vector<topic_partition> unstable;
 };
 
 struct group_summary {
@@ -141,7 +152,12 @@ class group_coordinator {
   task<std::vector<group_errc>> commit(int32_t partition, std::string group_id, commit_request r);
   // tps: nullopt for every committed offset of the group.
   task<group_offsets> fetch_offsets(int32_t partition, std::string group_id,
-                                    std::optional<std::vector<topic_partition>> tps);
+                                    std::optional<std::vector<topic_partition>> tps,
+                                    bool require_stable = false);
+  // A transaction marker was written to offsets partition `partition`:
+  // the producer's pending transactional commits take effect (commit) or
+  // go (abort).
+  void complete_transaction(int32_t partition, int64_t producer_id, bool commit);
   task<group_description> describe(int32_t partition, std::string group_id);
   task<group_errc> delete_group(int32_t partition, std::string group_id);
   // The request's error, then one per partition.
@@ -164,15 +180,19 @@ class group_coordinator {
   // The partition, loaded and led by this shard, or why not.
   task<result<offsets_partition*, group_errc>> acquire(int32_t partition);
   task<void> load(offsets_partition* part, std::shared_ptr<partition::partition_replica> replica);
-  void apply_loaded_record(offsets_partition& part, const storage::record_view& r);
+  // producer_id >= 0: the record is in a transaction, pending its marker.
+  void apply_loaded_record(offsets_partition& part, const storage::record_view& r,
+                           int64_t producer_id);
   void unload(offsets_partition& part, const char* why);
+  void complete_transaction(offsets_partition& part, int64_t producer_id, bool commit);
   std::shared_ptr<group_slot> find_group(offsets_partition& part, const std::string& group_id);
   std::shared_ptr<group_slot> find_or_create_group(offsets_partition& part,
                                                    const std::string& group_id);
   // Appends records to the partition as an acks=all write; the offset of
   // the first record, or why it failed.
   task<result<int64_t, group_errc>> append(offsets_partition& part,
-                                           std::vector<storage::record_spec> records);
+                                           std::vector<storage::record_spec> records,
+                                           std::optional<txn_producer> transaction = std::nullopt);
   // Park until the member's answer is there (or the group or partition
   // went away, or the deadline passed).
   task<join_answer> wait_for_join(std::shared_ptr<group_slot> slot, std::string member_id,

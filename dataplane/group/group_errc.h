@@ -26,6 +26,8 @@ enum class group_errc : uint8_t {
   offset_metadata_too_large,
   invalid_commit_offset_size,
   unknown_topic_or_partition,
+  unstable_offset_commit,  // a transaction's offset commit is not decided yet
+  producer_fenced,         // a TxnOffsetCommit from an older producer epoch
   unknown_server_error,
 };
 

@@ -152,7 +152,12 @@ task<std::vector<group_errc>> group_coordinator::commit(int32_t partition, std::
     if (r.generation >= 0) co_return fail_all(group_errc::illegal_generation);
     slot = find_or_create_group(*part, group_id);
   }
-  group_errc valid = slot->group.validate_commit(r.member_id, r.instance_id, r.generation);
+  // A transaction's commit names its consumer only when the producer was
+  // given the consumer's group metadata (KIP-447); then it is checked.
+  bool check_member = !r.transaction || !r.member_id.empty() || r.generation >= 0;
+  group_errc valid = check_member
+                         ? slot->group.validate_commit(r.member_id, r.instance_id, r.generation)
+                         : group_errc::ok;
   if (valid != group_errc::ok) co_return fail_all(valid);
   std::vector<storage::record_spec> records;
   std::vector<size_t> written;  // which items the records are
@@ -168,12 +173,22 @@ task<std::vector<group_errc>> group_coordinator::commit(int32_t partition, std::
     written.push_back(i);
   }
   if (records.empty()) co_return out;
-  auto appended = co_await append(*part, std::move(records));
+  auto appended = co_await append(*part, std::move(records), r.transaction);
   if (!appended.ok()) {
     for (size_t i : written) out[i] = appended.error();
     co_return out;
   }
   if (slot->gone) co_return out;  // committed; the next coordinator loads it
+  if (r.transaction) {
+    // Takes effect with the transaction's commit marker (complete_transaction).
+    std::vector<pending_commit>& pending = part->pending[r.transaction->id];
+    for (size_t k = 0; k < written.size(); ++k) {
+      const commit_item& item = r.items[written[k]];
+      pending.push_back(
+          {group_id, item.tp, item.value, appended.value() + static_cast<int64_t>(k)});
+    }
+    co_return out;
+  }
   for (size_t k = 0; k < written.size(); ++k) {
     const commit_item& item = r.items[written[k]];
     int64_t position = appended.value() + static_cast<int64_t>(k);
@@ -186,12 +201,20 @@ task<std::vector<group_errc>> group_coordinator::commit(int32_t partition, std::
 }
 
 task<group_offsets> group_coordinator::fetch_offsets(
-    int32_t partition, std::string group_id, std::optional<std::vector<topic_partition>> tps) {
+    int32_t partition, std::string group_id, std::optional<std::vector<topic_partition>> tps,
+    bool require_stable) {
   operation op(*this);
   auto acquired = co_await acquire(partition);
   if (!acquired.ok()) co_return group_offsets{.error = acquired.error()};
   auto slot = find_group(*acquired.value(), group_id);
   group_offsets out;
+  if (require_stable) {
+    for (const auto& [producer, commits] : acquired.value()->pending) {
+      for (const pending_commit& c : commits) {
+        if (c.group_id == group_id) out.unstable.push_back(c.tp);
+      }
+    }
+  }
   if (!tps) {
     if (slot != nullptr) {
       for (const auto& [tp, o] : slot->group.offsets()) out.offsets.emplace_back(tp, o);

@@ -31,6 +31,16 @@ const char* api_name(int16_t key) {
       return "InitProducerId";
     case api_key::offset_for_leader_epoch:
       return "OffsetForLeaderEpoch";
+    case api_key::add_partitions_to_txn:
+      return "AddPartitionsToTxn";
+    case api_key::add_offsets_to_txn:
+      return "AddOffsetsToTxn";
+    case api_key::end_txn:
+      return "EndTxn";
+    case api_key::write_txn_markers:
+      return "WriteTxnMarkers";
+    case api_key::txn_offset_commit:
+      return "TxnOffsetCommit";
     case api_key::describe_configs:
       return "DescribeConfigs";
     case api_key::alter_configs:

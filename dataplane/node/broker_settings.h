@@ -120,6 +120,14 @@ struct broker_settings {
   int32_t group_max_session_timeout_ms = 1800000;
   int32_t group_initial_rebalance_delay_ms = 3000;
   int32_t group_members_max = 1000;
+  // Transactions (dataplane/transaction): the transaction state topic,
+  // created on first use, and the coordinator's limits.
+  int32_t txn_state_partitions = 16;
+  int32_t txn_state_replication_factor = 3;
+  int32_t txn_state_min_isr = 2;
+  int64_t txn_state_segment_bytes = 100 << 20;
+  int32_t txn_max_timeout_ms = 900000;
+  int64_t txn_abort_check_interval_ms = 10000;
   std::string cluster_id = "rill-cluster";
   // host:port of the controller; empty: standalone, with the embedded store.
   std::string controller;

@@ -8,10 +8,20 @@
 #include "base/log.h"
 #include "platform/runtime/clock.h"
 #include "storage/compression.h"
+#include "storage/control_batch.h"
 #include "storage/record_batch.h"
 #include "storage/record_reader.h"
 
 namespace rill::partition {
+namespace {
+
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 const char* replica_role_name(replica_role r) {
   switch (r) {
@@ -157,11 +167,14 @@ task<void> partition_replica::restore_producer_state() {
       size_t at = 0;
       while (at + storage::batch_format::header_bytes <= slice.bytes.size()) {
         storage::batch_view v(slice.bytes.data() + at);
-        if (v.producer_id() >= 0) {
+        if (v.producer_id() >= 0 && (v.is_control() || v.base_sequence() < 0)) {
+          (void)producers_.observe_epoch(v.producer_id(), v.producer_epoch());
+        } else if (v.producer_id() >= 0) {
           producers_.observe({v.producer_id(), v.producer_epoch(), v.base_sequence(),
                               v.base_sequence() + v.last_offset_delta(), v.max_timestamp()},
                              v.base_offset());
         }
+        co_await observe_transaction(slice.bytes.subspan(at, v.size_bytes()));
         offset = v.last_offset() + 1;
         at += v.size_bytes();
         ++batches;
@@ -173,6 +186,18 @@ task<void> partition_replica::restore_producer_state() {
     RILL_INFO("partition", "%s-%d: restored %zu producers from the last %zu batches",
               topic_.c_str(), index_, producers_.producer_count(), batches);
   }
+}
+
+task<void> partition_replica::observe_transaction(std::span<const uint8_t> batch) {
+  storage::batch_view v(batch.data());
+  if (!v.is_transactional() || v.producer_id() < 0) co_return;
+  std::optional<storage::aborted_txn> aborted =
+      txns_.observe({.producer_id = v.producer_id(),
+                     .base_offset = v.base_offset(),
+                     .last_offset = v.last_offset(),
+                     .transactional = true,
+                     .marker = v.is_control() ? storage::read_marker(batch) : std::nullopt});
+  if (aborted) note_log_result(co_await log_->add_aborted_txn(*aborted));
 }
 
 void partition_replica::update(const control::partition_info& info) {
@@ -253,6 +278,21 @@ partition_errc partition_replica::check_leadership(ids::leader_epoch current) co
 
 task<produce_outcome> partition_replica::produce(storage::batch_bytes records, int16_t acks,
                                                  int32_t timeout_ms) {
+  return produce_from(std::move(records), acks, timeout_ms, batch_origin::client);
+}
+
+task<produce_outcome> partition_replica::write_marker(int64_t producer_id, int16_t producer_epoch,
+                                                      storage::txn_marker marker,
+                                                      int32_t timeout_ms) {
+  RILL_ASSERT(producer_id >= 0, "%s-%d: a marker of producer %lld", topic_.c_str(), index_,
+              static_cast<long long>(producer_id));
+  auto batch = std::make_shared<std::vector<uint8_t>>(
+      storage::build_marker_batch(producer_id, producer_epoch, marker, wall_clock_ms()));
+  return produce_from(std::move(batch), -1, timeout_ms, batch_origin::coordinator);
+}
+
+task<produce_outcome> partition_replica::produce_from(storage::batch_bytes records, int16_t acks,
+                                                      int32_t timeout_ms, batch_origin origin) {
   // The turn is taken before anything can suspend: produce requests are
   // appended in the order they reach this replica, which is the order one
   // connection sent them (see kafka_connection), whatever waits for memory,
@@ -289,7 +329,7 @@ task<produce_outcome> partition_replica::produce(storage::batch_bytes records, i
       failed = produce_outcome{partition_errc::not_leader};
       break;
     }
-    failed = co_await stage_one(std::move(one), &pending);
+    failed = co_await stage_one(std::move(one), origin, &pending);
     if (failed.error != partition_errc::ok) break;
   }
   turn.release();
@@ -338,17 +378,46 @@ bool every_record_keyed(const std::vector<uint8_t>& batch) {
 
 }  // namespace
 
-task<produce_outcome> partition_replica::stage_one(storage::batch_bytes batch,
+task<produce_outcome> partition_replica::stage_one(storage::batch_bytes batch, batch_origin origin,
                                                    std::vector<pending_append>* pending) {
+  storage::batch_view v(batch->data());
+  if (v.is_control()) {
+    // Markers come from a transaction coordinator (WriteTxnMarkers), never
+    // in a client's Produce.
+    if (origin != batch_origin::coordinator)
+      co_return produce_outcome{partition_errc::invalid_record};
+    if (!producers_.observe_epoch(v.producer_id(), v.producer_epoch())) {
+      co_return produce_outcome{partition_errc::fenced_producer_epoch};
+    }
+    auto r = co_await log_->stage_append(batch, leader_epoch_);
+    if (!r.ok()) {
+      note_log_result(r.error());
+      co_return produce_outcome{from_log(r.error())};
+    }
+    pending_append p = pending_append::staged(r.value(), {-1, -1, -1, -1});
+    p.aborted = txns_.observe({.producer_id = v.producer_id(),
+                               .base_offset = r.value().offsets.base_offset,
+                               .last_offset = r.value().offsets.last_offset,
+                               .transactional = true,
+                               .marker = storage::read_marker(*batch)});
+    pending->push_back(p);
+    co_return produce_outcome{};
+  }
   // Kafka refuses keyless records on a compacted topic: there is no key to
   // keep the latest of.
   if (log_->options().compacted && !every_record_keyed(*batch)) {
     co_return produce_outcome{partition_errc::invalid_record};
   }
-  storage::batch_view v(batch->data());
   batch_identity id{v.producer_id(), v.producer_epoch(), v.base_sequence(),
                     v.base_sequence() + v.last_offset_delta(), v.max_timestamp()};
-  bool idempotent = id.producer_id >= 0;
+  // A group coordinator's transactional offset commit carries its producer
+  // but no sequence: only the epoch is checked.
+  bool sequenced = id.first_sequence >= 0;
+  if (id.producer_id >= 0 && !sequenced && v.is_transactional() &&
+      !producers_.observe_epoch(id.producer_id, id.producer_epoch)) {
+    co_return produce_outcome{partition_errc::fenced_producer_epoch};
+  }
+  bool idempotent = id.producer_id >= 0 && sequenced;
   if (idempotent) {
     int64_t original = -1;
     switch (producers_.check(id, &original)) {
@@ -378,7 +447,14 @@ task<produce_outcome> partition_replica::stage_one(storage::batch_bytes batch,
     note_log_result(r.error());
     co_return produce_outcome{from_log(r.error())};
   }
-  pending->push_back(pending_append::staged(r.value(), id));
+  pending->push_back(
+      pending_append::staged(r.value(), idempotent ? id : batch_identity{-1, -1, -1, -1}));
+  if (v.is_transactional()) {
+    (void)txns_.observe({.producer_id = id.producer_id,
+                         .base_offset = r.value().offsets.base_offset,
+                         .last_offset = r.value().offsets.last_offset,
+                         .transactional = true});
+  }
   co_return produce_outcome{};
 }
 
@@ -398,6 +474,11 @@ task<produce_outcome> partition_replica::finish_appends(std::vector<pending_appe
           producers_.append_failed(p.id);
         }
       }
+      if (e == partition_errc::ok && p.aborted) {
+        storage::log_errc indexed = co_await log_->add_aborted_txn(*p.aborted);
+        note_log_result(indexed);
+        e = from_log(indexed);
+      }
     }
     if (e != partition_errc::ok && first.error == partition_errc::ok) first.error = e;
     if (i == 0) {
@@ -414,14 +495,17 @@ task<produce_outcome> partition_replica::finish_appends(std::vector<pending_appe
 }
 
 task<fetch_outcome> partition_replica::fetch(ids::offset at, int32_t max_bytes,
-                                             ids::leader_epoch current_leader_epoch) {
+                                             ids::leader_epoch current_leader_epoch,
+                                             bool read_committed) {
   const int64_t offset = at.value();
   fetch_outcome out;
   out.high_watermark = high_watermark_;
+  out.last_stable_offset = last_stable_offset();
   out.log_start_offset = log_->log_start_offset();
   out.error = check_leadership(current_leader_epoch);
   if (out.error != partition_errc::ok) co_return out;
-  if (offset >= high_watermark_) {
+  const int64_t bound = read_committed ? out.last_stable_offset : high_watermark_;
+  if (offset >= bound) {
     // Asking for the high watermark itself means "nothing new yet".
     out.error =
         offset > log_end_offset() ? partition_errc::offset_out_of_range : partition_errc::ok;
@@ -429,14 +513,24 @@ task<fetch_outcome> partition_replica::fetch(ids::offset at, int32_t max_bytes,
   }
   RILL_ASSERT(high_watermark_ <= log_end_offset(), "%s-%d: high watermark %lld past the log end",
               topic_.c_str(), index_, static_cast<long long>(high_watermark_));
-  auto r =
-      co_await log_->read(offset, static_cast<size_t>(std::max(max_bytes, 1)), high_watermark_);
+  auto r = co_await log_->read(offset, static_cast<size_t>(std::max(max_bytes, 1)), bound);
   if (!r.ok()) {
     note_log_result(r.error());
     out.error = from_log(r.error());
     co_return out;
   }
   out.records = std::move(r).value();
+  if (read_committed && !out.records.slices.empty()) {
+    const storage::batch_slice& last = out.records.slices.back();
+    size_t at = 0;
+    int64_t end = offset;
+    while (at + storage::batch_format::header_bytes <= last.bytes.size()) {
+      storage::batch_view v(last.bytes.data() + at);
+      end = v.last_offset() + 1;
+      at += v.size_bytes();
+    }
+    out.aborted = log_->aborted_txns().overlapping(offset, end);
+  }
   co_return out;
 }
 
@@ -482,13 +576,14 @@ task<fetch_outcome> partition_replica::replica_fetch(const replica_fetch_request
 }
 
 task<offset_lookup> partition_replica::list_offset(int64_t timestamp,
-                                                   ids::leader_epoch current_leader_epoch) {
+                                                   ids::leader_epoch current_leader_epoch,
+                                                   bool read_committed) {
   offset_lookup out;
   out.error = check_leadership(current_leader_epoch);
   if (out.error != partition_errc::ok) co_return out;
   out.leader_epoch = leader_epoch_;
   if (timestamp == -1) {
-    out.offset = high_watermark_;
+    out.offset = read_committed ? last_stable_offset() : high_watermark_;
   } else if (timestamp == -2) {
     out.offset = log_->log_start_offset();
   } else {
@@ -610,12 +705,18 @@ task<partition_errc> partition_replica::append_from_leader(std::span<const uint8
     batch_identity id{v.producer_id(), v.producer_epoch(), v.base_sequence(),
                       v.base_sequence() + v.last_offset_delta(), v.max_timestamp()};
     int64_t base = v.base_offset();
+    bool unsequenced = v.is_control() || v.base_sequence() < 0;
     auto r = co_await log_->append_replicated(std::move(batch));
     if (!r.ok()) {
       note_log_result(r.error());
       co_return from_log(r.error());
     }
-    if (id.producer_id >= 0) producers_.observe(id, base);
+    if (id.producer_id >= 0 && unsequenced) {
+      (void)producers_.observe_epoch(id.producer_id, id.producer_epoch);
+    } else if (id.producer_id >= 0) {
+      producers_.observe(id, base);
+    }
+    co_await observe_transaction(records.subspan(at, size));
   }
   high_watermark_ = std::max(high_watermark_, std::min(leader_high_watermark, log_end_offset()));
   RILL_ASSERT(high_watermark_ <= log_end_offset(), "%s-%d: follower high watermark past its log",
@@ -639,6 +740,7 @@ task<partition_errc> partition_replica::truncate_diverged(ids::offset end_offset
   // The producer table may describe batches that were just cut: a retry of
   // one of them must be appended again, not answered as a duplicate.
   producers_ = producer_state{};
+  txns_.clear();
   co_await restore_producer_state();
   co_return from_log(e);
 }
@@ -677,6 +779,7 @@ task<partition_errc> partition_replica::reset_to(ids::offset start) {
   storage::log_errc e = co_await log_->reset_to(offset);
   high_watermark_ = offset;
   producers_ = producer_state{};
+  txns_.clear();
   co_return from_log(e);
 }
 

@@ -27,6 +27,7 @@
 #include "dataplane/partition/leadership_lease.h"
 #include "dataplane/partition/partition_errc.h"
 #include "dataplane/partition/producer_state.h"
+#include "dataplane/partition/transaction_state.h"
 #include "platform/runtime/shard.h"
 #include "platform/runtime/wait_queue.h"
 #include "storage/partition_log.h"
@@ -44,6 +45,9 @@ struct produce_outcome {
 struct fetch_outcome {
   partition_errc error = partition_errc::ok;
   int64_t high_watermark = -1;
+  int64_t last_stable_offset = -1;
+  // read_committed fetches: the aborted transactions overlapping records.
+  std::vector<storage::aborted_txn> aborted;
   int64_t log_start_offset = -1;
   int32_t diverging_epoch = -1;  // follower fetches: where the follower's log diverged
   int64_t diverging_end_offset = -1;
@@ -135,13 +139,23 @@ class partition_replica {
   void update(const control::partition_info& info);
 
   task<produce_outcome> produce(storage::batch_bytes records, int16_t acks, int32_t timeout_ms);
-  // Consumers: reads below the high watermark. A negative
-  // current_leader_epoch skips the KIP-320 check.
+  // Leader, WriteTxnMarkers: appends the producer's commit or abort marker
+  // as an acks=all write. fenced_producer_epoch when the partition has
+  // seen a newer epoch of the producer.
+  task<produce_outcome> write_marker(int64_t producer_id, int16_t producer_epoch,
+                                     storage::txn_marker marker, int32_t timeout_ms);
+  // Consumers: reads below the high watermark (read_uncommitted) or the
+  // last stable offset (read_committed, with the aborted transactions). A
+  // negative current_leader_epoch skips the KIP-320 check.
   task<fetch_outcome> fetch(ids::offset offset, int32_t max_bytes,
-                            ids::leader_epoch current_leader_epoch);
+                            ids::leader_epoch current_leader_epoch, bool read_committed = false);
+  // The first offset of no undecided transaction (KIP-98); the high
+  // watermark when none is open.
+  int64_t last_stable_offset() { return txns_.last_stable_offset(high_watermark_); }
   // Followers: reads below the log end; records the follower's progress.
   task<fetch_outcome> replica_fetch(const replica_fetch_request& req);
-  task<offset_lookup> list_offset(int64_t timestamp, ids::leader_epoch current_leader_epoch);
+  task<offset_lookup> list_offset(int64_t timestamp, ids::leader_epoch current_leader_epoch,
+                                  bool read_committed = false);
   // OffsetForLeaderEpoch: the largest epoch <= epoch this leader's log knows
   // and where it ends (the next epoch's start, or the log end); epoch and
   // offset -1 when epoch precedes the log's history.
@@ -213,6 +227,7 @@ class partition_replica {
     storage::staged_append append{};
     batch_identity id{-1, -1, -1, -1};
     bool needs_write = true;
+    std::optional<storage::aborted_txn> aborted{};  // an abort marker's transaction
     static pending_append staged(storage::staged_append a, batch_identity id) {
       return {a, id, true};
     }
@@ -221,8 +236,16 @@ class partition_replica {
     }
     const storage::append_result& offsets() const { return append.offsets; }
   };
+  // Who a batch comes from: clients may not write control batches.
+  enum class batch_origin : uint8_t { client, coordinator };
+  task<produce_outcome> produce_from(storage::batch_bytes records, int16_t acks, int32_t timeout_ms,
+                                     batch_origin origin);
   // REQUIRES: the caller holds a produce turn.
-  task<produce_outcome> stage_one(storage::batch_bytes batch, std::vector<pending_append>* pending);
+  task<produce_outcome> stage_one(storage::batch_bytes batch, batch_origin origin,
+                                  std::vector<pending_append>* pending);
+  // A batch now in the log (any path): the transaction state and the
+  // aborted-transaction index follow it.
+  task<void> observe_transaction(std::span<const uint8_t> batch);
   // Waits for the staged appends; the offsets of the first, or the first
   // failure.
   task<produce_outcome> finish_appends(std::vector<pending_append>& pending);
@@ -253,6 +276,7 @@ class partition_replica {
   // not given to the new one.
   uint64_t tracker_generation_ = 0;
   producer_state producers_;
+  transaction_state txns_;
   turn_queue produce_turns_;  // produce requests stage in arrival order
   log_health health_ = log_health::healthy;
   bool health_reported_ = true;  // the controller knows health_

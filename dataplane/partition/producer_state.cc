@@ -84,6 +84,16 @@ void producer_state::observe(const batch_identity& b, int64_t base_offset) {
   while (e.batches.size() > k_recent_batches_max) e.batches.pop_front();
 }
 
+bool producer_state::observe_epoch(int64_t producer_id, int16_t epoch) {
+  entry& e = producers_[producer_id];
+  if (epoch < e.epoch) return false;
+  if (epoch > e.epoch) {
+    e = entry{};
+    e.epoch = epoch;
+  }
+  return true;
+}
+
 void producer_state::append_failed(const batch_identity& b) {
   auto it = producers_.find(b.producer_id);
   if (it == producers_.end()) return;

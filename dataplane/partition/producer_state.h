@@ -49,6 +49,11 @@ class producer_state {
   // back at start-up): followers keep the table too, so that a new leader
   // still recognises a retried duplicate.
   void observe(const batch_identity& b, int64_t base_offset);
+  // A batch of the producer at epoch that carries no sequence (a
+  // transaction marker, a coordinator's transactional offset commit):
+  // false when the partition has seen a newer epoch (fenced); a newer epoch
+  // starts the producer's sequences afresh.
+  bool observe_epoch(int64_t producer_id, int16_t epoch);
   size_t producer_count() const { return producers_.size(); }
   // Every producer with an appended batch, by id.
   std::vector<producer_report> report() const;

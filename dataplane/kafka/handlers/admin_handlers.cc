@@ -1,4 +1,4 @@
-// ListOffsets, CreateTopics, DeleteTopics, DescribeConfigs, InitProducerId.
+// ListOffsets, CreateTopics, DeleteTopics, DescribeConfigs.
 #include <algorithm>
 
 #include "base/assert.h"
@@ -15,14 +15,14 @@ namespace rill::kafka {
 namespace {
 
 task<partition::offset_lookup> list_offset_here(std::string topic, int32_t index, int64_t ts,
-                                                int32_t epoch) {
+                                                int32_t epoch, bool read_committed) {
   auto& local = partition::shard_state::local();
   RILL_ASSERT(local.owner_of(topic, index) == local.shard().id(),
               "%s-%d listed on shard %u, not its owner", topic.c_str(), index,
               local.shard().id().value());
   auto r = local.find_shared(topic, index);
   if (r == nullptr) co_return partition::offset_lookup{partition::partition_errc::not_leader};
-  co_return co_await r->list_offset(ts, ids::leader_epoch{epoch});
+  co_return co_await r->list_offset(ts, ids::leader_epoch{epoch}, read_committed);
 }
 
 }  // namespace
@@ -50,9 +50,11 @@ task<handler_result> handle_list_offsets(const request_header& h, wire_reader& i
       int32_t index = p.index;
       int64_t ts = p.timestamp;
       int32_t epoch = p.current_leader_epoch;
+      bool committed = req.isolation_level == 1;  // READ_COMMITTED: latest is the stable offset
       auto o = co_await runtime::submit_to(
-          local.owner_of(t.name, p.index),
-          [topic, index, ts, epoch] { return list_offset_here(topic, index, ts, epoch); });
+          local.owner_of(t.name, p.index), [topic, index, ts, epoch, committed] {
+            return list_offset_here(topic, index, ts, epoch, committed);
+          });
       pr.error = to_kafka(o.error);
       pr.offset = o.offset;
       pr.timestamp = o.timestamp;
@@ -259,31 +261,6 @@ task<handler_result> handle_elect_leaders(const request_header& h, wire_reader& 
   }
   co_return respond(h, [&](response_buffer& out) {
     encode_elect_leaders_response(out.writer(), h, error_code::none, results);
-  });
-}
-
-task<handler_result> handle_init_producer_id(const request_header& h, wire_reader& in,
-                                             request_context& ctx) {
-  init_producer_id_request req;
-  if (!decode_init_producer_id_request(in, h, &req)) co_return malformed_request(h, "bad body");
-  if (req.transactional_id) {
-    RILL_WARN("kafka", "%s asked for transactional id '%s': transactions are not supported",
-              ctx.peer.c_str(), req.transactional_id->c_str());
-    co_return respond(h, [&](response_buffer& out) {
-      encode_init_producer_id_response(out.writer(), h,
-                                       error_code::transactional_id_authorization_failed, -1, -1);
-    });
-  }
-  int64_t id = co_await ctx.broker->allocate_producer_id();
-  RILL_ASSERT(id >= -1, "producer id %lld handed out", static_cast<long long>(id));
-  if (id < 0) {
-    co_return respond(h, [&](response_buffer& out) {
-      encode_init_producer_id_response(out.writer(), h, error_code::coordinator_not_available, -1,
-                                       -1);
-    });
-  }
-  co_return respond(h, [&](response_buffer& out) {
-    encode_init_producer_id_response(out.writer(), h, error_code::none, id, 0);
   });
 }
 

@@ -71,6 +71,16 @@ task<handler_result> handle_request(request_header h, std::span<const uint8_t> b
       co_return co_await handle_describe_configs(h, in, ctx);
     case api_key::init_producer_id:
       co_return co_await handle_init_producer_id(h, in, ctx);
+    case api_key::add_partitions_to_txn:
+      co_return co_await handle_add_partitions_to_txn(h, in, ctx);
+    case api_key::add_offsets_to_txn:
+      co_return co_await handle_add_offsets_to_txn(h, in, ctx);
+    case api_key::end_txn:
+      co_return co_await handle_end_txn(h, in, ctx);
+    case api_key::write_txn_markers:
+      co_return co_await handle_write_txn_markers(h, in, ctx);
+    case api_key::txn_offset_commit:
+      co_return co_await handle_txn_offset_commit(h, in, ctx);
     case api_key::find_coordinator:
       co_return co_await handle_find_coordinator(h, in, ctx);
     case api_key::alter_configs:

@@ -113,6 +113,10 @@ error_code to_kafka(group::group_errc e) {
       return error_code::invalid_commit_offset_size;
     case group_errc::unknown_topic_or_partition:
       return error_code::unknown_topic_or_partition;
+    case group_errc::unstable_offset_commit:
+      return error_code::unstable_offset_commit;
+    case group_errc::producer_fenced:
+      return error_code::producer_fenced;
     case group_errc::unknown_server_error:
       return error_code::unknown_server_error;
   }

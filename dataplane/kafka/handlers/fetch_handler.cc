@@ -28,7 +28,11 @@ struct fetch_item {
   fetch_partition request;
 };
 
-task<partition::fetch_outcome> fetch_one(std::string topic, fetch_partition p, int32_t replica_id) {
+// Fetch's isolation_level: 1 reads committed transactions only (KIP-98).
+constexpr int8_t k_read_committed = 1;
+
+task<partition::fetch_outcome> fetch_one(std::string topic, fetch_partition p, int32_t replica_id,
+                                         int8_t isolation) {
   auto& local = partition::shard_state::local();
   RILL_ASSERT(local.owner_of(topic, p.index) == local.shard().id(),
               "%s-%d fetched on shard %u, not its owner", topic.c_str(), p.index,
@@ -44,16 +48,17 @@ task<partition::fetch_outcome> fetch_one(std::string topic, fetch_partition p, i
          .max_bytes = p.max_bytes});
   }
   co_return co_await r->fetch(ids::offset{p.fetch_offset}, p.max_bytes,
-                              ids::leader_epoch{p.current_leader_epoch});
+                              ids::leader_epoch{p.current_leader_epoch},
+                              isolation == k_read_committed);
 }
 
 task<std::vector<partition::fetch_outcome>> fetch_on_owner(std::vector<fetch_item> items,
-                                                           int32_t replica_id) {
+                                                           int32_t replica_id, int8_t isolation) {
   RILL_ASSERT(!items.empty(), "an owner shard called with no partitions");
   std::vector<task<partition::fetch_outcome>> work;
   work.reserve(items.size());
   for (const fetch_item& item : items)
-    work.push_back(fetch_one(item.topic, item.request, replica_id));
+    work.push_back(fetch_one(item.topic, item.request, replica_id, isolation));
   std::vector<partition::fetch_outcome> outcomes = co_await runtime::when_all(std::move(work));
   RILL_ASSERT(outcomes.size() == items.size(), "%zu outcomes for %zu partitions", outcomes.size(),
               items.size());
@@ -63,7 +68,7 @@ task<std::vector<partition::fetch_outcome>> fetch_on_owner(std::vector<fetch_ite
 // Waits on the owning shard until one of the partitions' high watermark
 // passes its fetch offset, or until deadline_ns.
 task<bool> wait_for_data_on_owner(std::vector<fetch_item> items, uint64_t deadline_ns,
-                                  int32_t replica_id) {
+                                  int32_t replica_id, int8_t isolation) {
   auto& local = partition::shard_state::local();
   for (;;) {
     bool any = false;
@@ -71,8 +76,11 @@ task<bool> wait_for_data_on_owner(std::vector<fetch_item> items, uint64_t deadli
       partition::partition_replica* r = local.find(item.topic, item.request.index);
       if (r == nullptr) continue;
       any = true;
-      // Followers wait for the log end to move, consumers for the high watermark.
-      int64_t visible = replica_id >= 0 ? r->log_end_offset() : r->high_watermark();
+      // Followers wait for the log end to move, consumers for the high
+      // watermark, or the last stable offset when reading committed.
+      int64_t visible = replica_id >= 0                 ? r->log_end_offset()
+                        : isolation == k_read_committed ? r->last_stable_offset()
+                                                        : r->high_watermark();
       if (visible > item.request.fetch_offset) co_return true;
     }
     if (!any || runtime::monotonic_ns() >= deadline_ns) co_return false;
@@ -214,7 +222,7 @@ task<handler_result> handle_fetch(const request_header& h, wire_reader& in, requ
     for (auto& entry : by_owner) {
       const std::vector<fetch_item>& items = entry.second;
       work.push_back(runtime::submit_to(runtime::shard_id(entry.first), [&items, &req]() {
-        return fetch_on_owner(items, req.replica_id);
+        return fetch_on_owner(items, req.replica_id, req.isolation_level);
       }));
     }
     auto results = co_await runtime::when_all(std::move(work));
@@ -230,7 +238,11 @@ task<handler_result> handle_fetch(const request_header& h, wire_reader& in, requ
             resp[items[i].topic_slot].partitions[items[i].partition_slot];
         pr.error = to_kafka(o.error);
         pr.high_watermark = o.high_watermark;
-        pr.last_stable_offset = o.high_watermark;
+        pr.last_stable_offset = o.last_stable_offset >= 0 ? o.last_stable_offset : o.high_watermark;
+        pr.aborted.clear();
+        for (const storage::aborted_txn& a : o.aborted) {
+          pr.aborted.push_back({a.producer_id, a.first_offset});
+        }
         pr.log_start_offset = o.log_start_offset;
         pr.diverging_epoch = o.diverging_epoch;
         pr.diverging_end_offset = o.diverging_end_offset;
@@ -264,8 +276,9 @@ task<handler_result> handle_fetch(const request_header& h, wire_reader& in, requ
                          : std::min(deadline, runtime::monotonic_ns() + 10 * runtime::k_ns_per_ms);
     const std::vector<fetch_item>& first = by_owner.begin()->second;
     (void)co_await runtime::submit_to(
-        runtime::shard_id(by_owner.begin()->first),
-        [&first, slice, &req]() { return wait_for_data_on_owner(first, slice, req.replica_id); });
+        runtime::shard_id(by_owner.begin()->first), [&first, slice, &req]() {
+          return wait_for_data_on_owner(first, slice, req.replica_id, req.isolation_level);
+        });
   }
   RILL_ASSERT(resp.size() == wanted.size(), "fetch answered %zu topics for %zu asked", resp.size(),
               wanted.size());

@@ -5,18 +5,16 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "dataplane/group/group_coordinator.h"
+#include "dataplane/kafka/handlers/coordinator_routing.h"
 #include "dataplane/kafka/handlers/error_mapping.h"
-#include "dataplane/kafka/handlers/group_routing.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/group.h"
 #include "dataplane/node/shard_state.h"
+#include "dataplane/transaction/transaction_coordinator.h"
 #include "platform/runtime/cross_shard.h"
 
 namespace rill::kafka {
 namespace {
-
-constexpr int8_t k_key_type_group = 0;
-constexpr int8_t k_key_type_transaction = 1;
 
 // Kafka's form of a client address in group descriptions: "/ip".
 std::string client_host(const std::string& peer) {
@@ -30,30 +28,32 @@ task<coordinator_answer> find_one(request_context& ctx, const std::string& key, 
     a.error_message = message;
     return a;
   };
-  if (key_type == k_key_type_transaction) {
-    // The code clients treat as fatal at once (librdkafka fails
-    // init_transactions() with it), with the reason in the message.
-    co_return fail(error_code::transactional_id_authorization_failed,
-                   "transactions are not supported by this broker");
+  if (key_type != static_cast<int8_t>(coordinator_kind::group) &&
+      key_type != static_cast<int8_t>(coordinator_kind::transaction)) {
+    co_return fail(error_code::invalid_request, "unknown key type");
   }
-  if (key_type != k_key_type_group) co_return fail(error_code::invalid_request, "unknown key type");
-  if (key.empty()) co_return fail(error_code::invalid_request, "empty group id");
-  if (!co_await ensure_offsets_topic(ctx)) {
-    co_return fail(error_code::coordinator_not_available, "the offsets topic is not available");
+  const auto kind = static_cast<coordinator_kind>(key_type);
+  const char* topic_name = coordinator_topic(kind);
+  if (key.empty()) co_return fail(error_code::invalid_request, "empty key");
+  if (!co_await ensure_coordinator_topic(ctx, kind)) {
+    co_return fail(error_code::coordinator_not_available,
+                   "the coordinator's topic is not available");
   }
   control::snapshot_ptr s = partition::shard_state::local().snapshot();
-  const control::topic_info* topic = s->find_topic(group::k_offsets_topic);
+  const control::topic_info* topic = s->find_topic(topic_name);
   if (topic == nullptr || topic->partitions.empty()) {
-    co_return fail(error_code::coordinator_not_available, "the offsets topic is not available");
+    co_return fail(error_code::coordinator_not_available,
+                   "the coordinator's topic is not available");
   }
-  int32_t p = group::offsets_partition_for(key, static_cast<int32_t>(topic->partitions.size()));
-  RILL_ASSERT(p >= 0 && static_cast<size_t>(p) < topic->partitions.size(),
-              "group %s placed on offsets partition %d of %zu", key.c_str(), p,
-              topic->partitions.size());
+  auto partitions = static_cast<int32_t>(topic->partitions.size());
+  int32_t p = kind == coordinator_kind::group ? group::offsets_partition_for(key, partitions)
+                                              : transaction::txn_partition_for(key, partitions);
+  RILL_ASSERT(p >= 0 && p < partitions, "%s placed on %s partition %d of %d", key.c_str(),
+              topic_name, p, partitions);
   int32_t leader = topic->partitions[static_cast<size_t>(p)].leader;
   auto broker = s->brokers.find(leader);
   if (leader < 0 || broker == s->brokers.end() || !broker->second.alive) {
-    co_return fail(error_code::coordinator_not_available, "the group's partition has no leader");
+    co_return fail(error_code::coordinator_not_available, "the key's partition has no leader");
   }
   a.node_id = leader;
   a.host = broker->second.host;
@@ -88,7 +88,7 @@ task<handler_result> handle_join_group(const request_header& h, wire_reader& in,
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   join_group_response resp;
   resp.member_id = req.member_id;
-  group_route route = co_await route_group(ctx, req.group_id);
+  coordinator_route route = co_await route_group(ctx, req.group_id);
   if (route.error != error_code::none) {
     resp.error = static_cast<int16_t>(route.error);
   } else {
@@ -128,7 +128,7 @@ task<handler_result> handle_sync_group(const request_header& h, wire_reader& in,
   sync_group_request req;
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   sync_group_response resp;
-  group_route route = co_await route_group(ctx, req.group_id);
+  coordinator_route route = co_await route_group(ctx, req.group_id);
   if (route.error != error_code::none) {
     resp.error = static_cast<int16_t>(route.error);
   } else {
@@ -159,7 +159,7 @@ task<handler_result> handle_heartbeat(const request_header& h, wire_reader& in,
   heartbeat_request req;
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   heartbeat_response resp;
-  group_route route = co_await route_group(ctx, req.group_id);
+  coordinator_route route = co_await route_group(ctx, req.group_id);
   if (route.error != error_code::none) {
     resp.error = static_cast<int16_t>(route.error);
   } else {
@@ -180,7 +180,7 @@ task<handler_result> handle_leave_group(const request_header& h, wire_reader& in
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   if (h.version <= 2) req.members = {{.member_id = req.member_id}};
   leave_group_response resp;
-  group_route route = co_await route_group(ctx, req.group_id);
+  coordinator_route route = co_await route_group(ctx, req.group_id);
   if (route.error != error_code::none) {
     resp.error = static_cast<int16_t>(route.error);
   } else {
@@ -244,7 +244,7 @@ task<handler_result> handle_describe_groups(const request_header& h, wire_reader
   for (const std::string& id : req.groups) {
     described_group& d = resp.groups.emplace_back();
     d.group_id = id;
-    group_route route = co_await route_group(ctx, id);
+    coordinator_route route = co_await route_group(ctx, id);
     if (route.error != error_code::none) {
       d.error = static_cast<int16_t>(route.error);
       continue;
@@ -276,7 +276,7 @@ task<handler_result> handle_delete_groups(const request_header& h, wire_reader& 
   for (const std::string& id : req.groups) {
     group_error& r = resp.results.emplace_back();
     r.group_id = id;
-    group_route route = co_await route_group(ctx, id);
+    coordinator_route route = co_await route_group(ctx, id);
     if (route.error != error_code::none) {
       r.error = static_cast<int16_t>(route.error);
       continue;

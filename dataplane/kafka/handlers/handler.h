@@ -113,6 +113,15 @@ task<handler_result> handle_offset_fetch(const request_header& h, wire_reader& i
                                          request_context& ctx);
 task<handler_result> handle_offset_delete(const request_header& h, wire_reader& in,
                                           request_context& ctx);
+task<handler_result> handle_add_partitions_to_txn(const request_header& h, wire_reader& in,
+                                                  request_context& ctx);
+task<handler_result> handle_add_offsets_to_txn(const request_header& h, wire_reader& in,
+                                               request_context& ctx);
+task<handler_result> handle_end_txn(const request_header& h, wire_reader& in, request_context& ctx);
+task<handler_result> handle_write_txn_markers(const request_header& h, wire_reader& in,
+                                              request_context& ctx);
+task<handler_result> handle_txn_offset_commit(const request_header& h, wire_reader& in,
+                                              request_context& ctx);
 
 // Creates the topics among names that do not exist, when auto-creation is
 // on. Used by Metadata and Produce.

@@ -1,9 +1,11 @@
 // The committed-offset APIs: OffsetCommit, OffsetFetch (several groups per
 // request from v8) and OffsetDelete, run by the group's coordinator.
+#include <algorithm>
+
 #include "base/assert.h"
 #include "dataplane/group/group_coordinator.h"
+#include "dataplane/kafka/handlers/coordinator_routing.h"
 #include "dataplane/kafka/handlers/error_mapping.h"
-#include "dataplane/kafka/handlers/group_routing.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/group.h"
 #include "dataplane/node/shard_state.h"
@@ -13,10 +15,11 @@ namespace rill::kafka {
 namespace {
 
 // The offsets of one group, as OffsetFetch answers them.
-task<offset_fetch_group_result> fetch_group(request_context& ctx, offset_fetch_group g) {
+task<offset_fetch_group_result> fetch_group(request_context& ctx, offset_fetch_group g,
+                                            bool require_stable) {
   offset_fetch_group_result out;
   out.group_id = g.group_id;
-  group_route route = co_await route_group(ctx, g.group_id);
+  coordinator_route route = co_await route_group(ctx, g.group_id);
   std::optional<std::vector<group::topic_partition>> wanted;
   if (g.topics) {
     wanted.emplace();
@@ -29,10 +32,11 @@ task<offset_fetch_group_result> fetch_group(request_context& ctx, offset_fetch_g
   RILL_ASSERT(route.error != error_code::none || route.partition >= 0,
               "group %s routed to partition %d", g.group_id.c_str(), route.partition);
   if (route.error == error_code::none) {
-    offsets = co_await runtime::submit_to(route.owner, [p = route.partition, id = g.group_id,
-                                                        wanted]() mutable {
-      return group::group_coordinator::local().fetch_offsets(p, std::move(id), std::move(wanted));
-    });
+    offsets = co_await runtime::submit_to(
+        route.owner, [p = route.partition, id = g.group_id, wanted, require_stable]() mutable {
+          return group::group_coordinator::local().fetch_offsets(p, std::move(id),
+                                                                 std::move(wanted), require_stable);
+        });
     out.error = code_of(offsets.error);
   }
   if (out.error != 0 && wanted) {
@@ -43,11 +47,14 @@ task<offset_fetch_group_result> fetch_group(request_context& ctx, offset_fetch_g
     if (out.topics.empty() || out.topics.back().name != tp.first) {
       out.topics.push_back({.name = tp.first});
     }
-    out.topics.back().partitions.push_back({.index = tp.second,
-                                            .committed_offset = o.offset,
-                                            .committed_leader_epoch = o.leader_epoch,
-                                            .metadata = o.metadata,
-                                            .error = out.error});
+    bool unstable =
+        std::find(offsets.unstable.begin(), offsets.unstable.end(), tp) != offsets.unstable.end();
+    out.topics.back().partitions.push_back(
+        {.index = tp.second,
+         .committed_offset = unstable ? -1 : o.offset,
+         .committed_leader_epoch = o.leader_epoch,
+         .metadata = o.metadata,
+         .error = unstable ? static_cast<int16_t>(error_code::unstable_offset_commit) : out.error});
   }
   co_return out;
 }
@@ -59,7 +66,7 @@ task<handler_result> handle_offset_commit(const request_header& h, wire_reader& 
   offset_commit_request req;
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   offset_commit_response resp;
-  group_route route = co_await route_group(ctx, req.group_id);
+  coordinator_route route = co_await route_group(ctx, req.group_id);
   control::snapshot_ptr s = partition::shard_state::local().snapshot();
   group::commit_request cr{.member_id = req.member_id,
                            .instance_id = req.group_instance_id,
@@ -104,10 +111,11 @@ task<handler_result> handle_offset_fetch(const request_header& h, wire_reader& i
   offset_fetch_request req;
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   normalize_offset_fetch(&req, h.version);
-  // Nothing is ever unstable without transactions: require_stable holds.
+  // require_stable (v7+, KIP-447): a partition whose transactional commit
+  // is undecided answers UNSTABLE_OFFSET_COMMIT, which clients retry.
   offset_fetch_response resp;
   for (offset_fetch_group& g : req.groups) {
-    resp.groups.push_back(co_await fetch_group(ctx, std::move(g)));
+    resp.groups.push_back(co_await fetch_group(ctx, std::move(g), req.require_stable));
   }
   RILL_ASSERT(resp.groups.size() == req.groups.size(), "%zu answers for %zu groups",
               resp.groups.size(), req.groups.size());
@@ -120,7 +128,7 @@ task<handler_result> handle_offset_delete(const request_header& h, wire_reader& 
   offset_delete_request req;
   if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
   offset_delete_response resp;
-  group_route route = co_await route_group(ctx, req.group_id);
+  coordinator_route route = co_await route_group(ctx, req.group_id);
   std::vector<group::topic_partition> tps;
   for (const offset_delete_topic& t : req.topics) {
     topic_partition_errors& rt = resp.topics.emplace_back();

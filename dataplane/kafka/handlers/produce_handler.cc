@@ -12,6 +12,7 @@
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/produce.h"
 #include "dataplane/node/shard_state.h"
+#include "dataplane/transaction/transaction_coordinator.h"
 #include "platform/runtime/cross_shard.h"
 #include "platform/runtime/when_all.h"
 #include "storage/compression.h"
@@ -96,7 +97,7 @@ task<handler_result> handle_produce(const request_header& h, wire_reader& in, re
   bool acks_ok = req.acks == 0 || req.acks == 1 || req.acks == -1;
   std::vector<std::string> names;
   for (const produce_topic& t : req.topics) names.push_back(t.name);
-  if (acks_ok && !req.transactional_id) co_await auto_create_topics(ctx, names);
+  if (acks_ok) co_await auto_create_topics(ctx, names);
   auto& local = partition::shard_state::local();
   control::snapshot_ptr s = local.snapshot();
   std::map<uint32_t, std::vector<produce_item>> by_owner;
@@ -110,10 +111,9 @@ task<handler_result> handle_produce(const request_header& h, wire_reader& in, re
       const control::partition_info* info = s->find_partition(t.name, p.index);
       if (!acks_ok) {
         pr.error = error_code::invalid_required_acks;
-      } else if (req.transactional_id) {
-        pr.error = error_code::invalid_request;
-        pr.error_message = "transactions are not supported";
-      } else if (t.name == group::k_offsets_topic) {
+      } else if (req.transactional_id && req.acks != -1) {
+        pr.error = error_code::invalid_required_acks;  // Kafka: a transaction writes with acks=all
+      } else if (t.name == group::k_offsets_topic || t.name == transaction::k_txn_state_topic) {
         pr.error = error_code::invalid_topic_exception;  // only the coordinator writes there
         pr.error_message = "cannot produce to an internal topic";
       } else if (info == nullptr) {

@@ -71,7 +71,7 @@ struct basic_fetch_partition_response {
   int64_t high_watermark = -1;
   int64_t last_stable_offset = -1;
   int64_t log_start_offset = -1;             // v5+
-  std::vector<aborted_transaction> aborted;  // v4+ (none: no transactions yet)
+  std::vector<aborted_transaction> aborted;  // v4+, read_committed
   int32_t preferred_read_replica = -1;       // v11+
   Records records{};
   int32_t diverging_epoch = -1;  // v12 tagged DivergingEpoch (0), when >= 0
