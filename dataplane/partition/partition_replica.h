@@ -171,6 +171,9 @@ class partition_replica {
     if (partition_errc e = check_leadership(ids::k_no_leader_epoch); e != partition_errc::ok)
       return e;
     *out = producers_.report();
+    for (producer_report& p : *out) {
+      p.current_txn_start_offset = txns_.open_transaction(p.producer_id).value_or(-1);
+    }
     return partition_errc::ok;
   }
   // Follower: the leader's log starts at leader_log_start; ours follows as

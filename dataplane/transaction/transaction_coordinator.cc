@@ -348,7 +348,8 @@ task<void> transaction_coordinator::finish(state_partition* part, std::shared_pt
 }
 
 task<init_answer> transaction_coordinator::init_producer_id(int32_t index, std::string id,
-                                                            int32_t timeout_ms) {
+                                                            int32_t timeout_ms,
+                                                            producer_identity expected) {
   operation op(*this);
   auto acquired = co_await acquire(index);
   if (!acquired.ok()) co_return init_answer{acquired.error()};
@@ -360,6 +361,10 @@ task<init_answer> transaction_coordinator::init_producer_id(int32_t index, std::
   if (slot != nullptr && slot->busy) co_return init_answer{txn_errc::concurrent_transactions};
   bool exhausted = slot != nullptr && slot->meta.producer_epoch >= INT16_MAX - 1;
   int64_t new_producer_id = -1;
+  if (expected.id >= 0 && (slot == nullptr || slot->meta.producer_id != expected.id ||
+                           slot->meta.producer_epoch != expected.epoch)) {
+    co_return init_answer{txn_errc::producer_fenced};
+  }
   if (slot == nullptr || exhausted) {
     new_producer_id = co_await settings_.allocate_producer_id();
     if (new_producer_id < 0) co_return init_answer{txn_errc::coordinator_not_available};
@@ -372,7 +377,8 @@ task<init_answer> transaction_coordinator::init_producer_id(int32_t index, std::
   std::optional<txn_metadata> current;
   if (slot != nullptr) current = slot->meta;
   init_outcome plan =
-      plan_init(current, id, timeout_ms, settings_.max_timeout_ms, new_producer_id, epoch_ms());
+      plan_init(current, id, timeout_ms, settings_.max_timeout_ms, new_producer_id, epoch_ms(),
+                expected);
   if (const auto* e = std::get_if<txn_errc>(&plan.plan)) co_return init_answer{*e};
   txn_metadata next = std::get<txn_write>(plan.plan).next;
   bool created = slot == nullptr;

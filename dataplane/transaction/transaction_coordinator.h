@@ -89,7 +89,8 @@ class transaction_coordinator {
   task<void> stop();
 
   // Each on the shard that owns state partition `partition`.
-  task<init_answer> init_producer_id(int32_t partition, std::string id, int32_t timeout_ms);
+  task<init_answer> init_producer_id(int32_t partition, std::string id, int32_t timeout_ms,
+                                     producer_identity expected = {});
   // One error per partition, in order.
   task<std::vector<txn_errc>> add_partitions(int32_t partition, std::string id, int64_t producer_id,
                                              int16_t producer_epoch,

@@ -65,9 +65,13 @@ txn_errc check_producer(const txn_metadata& current, int64_t producer_id, int16_
 
 init_outcome plan_init(const std::optional<txn_metadata>& current, const std::string& id,
                        int32_t timeout_ms, int32_t max_timeout_ms, int64_t new_producer_id,
-                       int64_t now_ms) {
+                       int64_t now_ms, producer_identity expected) {
   if (timeout_ms <= 0 || timeout_ms > max_timeout_ms) {
     return {txn_errc::invalid_transaction_timeout};
+  }
+  if (expected.id >= 0 && (!current || current->producer_id != expected.id ||
+                           current->producer_epoch != expected.epoch)) {
+    return {txn_errc::producer_fenced};  // a newer instance took over, or the coordinator did
   }
   if (!current) {
     RILL_ASSERT(new_producer_id >= 0, "transactional id %s without a producer id", id.c_str());

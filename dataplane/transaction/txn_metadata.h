@@ -89,11 +89,20 @@ struct init_outcome {
 
 constexpr int32_t k_transaction_max_timeout_ms_default = 900000;  // transaction.max.timeout.ms
 
+// A running producer's id and epoch, which InitProducerId v3+ may carry
+// to bump its epoch after an abortable error (KIP-360).
+struct producer_identity {
+  int64_t id = -1;
+  int16_t epoch = -1;
+};
+
 // InitProducerId with a transactional id. current: nullopt for a new id
-// (the caller then supplies new_producer_id).
+// (the caller then supplies new_producer_id). expected: the producer's
+// id and epoch when the request names them; PRODUCER_FENCED unless they
+// are the id's current ones.
 init_outcome plan_init(const std::optional<txn_metadata>& current, const std::string& id,
                        int32_t timeout_ms, int32_t max_timeout_ms, int64_t new_producer_id,
-                       int64_t now_ms);
+                       int64_t now_ms, producer_identity expected = {});
 // AddPartitionsToTxn / AddOffsetsToTxn.
 txn_plan plan_add_partitions(const txn_metadata& current, int64_t producer_id,
                              int16_t producer_epoch, const std::set<topic_partition>& partitions,

@@ -64,6 +64,11 @@ TEST(txn_metadata, producers_are_fenced_by_id_and_epoch) {
   EXPECT_FALSE(again.aborting_first);
   EXPECT_EQ(error_of(plan_add_partitions(next, 7, 0, {{"t", 0}}, 4)), txn_errc::producer_fenced);
   EXPECT_EQ(error_of(plan_end(next, 7, 0, true, 4)), txn_errc::producer_fenced);
+  EXPECT_EQ(error_of(plan_init(next, "tx", 60000, k_max, -1, 5, {7, 0}).plan),
+            txn_errc::producer_fenced)
+      << "KIP-360: the old instance may not bump the epoch it lost";
+  EXPECT_EQ(written(plan_init(next, "tx", 60000, k_max, -1, 5, {7, 1}).plan).producer_epoch, 2)
+      << "the current instance may";
 }
 
 TEST(txn_metadata, a_new_instance_aborts_what_the_old_one_left_open) {

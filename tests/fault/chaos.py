@@ -40,6 +40,18 @@ resume from its commits:
   group_duplicates  deliveries beyond the first (allowed: the uncommitted
                     tail before a restart or a rebalance is read again)
 
+A transactional producer (librdkafka, transactional.id) writes
+transactions of TXN_RECORDS records over the TXN_PARTITIONS partitions of
+a second topic while the faults run, committing most and aborting some
+(seeded); a transaction whose outcome the client could not learn (a
+timeout, a fatal error that replaced the producer) is "undecided". After
+healing a read_committed consumer reads that topic:
+  txn_committed_lost     a record of a committed transaction absent (must be 0)
+  txn_aborted_visible    a record of an aborted transaction read (must be 0)
+  txn_partial            an undecided transaction read in part (must be 0:
+                         all of a transaction or none of it)
+  txn_duplicated         a record read more than once (must be 0)
+
 With --replication-transport=dpdk the brokers replicate over DPDK: on
 net_af_packet over each namespace's interface with --network (the zombie
 leader's cut then also drops its replication frames on the bridge), on
@@ -90,6 +102,11 @@ PRODUCERS = 2
 # bytes, about 6 MiB a minute each, leave the brokers' small disks room.
 PLAIN_PRODUCERS = 2
 PLAIN_ROUNDS_PER_S = 6
+# The transactional workload: transactions of TXN_RECORDS records spread
+# over TXN_PARTITIONS partitions, one in TXN_ABORT_EVERY aborted.
+TXN_PARTITIONS = 2
+TXN_RECORDS = 8
+TXN_ABORT_EVERY = 4
 
 
 def padded(payload, rng):
@@ -253,6 +270,116 @@ class Workload:
         self.stop.set()
         for t in self.threads:
             t.join(120)
+
+
+class TxnWorkload:
+    """A transactional producer; remembers what each transaction's outcome was."""
+
+    def __init__(self, cluster, topic, seed):
+        self.cluster = cluster
+        self.topic = topic
+        self.rng = random.Random(seed)
+        self.outcomes = {}  # transaction name -> "committed" | "aborted" | "undecided"
+        self.replaced = []  # producers replaced after a fatal error, with the reason
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def producer(self):
+        """A new instance of the transactional producer, once init_transactions()
+        (which fences the previous one and aborts what it left open) succeeded."""
+        while not self.stop.is_set():
+            p = Producer({"bootstrap.servers": self.cluster.all_bootstrap,
+                          "transactional.id": f"{self.topic}-txn", "linger.ms": 2,
+                          "message.timeout.ms": 60000, "socket.timeout.ms": 5000,
+                          "transaction.timeout.ms": 30000, "topic.metadata.refresh.interval.ms": 1000})
+            while not self.stop.is_set():
+                try:
+                    p.init_transactions(30)
+                    return p
+                except KafkaException as e:
+                    if e.args[0].fatal():
+                        self.replaced.append(f"init_transactions: {e.args[0].str()}")
+                        break
+        return None
+
+    def run(self):
+        n = 0
+        p = self.producer()
+        while p is not None and not self.stop.is_set():
+            name = f"t{n:06d}"
+            n += 1
+            abort = self.rng.randrange(TXN_ABORT_EVERY) == 0
+            try:
+                p.begin_transaction()
+                for i in range(TXN_RECORDS):
+                    p.produce(self.topic, value=f"{name}-{i}".encode(), partition=i % TXN_PARTITIONS)
+                if abort:
+                    p.flush(60)  # on the brokers before the abort
+                    self.outcomes[name] = "undecided"
+                    p.abort_transaction(60)
+                    self.outcomes[name] = "aborted"
+                else:
+                    self.outcomes[name] = "undecided"
+                    p.commit_transaction(60)
+                    self.outcomes[name] = "committed"
+            except KafkaException as e:
+                err = e.args[0]
+                self.outcomes[name] = "undecided"
+                if err.fatal():
+                    self.replaced.append(f"{name}: {err.str()}")
+                    p = self.producer()
+                    continue
+                try:
+                    p.abort_transaction(60)  # abortable or retriable: give this one up
+                    self.outcomes[name] = "aborted" if err.txn_requires_abort() else "undecided"
+                except KafkaException as e2:
+                    self.replaced.append(f"{name}: abort failed: {e2.args[0].str()}")
+                    p = self.producer()
+
+    def finish(self):
+        self.stop.set()
+        self.thread.join(180)
+
+    def check(self, bootstrap):
+        c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"chaos-tx-{uuid.uuid4().hex[:6]}",
+                      "isolation.level": "read_committed", "enable.auto.commit": False,
+                      "enable.partition.eof": True, "fetch.wait.max.ms": 100})
+        c.assign([TopicPartition(self.topic, p, 0) for p in range(TXN_PARTITIONS)])
+        seen = {}
+        eof = set()
+        deadline = time.time() + 120
+        while len(eof) < TXN_PARTITIONS and time.time() < deadline:
+            m = c.poll(0.5)
+            if m is None:
+                continue
+            if m.error():
+                if m.error().code() == KafkaError._PARTITION_EOF:
+                    eof.add(m.partition())
+                continue
+            eof.discard(m.partition())
+            v = m.value().decode()
+            seen[v] = seen.get(v, 0) + 1
+        c.close()
+        per_txn = {}
+        for v in seen:
+            name = v.split("-")[0]
+            per_txn[name] = per_txn.get(name, 0) + 1
+        counts = {k: sum(1 for o in self.outcomes.values() if o == k)
+                  for k in ("committed", "aborted", "undecided")}
+        lost = sum(TXN_RECORDS - per_txn.get(t, 0) for t, o in self.outcomes.items() if o == "committed")
+        visible = sum(per_txn.get(t, 0) for t, o in self.outcomes.items() if o == "aborted")
+        partial = [t for t, o in self.outcomes.items()
+                   if o == "undecided" and per_txn.get(t, 0) not in (0, TXN_RECORDS)]
+        report = {"txn_" + k: v for k, v in counts.items()}
+        report.update({"txn_committed_lost": lost, "txn_aborted_visible": visible,
+                       "txn_partial": len(partial), "txn_partial_examples": partial[:5],
+                       "txn_duplicated": sum(n - 1 for n in seen.values()),
+                       "txn_read_eof": len(eof) == TXN_PARTITIONS,
+                       "txn_producers_replaced": len(self.replaced),
+                       "txn_replaced_reasons": self.replaced[:5]})
+        report["txn_ok"] = (lost == 0 and visible == 0 and not partial and report["txn_duplicated"] == 0
+                            and report["txn_read_eof"] and counts["committed"] > 0)
+        return report
 
 
 class GroupReader:
@@ -558,9 +685,13 @@ def main():
         admin = AdminClient({"bootstrap.servers": cluster.all_bootstrap})
         admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS, replication_factor=3,
                                       config={"min.insync.replicas": "2"})])[topic].result(30)
+        admin.create_topics([NewTopic(f"{topic}-tx", num_partitions=TXN_PARTITIONS, replication_factor=3,
+                                      config={"min.insync.replicas": "2"})])[f"{topic}-tx"].result(30)
         time.sleep(2)
         workload = Workload(cluster, topic)
         workload.start()
+        transactions = TxnWorkload(cluster, f"{topic}-tx", seed)
+        transactions.thread.start()
         reader = GroupReader(cluster, topic)
         reader.thread.start()
         time.sleep(3)
@@ -584,14 +715,17 @@ def main():
                 b.start()
         time.sleep(5)
         workload.finish()
-        log(f"workload stopped: {workload.sent} sent, {len(workload.acked)} acknowledged")
+        transactions.finish()
+        log(f"workload stopped: {workload.sent} sent, {len(workload.acked)} acknowledged, "
+            f"{len(transactions.outcomes)} transactions")
         first = read_all(cluster.all_bootstrap, topic)
         second = read_all(cluster.all_bootstrap, topic)
         reader.wait_for(list(workload.acked), 90)
         reader.finish()
         report = check(workload, first, second)
         report.update(reader.report(workload.acked))
-        report["ok"] = report["ok"] and report["group_skipped"] == 0
+        report.update(transactions.check(cluster.all_bootstrap))
+        report["ok"] = report["ok"] and report["group_skipped"] == 0 and report["txn_ok"]
         report.update({"seed": seed, "faults": n, "fault_kinds": kinds,
                        "duration_s": round(time.time() - started, 1)})
     finally:

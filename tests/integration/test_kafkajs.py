@@ -1,4 +1,5 @@
-"""kafkajs (npm) producers, consumer groups and admin client against a real broker."""
+"""kafkajs (npm) producers, consumer groups, transactions and admin client against a real
+broker."""
 import json
 import os
 import shutil
@@ -45,6 +46,18 @@ class KafkajsTest(unittest.TestCase):
             self.assertTrue(all(n > 0 for n in out["perMember"]), out)
             self.assertTrue(out["listed"] and out["deleted"], out)
             self.assertEqual(out["emptyState"], "Empty", out)
+
+    def test_kafkajs_transactions(self):
+        """A second, independent implementation of the transaction protocol."""
+        with Broker(extra=["--group.initial.rebalance.delay.ms=0"]) as b:
+            t, g = f"kafkajs-tx-{uuid.uuid4().hex[:6]}", f"kafkajs-tx-{uuid.uuid4().hex[:6]}"
+            r = subprocess.run(["node", "kafkajs_transactions.js", b.bootstrap, t, g, "50"],
+                               cwd=CLIENTS, capture_output=True, timeout=150)
+            self.assertEqual(r.returncode, 0, r.stderr.decode()[-2000:])
+            out = json.loads(r.stdout)
+            self.assertEqual((out["committed"], out["committedAborted"]), (100, 0), out)
+            self.assertEqual(out["everything"], 150, out)
+            self.assertEqual(out["offsets"], [[0, "7"], [1, "9"]], out)
 
 
 if __name__ == "__main__":

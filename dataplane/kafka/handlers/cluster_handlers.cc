@@ -201,7 +201,8 @@ task<handler_result> handle_describe_producers(const request_header& h, wire_rea
         rp.producers.push_back({.producer_id = p.producer_id,
                                 .producer_epoch = p.epoch,
                                 .last_sequence = p.last_sequence,
-                                .last_timestamp = p.last_timestamp});
+                                .last_timestamp = p.last_timestamp,
+                                .current_txn_start_offset = p.current_txn_start_offset});
       }
     }
   }

@@ -114,8 +114,11 @@ task<handler_result> handle_init_producer_id(const request_header& h, wire_reade
   if (route.error != error_code::none) co_return answer(route.error, -1, -1);
   transaction::init_answer a =
       co_await runtime::submit_to(route.owner, [p = route.partition, id = *req.transactional_id,
-                                                timeout = req.transaction_timeout_ms]() mutable {
-        return transaction_coordinator::local().init_producer_id(p, std::move(id), timeout);
+                                                timeout = req.transaction_timeout_ms,
+                                                expected = transaction::producer_identity{
+                                                    req.producer_id, req.producer_epoch}]() mutable {
+        return transaction_coordinator::local().init_producer_id(p, std::move(id), timeout,
+                                                                 expected);
       });
   error_code e = code_of_txn(a.error);
   if (e == error_code::producer_fenced && h.version < 4) e = error_code::invalid_producer_epoch;

@@ -273,8 +273,8 @@ struct active_producer {
   int32_t producer_epoch = -1;
   int32_t last_sequence = -1;
   int64_t last_timestamp = -1;
-  int32_t coordinator_epoch = -1;         // transactions: none
-  int64_t current_txn_start_offset = -1;  // transactions: none
+  int32_t coordinator_epoch = -1;         // not tracked per producer
+  int64_t current_txn_start_offset = -1;  // the open transaction's first offset
 };
 struct producers_partition {
   int32_t partition = 0;
