@@ -49,8 +49,8 @@ task<void> stop_shard(runtime::shard& s, partition::broker_context& context,
   co_await server.stop();
   if (network != nullptr && s.id() == runtime::shard_id(0)) co_await network->stop();
   co_await state.close_partitions();
+  co_await markers.close();  // cuts short any WriteTxnMarkers exchange in flight
   co_await transaction::transaction_coordinator::local().stop();
-  co_await markers.close();
   co_await group::group_coordinator::local().stop();
   uint64_t deadline = runtime::monotonic_ns() + k_connection_drain_ns;
   while (server.connection_count() > 0 && runtime::monotonic_ns() < deadline) {

@@ -41,6 +41,9 @@ struct offsets_partition {
   explicit offsets_partition(int32_t i) : index(i) {}
   // By producer id, the commits of its open transaction.
   std::map<int64_t, std::vector<pending_commit>> pending;
+  // Markers written while the partition was loading, past where the load
+  // reads: (producer id, commit), applied once it is loaded.
+  std::vector<std::pair<int64_t, bool>> markers_while_loading;
   int32_t index;
   int32_t leader_epoch = -1;  // of the load
   bool loading = false;

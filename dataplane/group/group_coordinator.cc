@@ -31,16 +31,6 @@ constexpr uint64_t k_leadership_poll_ns = 10 * runtime::k_ns_per_ms;
 
 }  // namespace
 
-bool named_leader(const partition::shard_state& local, int32_t partition) {
-  control::snapshot_ptr s = local.snapshot();
-  const control::topic_info* topic = s->find_topic(k_offsets_topic);
-  if (topic == nullptr || partition < 0 ||
-      static_cast<size_t>(partition) >= topic->partitions.size()) {
-    return false;
-  }
-  return topic->partitions[static_cast<size_t>(partition)].leader == local.settings().broker_id;
-}
-
 int64_t epoch_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -257,7 +247,7 @@ task<result<offsets_partition*, group_errc>> group_coordinator::acquire(int32_t 
       // leadership (a restart, an election): Kafka's coordinator is then
       // still loading, which clients retry; NOT_COORDINATOR would make
       // some (librdkafka's committed()) fail the call.
-      if (!named_leader(local, index)) co_return group_errc::not_coordinator;
+      if (!local.named_leader(k_offsets_topic, index)) co_return group_errc::not_coordinator;
       if (runtime::monotonic_ns() >= deadline) co_return group_errc::coordinator_load_in_progress;
       co_await runtime::sleep_for(*shard_, k_leadership_poll_ns);
       continue;
@@ -333,6 +323,11 @@ task<void> group_coordinator::load(offsets_partition* part,
   }
   part->loading = false;
   part->loaded = true;
+  // A marker the load may have read already finds nothing pending: no-op.
+  for (const auto& [producer, commit] : part->markers_while_loading) {
+    complete_transaction(*part, producer, commit);
+  }
+  part->markers_while_loading.clear();
   part->load_done.notify_all();
   double took_ms = static_cast<double>(runtime::monotonic_ns() - started) / 1e6;
   if (records > 0) {
@@ -395,6 +390,7 @@ void group_coordinator::unload(offsets_partition& part, const char* why) {
   }
   part.groups.clear();
   part.pending.clear();
+  part.markers_while_loading.clear();
   part.loaded = false;
   part.loading = false;
   part.replica.reset();
@@ -404,8 +400,13 @@ void group_coordinator::unload(offsets_partition& part, const char* why) {
 
 void group_coordinator::complete_transaction(int32_t partition, int64_t producer_id, bool commit) {
   auto it = partitions_.find(partition);
-  if (it == partitions_.end() || !it->second->loaded) return;  // a load will read the marker
-  complete_transaction(*it->second, producer_id, commit);
+  if (it == partitions_.end()) return;  // never loaded: a load will read the marker
+  offsets_partition& part = *it->second;
+  if (part.loading) {
+    part.markers_while_loading.emplace_back(producer_id, commit);
+  } else if (part.loaded) {
+    complete_transaction(part, producer_id, commit);
+  }
 }
 
 void group_coordinator::complete_transaction(offsets_partition& part, int64_t producer_id,

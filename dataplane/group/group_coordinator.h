@@ -48,10 +48,6 @@ constexpr const char* k_offsets_topic = "__consumer_offsets";
 // Kafka's placement: abs(Java String.hashCode(group)) mod partitions.
 int32_t offsets_partition_for(const std::string& group_id, int32_t partitions);
 
-// Whether this shard's metadata names this broker leader of offsets
-// partition `partition` (its replica may not have taken the leadership yet).
-bool named_leader(const partition::shard_state& local, int32_t partition);
-
 struct coordinator_settings {
   group_settings group;
   int32_t commit_timeout_ms = 5000;               // offsets.commit.timeout.ms

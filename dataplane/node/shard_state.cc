@@ -107,6 +107,11 @@ shard_state& shard_state::local() {
   return *t_local;
 }
 
+bool shard_state::named_leader(const std::string& topic, int32_t partition) const {
+  const control::partition_info* p = snapshot_->find_partition(topic, partition);
+  return p != nullptr && p->leader == settings_->broker_id;
+}
+
 runtime::shard_id shard_state::owner_of(const std::string& topic, int32_t partition) const {
   size_t h = std::hash<std::string>{}(topic) + static_cast<size_t>(partition);
   return runtime::shard_id(static_cast<uint32_t>(h % shard_->owner().shard_count()));

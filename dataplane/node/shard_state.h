@@ -36,6 +36,9 @@ class shard_state {
   // of test.disk.fault.file.
   storage::file_io& log_io();
   control::snapshot_ptr snapshot() const { return snapshot_; }
+  // Whether this shard's metadata names this broker leader of the
+  // partition (its replica may not have taken the leadership yet).
+  bool named_leader(const std::string& topic, int32_t partition) const;
 
   // The shard that owns a partition on every broker of this build.
   runtime::shard_id owner_of(const std::string& topic, int32_t partition) const;

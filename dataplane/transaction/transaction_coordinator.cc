@@ -46,16 +46,6 @@ txn_errc from_partition_errc(partition::partition_errc e) {
   }
 }
 
-bool named_leader(const partition::shard_state& local, int32_t partition) {
-  control::snapshot_ptr s = local.snapshot();
-  const control::topic_info* topic = s->find_topic(k_txn_state_topic);
-  if (topic == nullptr || partition < 0 ||
-      static_cast<size_t>(partition) >= topic->partitions.size()) {
-    return false;
-  }
-  return topic->partitions[static_cast<size_t>(partition)].leader == local.settings().broker_id;
-}
-
 }  // namespace
 
 int32_t txn_partition_for(const std::string& transactional_id, int32_t partitions) {
@@ -173,7 +163,7 @@ task<result<transaction_coordinator::state_partition*, txn_errc>> transaction_co
     partition::shard_state& local = partition::shard_state::local();
     auto replica = local.find_shared(k_txn_state_topic, index);
     if (replica == nullptr || !replica->is_leader()) {
-      if (!named_leader(local, index)) co_return txn_errc::not_coordinator;
+      if (!local.named_leader(k_txn_state_topic, index)) co_return txn_errc::not_coordinator;
       if (runtime::monotonic_ns() >= deadline) co_return txn_errc::coordinator_load_in_progress;
       co_await runtime::sleep_for(*shard_, k_leadership_poll_ns);
       continue;
@@ -376,9 +366,8 @@ task<init_answer> transaction_coordinator::init_producer_id(int32_t index, std::
   }
   std::optional<txn_metadata> current;
   if (slot != nullptr) current = slot->meta;
-  init_outcome plan =
-      plan_init(current, id, timeout_ms, settings_.max_timeout_ms, new_producer_id, epoch_ms(),
-                expected);
+  init_outcome plan = plan_init(current, id, timeout_ms, settings_.max_timeout_ms, new_producer_id,
+                                epoch_ms(), expected);
   if (const auto* e = std::get_if<txn_errc>(&plan.plan)) co_return init_answer{*e};
   txn_metadata next = std::get<txn_write>(plan.plan).next;
   bool created = slot == nullptr;

@@ -281,18 +281,24 @@ class TxnWorkload:
         self.rng = random.Random(seed)
         self.outcomes = {}  # transaction name -> "committed" | "aborted" | "undecided"
         self.replaced = []  # producers replaced after a fatal error, with the reason
+        self.settled = False
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
-    def producer(self):
+    def producer(self, settling=False):
         """A new instance of the transactional producer, once init_transactions()
-        (which fences the previous one and aborts what it left open) succeeded."""
-        while not self.stop.is_set():
+        (which fences the previous one and completes or aborts what it left
+        undecided) succeeded."""
+        attempts = 0
+        while settling or not self.stop.is_set():
             p = Producer({"bootstrap.servers": self.cluster.all_bootstrap,
                           "transactional.id": f"{self.topic}-txn", "linger.ms": 2,
                           "message.timeout.ms": 60000, "socket.timeout.ms": 5000,
                           "transaction.timeout.ms": 30000, "topic.metadata.refresh.interval.ms": 1000})
-            while not self.stop.is_set():
+            while settling or not self.stop.is_set():
+                attempts += 1
+                if settling and attempts > 5:
+                    return None
                 try:
                     p.init_transactions(30)
                     return p
@@ -337,29 +343,18 @@ class TxnWorkload:
                     p = self.producer()
 
     def finish(self):
+        """Stops, then lets one more instance settle every transaction: an
+        undecided one is then committed or aborted on every partition."""
         self.stop.set()
         self.thread.join(180)
+        self.settled = self.producer(settling=True) is not None
 
     def check(self, bootstrap):
-        c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"chaos-tx-{uuid.uuid4().hex[:6]}",
-                      "isolation.level": "read_committed", "enable.auto.commit": False,
-                      "enable.partition.eof": True, "fetch.wait.max.ms": 100})
-        c.assign([TopicPartition(self.topic, p, 0) for p in range(TXN_PARTITIONS)])
+        records = read_all(bootstrap, self.topic, TXN_PARTITIONS, "read_committed")
         seen = {}
-        eof = set()
-        deadline = time.time() + 120
-        while len(eof) < TXN_PARTITIONS and time.time() < deadline:
-            m = c.poll(0.5)
-            if m is None:
-                continue
-            if m.error():
-                if m.error().code() == KafkaError._PARTITION_EOF:
-                    eof.add(m.partition())
-                continue
-            eof.discard(m.partition())
-            v = m.value().decode()
-            seen[v] = seen.get(v, 0) + 1
-        c.close()
+        for recs in records.values():
+            for _, v in recs:
+                seen[v] = seen.get(v, 0) + 1
         per_txn = {}
         for v in seen:
             name = v.split("-")[0]
@@ -371,14 +366,13 @@ class TxnWorkload:
         partial = [t for t, o in self.outcomes.items()
                    if o == "undecided" and per_txn.get(t, 0) not in (0, TXN_RECORDS)]
         report = {"txn_" + k: v for k, v in counts.items()}
-        report.update({"txn_committed_lost": lost, "txn_aborted_visible": visible,
+        report.update({"txn_settled": self.settled, "txn_committed_lost": lost, "txn_aborted_visible": visible,
                        "txn_partial": len(partial), "txn_partial_examples": partial[:5],
                        "txn_duplicated": sum(n - 1 for n in seen.values()),
-                       "txn_read_eof": len(eof) == TXN_PARTITIONS,
                        "txn_producers_replaced": len(self.replaced),
                        "txn_replaced_reasons": self.replaced[:5]})
-        report["txn_ok"] = (lost == 0 and visible == 0 and not partial and report["txn_duplicated"] == 0
-                            and report["txn_read_eof"] and counts["committed"] > 0)
+        report["txn_ok"] = (self.settled and lost == 0 and visible == 0 and not partial and report["txn_duplicated"] == 0
+                            and counts["committed"] > 0)
         return report
 
 
@@ -453,14 +447,16 @@ class GroupReader:
                 "group_commit_errors": self.commit_errors, "group_consumer_errors": self.errors[:5]}
 
 
-def read_all(bootstrap, topic):
+def read_all(bootstrap, topic, partitions=PARTITIONS, isolation="read_uncommitted"):
+    """Every partition from its start to its end: {partition: [(offset, payload)]}."""
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"chaos-{uuid.uuid4().hex[:6]}",
-                  "enable.auto.commit": False, "enable.partition.eof": True, "fetch.wait.max.ms": 100})
-    c.assign([TopicPartition(topic, p, 0) for p in range(PARTITIONS)])
-    out = {p: [] for p in range(PARTITIONS)}
+                  "enable.auto.commit": False, "enable.partition.eof": True, "fetch.wait.max.ms": 100,
+                  "isolation.level": isolation})
+    c.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    out = {p: [] for p in range(partitions)}
     eof = set()
     deadline = time.time() + 120
-    while len(eof) < PARTITIONS and time.time() < deadline:
+    while len(eof) < partitions and time.time() < deadline:
         m = c.poll(0.5)
         if m is None:
             continue

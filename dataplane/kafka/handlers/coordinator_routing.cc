@@ -23,16 +23,6 @@ int32_t partition_for(coordinator_kind kind, const std::string& key, int32_t par
                                          : transaction::txn_partition_for(key, partitions);
 }
 
-bool named_leader(const partition::shard_state& local, const char* topic_name, int32_t partition) {
-  control::snapshot_ptr s = local.snapshot();
-  const control::topic_info* topic = s->find_topic(topic_name);
-  if (topic == nullptr || partition < 0 ||
-      static_cast<size_t>(partition) >= topic->partitions.size()) {
-    return false;
-  }
-  return topic->partitions[static_cast<size_t>(partition)].leader == local.settings().broker_id;
-}
-
 }  // namespace
 
 const char* coordinator_topic(coordinator_kind kind) {
@@ -59,7 +49,7 @@ task<coordinator_route> route_coordinator(request_context& ctx, coordinator_kind
     RILL_ASSERT(p >= 0 && static_cast<size_t>(p) < topic->partitions.size(),
                 "%s placed on %s partition %d of %zu", key.c_str(), topic_name, p,
                 topic->partitions.size());
-    if (!named_leader(local, topic_name, p)) {
+    if (!local.named_leader(topic_name, p)) {
       co_return coordinator_route{.error = error_code::not_coordinator};
     }
     if (ctx.broker->lease().valid(runtime::monotonic_ns())) {

@@ -1,5 +1,6 @@
-// The committed-offset APIs: OffsetCommit, OffsetFetch (several groups per
-// request from v8) and OffsetDelete, run by the group's coordinator.
+// The committed-offset APIs: OffsetCommit, TxnOffsetCommit, OffsetFetch
+// (several groups per request from v8) and OffsetDelete, run by the
+// group's coordinator.
 #include <algorithm>
 
 #include "base/assert.h"
@@ -8,6 +9,7 @@
 #include "dataplane/kafka/handlers/error_mapping.h"
 #include "dataplane/kafka/handlers/handler.h"
 #include "dataplane/kafka/messages/group.h"
+#include "dataplane/kafka/messages/transaction.h"
 #include "dataplane/node/shard_state.h"
 #include "platform/runtime/cross_shard.h"
 
@@ -59,28 +61,29 @@ task<offset_fetch_group_result> fetch_group(request_context& ctx, offset_fetch_g
   co_return out;
 }
 
-}  // namespace
-
-task<handler_result> handle_offset_commit(const request_header& h, wire_reader& in,
-                                          request_context& ctx) {
-  offset_commit_request req;
-  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
-  offset_commit_response resp;
-  coordinator_route route = co_await route_group(ctx, req.group_id);
+// Commits the offsets of topics (OffsetCommit's or TxnOffsetCommit's) on
+// the group's coordinator; the answer per partition, in request order.
+// refused: an error every item gets without being tried.
+template <typename Topics>
+task<std::vector<topic_partition_errors>> commit_offsets(request_context& ctx,
+                                                         const std::string& group_id,
+                                                         group::commit_request cr,
+                                                         const Topics& topics,
+                                                         error_code refused = error_code::none) {
+  std::vector<topic_partition_errors> out;
+  coordinator_route route = co_await route_group(ctx, group_id);
+  if (refused == error_code::none) refused = route.error;
   control::snapshot_ptr s = partition::shard_state::local().snapshot();
-  group::commit_request cr{.member_id = req.member_id,
-                           .instance_id = req.group_instance_id,
-                           .generation = h.version >= 1 ? req.generation_id : -1};
   // Where each committed item's answer goes.
   std::vector<std::pair<size_t, size_t>> slots;
-  for (const offset_commit_topic& t : req.topics) {
-    topic_partition_errors& rt = resp.topics.emplace_back();
+  for (const auto& t : topics) {
+    topic_partition_errors& rt = out.emplace_back();
     rt.name = t.name;
-    for (const offset_commit_partition& p : t.partitions) {
+    for (const auto& p : t.partitions) {
       partition_error& rp = rt.partitions.emplace_back();
       rp.index = p.index;
-      if (route.error != error_code::none) {
-        rp.error = static_cast<int16_t>(route.error);
+      if (refused != error_code::none) {
+        rp.error = static_cast<int16_t>(refused);
       } else if (s->find_partition(t.name, p.index) == nullptr) {
         rp.error = static_cast<int16_t>(error_code::unknown_topic_or_partition);
       } else {
@@ -88,19 +91,59 @@ task<handler_result> handle_offset_commit(const request_header& h, wire_reader& 
                             {.offset = p.committed_offset,
                              .leader_epoch = p.committed_leader_epoch,
                              .metadata = p.committed_metadata.value_or("")}});
-        slots.emplace_back(resp.topics.size() - 1, rt.partitions.size() - 1);
+        slots.emplace_back(out.size() - 1, rt.partitions.size() - 1);
       }
     }
   }
   if (!cr.items.empty()) {
     std::vector<group::group_errc> errors = co_await runtime::submit_to(
-        route.owner, [p = route.partition, id = req.group_id, cr = std::move(cr)]() mutable {
+        route.owner, [p = route.partition, id = group_id, cr = std::move(cr)]() mutable {
           return group::group_coordinator::local().commit(p, std::move(id), std::move(cr));
         });
     RILL_ASSERT(errors.size() == slots.size(), "%zu commit answers for %zu offsets", errors.size(),
                 slots.size());
     for (size_t i = 0; i < slots.size(); ++i) {
-      resp.topics[slots[i].first].partitions[slots[i].second].error = code_of(errors[i]);
+      out[slots[i].first].partitions[slots[i].second].error = code_of(errors[i]);
+    }
+  }
+  co_return out;
+}
+
+}  // namespace
+
+task<handler_result> handle_offset_commit(const request_header& h, wire_reader& in,
+                                          request_context& ctx) {
+  offset_commit_request req;
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
+  offset_commit_response resp;
+  group::commit_request cr{.member_id = req.member_id,
+                           .instance_id = req.group_instance_id,
+                           .generation = h.version >= 1 ? req.generation_id : -1};
+  resp.topics = co_await commit_offsets(ctx, req.group_id, std::move(cr), req.topics);
+  co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
+}
+
+task<handler_result> handle_txn_offset_commit(const request_header& h, wire_reader& in,
+                                              request_context& ctx) {
+  txn_offset_commit_request req;
+  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
+  txn_offset_commit_response resp;
+  // Applied with the transaction's commit marker (group_coordinator).
+  group::commit_request cr{.member_id = req.member_id,
+                           .instance_id = req.group_instance_id,
+                           .generation = req.generation_id,
+                           .transaction = group::txn_producer{req.producer_id, req.producer_epoch}};
+  resp.topics = co_await commit_offsets(
+      ctx, req.group_id, std::move(cr), req.topics,
+      req.producer_id < 0 ? error_code::invalid_producer_id_mapping : error_code::none);
+  if (h.version < 2) {
+    // Fencing as clients before v2 know it.
+    for (topic_partition_errors& t : resp.topics) {
+      for (partition_error& p : t.partitions) {
+        if (p.error == static_cast<int16_t>(error_code::producer_fenced)) {
+          p.error = static_cast<int16_t>(error_code::invalid_producer_epoch);
+        }
+      }
     }
   }
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });

@@ -1,7 +1,7 @@
 // The transaction APIs (KIP-98): InitProducerId, AddPartitionsToTxn,
 // AddOffsetsToTxn and EndTxn run by the transactional id's coordinator
-// (transaction_coordinator); TxnOffsetCommit by the group's coordinator;
-// WriteTxnMarkers, from another broker's transaction coordinator, appends
+// (transaction_coordinator); TxnOffsetCommit is with the other offset APIs
+// (offset_handlers.cc); WriteTxnMarkers, from another broker's transaction coordinator, appends
 // markers to the partitions this broker leads.
 #include "base/assert.h"
 #include "base/log.h"
@@ -112,11 +112,10 @@ task<handler_result> handle_init_producer_id(const request_header& h, wire_reade
   coordinator_route route =
       co_await route_coordinator(ctx, coordinator_kind::transaction, *req.transactional_id);
   if (route.error != error_code::none) co_return answer(route.error, -1, -1);
-  transaction::init_answer a =
-      co_await runtime::submit_to(route.owner, [p = route.partition, id = *req.transactional_id,
-                                                timeout = req.transaction_timeout_ms,
-                                                expected = transaction::producer_identity{
-                                                    req.producer_id, req.producer_epoch}]() mutable {
+  transaction::init_answer a = co_await runtime::submit_to(
+      route.owner,
+      [p = route.partition, id = *req.transactional_id, timeout = req.transaction_timeout_ms,
+       expected = transaction::producer_identity{req.producer_id, req.producer_epoch}]() mutable {
         return transaction_coordinator::local().init_producer_id(p, std::move(id), timeout,
                                                                  expected);
       });
@@ -241,55 +240,6 @@ task<handler_result> handle_write_txn_markers(const request_header& h, wire_read
     }
   }
   RILL_DEBUG("txn", "%s: WriteTxnMarkers for %zu producers", ctx.peer.c_str(), req.markers.size());
-  co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
-}
-
-task<handler_result> handle_txn_offset_commit(const request_header& h, wire_reader& in,
-                                              request_context& ctx) {
-  txn_offset_commit_request req;
-  if (!decode_message(in, h, &req)) co_return malformed_request(h, "bad body");
-  txn_offset_commit_response resp;
-  coordinator_route route = co_await route_group(ctx, req.group_id);
-  control::snapshot_ptr s = partition::shard_state::local().snapshot();
-  group::commit_request cr{.member_id = req.member_id,
-                           .instance_id = req.group_instance_id,
-                           .generation = req.generation_id,
-                           .transaction = group::txn_producer{req.producer_id, req.producer_epoch}};
-  std::vector<std::pair<size_t, size_t>> slots;
-  for (const txn_offset_commit_topic& t : req.topics) {
-    topic_partition_errors& rt = resp.topics.emplace_back();
-    rt.name = t.name;
-    for (const txn_offset_commit_partition& p : t.partitions) {
-      partition_error& rp = rt.partitions.emplace_back();
-      rp.index = p.index;
-      if (route.error != error_code::none) {
-        rp.error = static_cast<int16_t>(route.error);
-      } else if (req.producer_id < 0) {
-        rp.error = static_cast<int16_t>(error_code::invalid_producer_id_mapping);
-      } else if (s->find_partition(t.name, p.index) == nullptr) {
-        rp.error = static_cast<int16_t>(error_code::unknown_topic_or_partition);
-      } else {
-        cr.items.push_back({{t.name, p.index},
-                            {.offset = p.committed_offset,
-                             .leader_epoch = p.committed_leader_epoch,
-                             .metadata = p.committed_metadata.value_or("")}});
-        slots.emplace_back(resp.topics.size() - 1, rt.partitions.size() - 1);
-      }
-    }
-  }
-  if (!cr.items.empty()) {
-    std::vector<group::group_errc> errors = co_await runtime::submit_to(
-        route.owner, [p = route.partition, id = req.group_id, cr = std::move(cr)]() mutable {
-          return group::group_coordinator::local().commit(p, std::move(id), std::move(cr));
-        });
-    RILL_ASSERT(errors.size() == slots.size(), "%zu commit answers for %zu offsets", errors.size(),
-                slots.size());
-    for (size_t i = 0; i < slots.size(); ++i) {
-      error_code e = to_kafka(errors[i]);
-      if (e == error_code::producer_fenced && h.version < 2) e = error_code::invalid_producer_epoch;
-      resp.topics[slots[i].first].partitions[slots[i].second].error = static_cast<int16_t>(e);
-    }
-  }
   co_return respond(h, [&](response_buffer& out) { encode_message(out.writer(), h, resp); });
 }
 

@@ -117,26 +117,29 @@ task<bool> txn_marker_sender::send_to(int32_t broker, std::string host, int32_t 
     m.topics.back().partitions.push_back(index);
   }
   net::socket_address address;
-  if (!net::socket_address::parse(host, static_cast<uint16_t>(port), &address)) co_return false;
-  auto& p = peers_[broker];
-  if (p != nullptr && p->address != address.to_string()) {
-    turn_queue::turn t = co_await p->turns.enter();
-    co_await p->transport->close();
-    t.release();
-    p.reset();
+  if (closed_ || !net::socket_address::parse(host, static_cast<uint16_t>(port), &address)) {
+    co_return false;
   }
-  if (p == nullptr) {
+  std::shared_ptr<peer> self = peers_[broker];
+  if (self == nullptr || self->address != address.to_string()) {
+    // New, or the broker moved: a new connection. Exchanges still waiting on
+    // the old one fail and are retried.
     if (!buffers_) {
       buffers_ = std::make_unique<net::provided_buffer_ring>(
           *shard_,
           net::buffer_ring_options{.group_id = 9, .buffer_count = 16, .buffer_bytes = 64 * 1024});
     }
-    p = std::make_unique<peer>();
-    p->address = address.to_string();
-    p->transport = replication::make_tcp_replica_transport(*shard_, address, buffers_.get(),
-                                                           k_response_bytes_max);
+    std::shared_ptr<peer> old = std::exchange(self, std::make_shared<peer>());
+    self->address = address.to_string();
+    self->transport = replication::make_tcp_replica_transport(*shard_, address, buffers_.get(),
+                                                              k_response_bytes_max);
+    peers_[broker] = self;
+    if (old != nullptr) {
+      old->transport->interrupt();
+      turn_queue::turn t = co_await old->turns.enter();
+      co_await old->transport->close();
+    }
   }
-  peer* self = p.get();
   turn_queue::turn t = co_await self->turns.enter();
   if (closed_) co_return false;
   int32_t correlation = ++correlation_;
@@ -173,13 +176,13 @@ task<bool> txn_marker_sender::send_to(int32_t broker, std::string host, int32_t 
 
 task<void> txn_marker_sender::close() {
   closed_ = true;
-  for (auto& [broker, p] : peers_) {
+  std::map<int32_t, std::shared_ptr<peer>> peers = std::move(peers_);
+  peers_.clear();
+  for (auto& [broker, p] : peers) {
     p->transport->interrupt();
     turn_queue::turn t = co_await p->turns.enter();
     co_await p->transport->close();
   }
-  peers_.clear();
-  buffers_.reset();
 }
 
 }  // namespace rill::kafka

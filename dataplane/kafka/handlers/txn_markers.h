@@ -57,7 +57,8 @@ class txn_marker_sender {
 
   runtime::shard* shard_;
   std::unique_ptr<net::provided_buffer_ring> buffers_;
-  std::map<int32_t, std::unique_ptr<peer>> peers_;
+  // Shared: an exchange keeps its peer alive while a new address replaces it.
+  std::map<int32_t, std::shared_ptr<peer>> peers_;
   int32_t correlation_ = 0;
   bool closed_ = false;
 };
