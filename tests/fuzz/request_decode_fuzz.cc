@@ -15,6 +15,7 @@
 #include "dataplane/kafka/messages/metadata.h"
 #include "dataplane/kafka/messages/produce.h"
 #include "dataplane/kafka/messages/reassignment.h"
+#include "dataplane/kafka/messages/transaction.h"
 #include "dataplane/kafka/request_header.h"
 
 using namespace rill;
@@ -128,11 +129,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case api_key::incremental_alter_configs:
       decode_as<incremental_alter_configs_request>(in, h);
       break;
+    case api_key::add_partitions_to_txn:
+      decode_as<add_partitions_to_txn_request>(in, h);
+      break;
+    case api_key::add_offsets_to_txn:
+      decode_as<add_offsets_to_txn_request>(in, h);
+      break;
+    case api_key::end_txn:
+      decode_as<end_txn_request>(in, h);
+      break;
+    case api_key::write_txn_markers:
+      decode_as<write_txn_markers_request>(in, h);
+      break;
+    case api_key::txn_offset_commit:
+      decode_as<txn_offset_commit_request>(in, h);
+      break;
   }
   // The replica side decodes Fetch responses from other brokers too.
   wire_reader again({data, size});
   int32_t correlation = 0;
   fetched_response response;
   (void)decode_fetch_response(again, &correlation, &response);
+  // And a transaction coordinator WriteTxnMarkers responses.
+  wire_reader markers({data, size});
+  write_txn_markers_response written;
+  (void)decode_write_txn_markers_response(markers, &correlation, &written);
   return 0;
 }
