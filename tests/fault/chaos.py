@@ -294,7 +294,7 @@ class TxnWorkload:
             p = Producer({"bootstrap.servers": self.cluster.all_bootstrap,
                           "transactional.id": f"{self.topic}-txn", "linger.ms": 2,
                           "message.timeout.ms": 60000, "socket.timeout.ms": 5000,
-                          "transaction.timeout.ms": 30000, "topic.metadata.refresh.interval.ms": 1000})
+                          "transaction.timeout.ms": 60000, "topic.metadata.refresh.interval.ms": 1000})
             while settling or not self.stop.is_set():
                 attempts += 1
                 if settling and attempts > 5:
