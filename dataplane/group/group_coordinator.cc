@@ -259,6 +259,9 @@ task<result<offsets_partition*, group_errc>> group_coordinator::acquire(int32_t 
     if (part->loaded && current) co_return part;
     if ((part->loaded || part->loading) && !current) unload(*part, "a new leader epoch");
     if (!part->loading) spawn(load(part, replica));
+    // A load with nothing to read finishes inside spawn(), before anyone
+    // could wait for its notification.
+    if (part->loaded) continue;
     if (runtime::monotonic_ns() >= deadline) co_return group_errc::coordinator_load_in_progress;
     co_await part->load_done.wait_until(*shard_, deadline);
   }

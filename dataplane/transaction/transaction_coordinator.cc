@@ -175,6 +175,9 @@ task<result<transaction_coordinator::state_partition*, txn_errc>> transaction_co
     if (part->loaded && current) co_return part;
     if ((part->loaded || part->loading) && !current) unload(*part, "a new leader epoch");
     if (!part->loading) spawn(load(part, replica));
+    // A load with nothing to read finishes inside spawn(), before anyone
+    // could wait for its notification.
+    if (part->loaded) continue;
     if (runtime::monotonic_ns() >= deadline) co_return txn_errc::coordinator_load_in_progress;
     co_await part->load_done.wait_until(*shard_, deadline);
   }
@@ -251,7 +254,10 @@ void transaction_coordinator::unload(state_partition& part, const char* why) {
     RILL_INFO("txn", "%s-%d unloaded (%s): %zu transactional ids", k_txn_state_topic, part.index,
               why, part.txns.size());
   }
-  for (auto& [id, slot] : part.txns) slot->gone = true;
+  for (auto& [id, slot] : part.txns) {
+    slot->gone = true;
+    slot->changed.notify_all();
+  }
   part.txns.clear();
   part.loaded = false;
   part.loading = false;
@@ -276,6 +282,10 @@ task<txn_errc> transaction_coordinator::write(state_partition& part, txn_slot& s
   partition::produce_outcome out =
       co_await replica->produce(std::move(batch), -1, settings_.write_timeout_ms);
   slot.busy = false;
+  struct notify_on_exit {
+    txn_slot* s;
+    ~notify_on_exit() { s->changed.notify_all(); }  // after the metadata changed
+  } notify{&slot};
   if (out.error != partition::partition_errc::ok) {
     RILL_WARN("txn", "transactional id %s: writing %s failed: %s", m.id.c_str(),
               txn_status_name(m.status), partition::partition_errc_name(out.error));
@@ -337,6 +347,15 @@ task<void> transaction_coordinator::finish(state_partition* part, std::shared_pt
   }
 }
 
+task<bool> transaction_coordinator::settle(std::shared_ptr<txn_slot> slot) {
+  const uint64_t deadline = runtime::monotonic_ns() + k_settle_wait_ns;
+  while (!slot->gone && (slot->busy || slot->meta.preparing())) {
+    if (runtime::monotonic_ns() >= deadline) break;
+    (void)co_await slot->changed.wait_until(*shard_, deadline);
+  }
+  co_return !slot->gone;
+}
+
 task<init_answer> transaction_coordinator::init_producer_id(int32_t index, std::string id,
                                                             int32_t timeout_ms,
                                                             producer_identity expected) {
@@ -348,6 +367,7 @@ task<init_answer> transaction_coordinator::init_producer_id(int32_t index, std::
   const auto replica = part->replica;
   auto it = part->txns.find(id);
   std::shared_ptr<txn_slot> slot = it == part->txns.end() ? nullptr : it->second;
+  if (slot != nullptr && !co_await settle(slot)) co_return init_answer{txn_errc::not_coordinator};
   if (slot != nullptr && slot->busy) co_return init_answer{txn_errc::concurrent_transactions};
   bool exhausted = slot != nullptr && slot->meta.producer_epoch >= INT16_MAX - 1;
   int64_t new_producer_id = -1;
@@ -405,6 +425,7 @@ task<std::vector<txn_errc>> transaction_coordinator::add_partitions(
   auto it = part->txns.find(id);
   if (it == part->txns.end()) co_return all(txn_errc::invalid_producer_id_mapping);
   std::shared_ptr<txn_slot> slot = it->second;
+  if (!co_await settle(slot)) co_return all(txn_errc::not_coordinator);
   if (slot->busy) co_return all(txn_errc::concurrent_transactions);
   std::set<topic_partition> wanted(partitions.begin(), partitions.end());
   txn_plan plan = plan_add_partitions(slot->meta, producer_id, producer_epoch, wanted, epoch_ms());
@@ -422,6 +443,7 @@ task<txn_errc> transaction_coordinator::end_txn(int32_t index, std::string id, i
   auto it = part->txns.find(id);
   if (it == part->txns.end()) co_return txn_errc::invalid_producer_id_mapping;
   std::shared_ptr<txn_slot> slot = it->second;
+  if (!co_await settle(slot)) co_return txn_errc::not_coordinator;
   if (slot->busy) co_return txn_errc::concurrent_transactions;
   txn_plan plan = plan_end(slot->meta, producer_id, producer_epoch, commit, epoch_ms());
   if (const auto* e = std::get_if<txn_errc>(&plan)) co_return *e;

@@ -80,6 +80,7 @@ struct txn_report {
 class transaction_coordinator {
  public:
   static constexpr int64_t k_tick_ms = 100;
+  static constexpr uint64_t k_settle_wait_ns = 2'000'000'000;
 
   transaction_coordinator(runtime::shard& s, txn_coordinator_settings settings);
   ~transaction_coordinator();
@@ -102,8 +103,9 @@ class transaction_coordinator {
  private:
   struct txn_slot {
     txn_metadata meta;
-    bool busy = false;  // a write is in flight: other requests answer CONCURRENT_TRANSACTIONS
-    bool gone = false;  // unloaded
+    bool busy = false;            // a write is in flight
+    bool gone = false;            // unloaded
+    runtime::wait_queue changed;  // a write finished, or the slot went
   };
   struct state_partition {
     explicit state_partition(int32_t i) : index(i) {}
@@ -124,6 +126,12 @@ class transaction_coordinator {
   };
 
   task<result<state_partition*, txn_errc>> acquire(int32_t partition);
+  // Waits (at most k_settle_wait_ns) while a write to the slot is in flight
+  // or its last transaction's markers are being written: the next
+  // transaction's first request would otherwise be answered
+  // CONCURRENT_TRANSACTIONS, which clients retry only after a backoff
+  // (librdkafka: 20 ms). False if the slot went meanwhile.
+  task<bool> settle(std::shared_ptr<txn_slot> slot);
   task<void> load(state_partition* part, std::shared_ptr<partition::partition_replica> replica);
   void unload(state_partition& part, const char* why);
   // Writes m as the id's record; on success it is the slot's metadata.
