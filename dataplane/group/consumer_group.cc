@@ -452,7 +452,6 @@ step<sync_answer> consumer_group::sync(const sync_request& r, int64_t now_ms) {
                           .assignment = m->assignment},
               ""};
     case group_state::completing_rebalance:
-      break;
     case group_state::dead:
       break;
   }

@@ -109,10 +109,8 @@ task<handler_result> handle_produce(const request_header& h, wire_reader& in, re
       produce_partition_response& pr = resp[ti].partitions.emplace_back();
       pr.index = p.index;
       const control::partition_info* info = s->find_partition(t.name, p.index);
-      if (!acks_ok) {
-        pr.error = error_code::invalid_required_acks;
-      } else if (req.transactional_id && req.acks != -1) {
-        pr.error = error_code::invalid_required_acks;  // Kafka: a transaction writes with acks=all
+      if (!acks_ok || (req.transactional_id && req.acks != -1)) {
+        pr.error = error_code::invalid_required_acks;  // a transaction writes with acks=all
       } else if (t.name == group::k_offsets_topic || t.name == transaction::k_txn_state_topic) {
         pr.error = error_code::invalid_topic_exception;  // only the coordinator writes there
         pr.error_message = "cannot produce to an internal topic";

@@ -59,26 +59,6 @@ int16_t fenced_for_version(txn_errc e, int16_t version, int16_t first_knowing_fe
   return static_cast<int16_t>(code_of_txn(e));
 }
 
-// Adds partitions to the id's transaction on its coordinator; one error
-// per partition, in order.
-task<std::vector<txn_errc>> add_on_coordinator(request_context& ctx, const std::string& id,
-                                               int64_t producer_id, int16_t producer_epoch,
-                                               std::vector<transaction::topic_partition> tps) {
-  coordinator_route route = co_await route_coordinator(ctx, coordinator_kind::transaction, id);
-  if (route.error != error_code::none) {
-    txn_errc e = route.error == error_code::not_coordinator ? txn_errc::not_coordinator
-                 : route.error == error_code::coordinator_load_in_progress
-                     ? txn_errc::coordinator_load_in_progress
-                     : txn_errc::coordinator_not_available;
-    co_return std::vector<txn_errc>(tps.size(), e);
-  }
-  co_return co_await runtime::submit_to(
-      route.owner, [p = route.partition, id, producer_id, producer_epoch, tps]() mutable {
-        return transaction_coordinator::local().add_partitions(p, std::move(id), producer_id,
-                                                               producer_epoch, std::move(tps));
-      });
-}
-
 txn_errc route_error(error_code e) {
   switch (e) {
     case error_code::not_coordinator:
@@ -88,6 +68,22 @@ txn_errc route_error(error_code e) {
     default:
       return txn_errc::coordinator_not_available;
   }
+}
+
+// Adds partitions to the id's transaction on its coordinator; one error
+// per partition, in order.
+task<std::vector<txn_errc>> add_on_coordinator(request_context& ctx, const std::string& id,
+                                               int64_t producer_id, int16_t producer_epoch,
+                                               std::vector<transaction::topic_partition> tps) {
+  coordinator_route route = co_await route_coordinator(ctx, coordinator_kind::transaction, id);
+  if (route.error != error_code::none) {
+    co_return std::vector<txn_errc>(tps.size(), route_error(route.error));
+  }
+  co_return co_await runtime::submit_to(route.owner, [p = route.partition, id = std::string(id),
+                                                      producer_id, producer_epoch, tps]() mutable {
+    return transaction_coordinator::local().add_partitions(p, std::move(id), producer_id,
+                                                           producer_epoch, std::move(tps));
+  });
 }
 
 }  // namespace
