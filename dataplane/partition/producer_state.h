@@ -33,7 +33,7 @@ struct producer_report {
   int64_t producer_id = -1;
   int16_t epoch = -1;
   int32_t last_sequence = -1;
-  int64_t last_timestamp = -1;  // the newest timestamp of its appended batches
+  int64_t last_timestamp = -1;            // the newest timestamp of its appended batches
   int64_t current_txn_start_offset = -1;  // its open transaction's first offset, if any
 };
 
