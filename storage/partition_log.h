@@ -273,6 +273,10 @@ class partition_log {
   bool offline() const { return offline_; }
   leader_epoch_cache& epochs() { return epochs_; }
   const aborted_txn_index& aborted_txns() const { return aborted_; }
+  // A small file of the partition's own (a layer above keeps its state
+  // there), replaced atomically; nullopt when absent or unreadable.
+  task<log_errc> store_sidecar(const std::string& name, const std::string& contents);
+  task<std::optional<std::string>> load_sidecar(const std::string& name);
   // Records an aborted transaction whose marker is in the log (durable on
   // return; a known one is not written again).
   task<log_errc> add_aborted_txn(const aborted_txn& t);

@@ -235,6 +235,17 @@ task<int64_t> partition_log::take_clean_shutdown_marker(int64_t active_base) {
   co_return static_cast<int64_t>(bytes);
 }
 
+task<log_errc> partition_log::store_sidecar(const std::string& name, const std::string& contents) {
+  io_errc e = co_await write_file_atomically(io_, options_.dir, name, contents);
+  co_return e == io_errc::ok ? log_errc::ok : log_errc::storage_error;
+}
+
+task<std::optional<std::string>> partition_log::load_sidecar(const std::string& name) {
+  auto text = co_await read_small_file(io_, options_.dir + "/" + name);
+  if (!text.ok()) co_return std::nullopt;
+  co_return std::move(text).value();
+}
+
 task<log_errc> partition_log::persist_log_start() {
   io_errc e = co_await write_file_atomically(io_, options_.dir, k_log_start_file,
                                              std::to_string(log_start_offset_));

@@ -15,6 +15,11 @@
 namespace rill::partition {
 namespace {
 
+// The open transactions' checkpoint beside the log, and how often it is
+// rewritten while they change.
+constexpr const char* k_txn_checkpoint_file = "open-transactions";
+constexpr uint64_t k_txn_checkpoint_interval_ns = 5000 * runtime::k_ns_per_ms;
+
 int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -159,6 +164,18 @@ constexpr uint64_t k_disk_free_to_resume_bytes = 64ULL << 20;
 
 task<void> partition_replica::restore_producer_state() {
   int64_t offset = log_->offset_bytes_before_end(k_producer_state_scan_bytes);
+  // A transaction open at the last checkpoint may have begun before the
+  // window: read from its first batch, so that its marker closes it and an
+  // abort reaches the aborted index.
+  if (std::optional<std::string> text = co_await log_->load_sidecar(k_txn_checkpoint_file)) {
+    if (std::optional<int64_t> from = transaction_state::restore_from(*text)) {
+      offset = std::max(std::min(offset, *from), log_->log_start_offset());
+    } else {
+      RILL_WARN("partition", "%s-%d: %s is damaged; transactions are read from the last %llu MiB",
+                topic_.c_str(), index_, k_txn_checkpoint_file,
+                static_cast<unsigned long long>(k_producer_state_scan_bytes >> 20));
+    }
+  }
   size_t batches = 0;
   while (offset < log_end_offset()) {
     auto r = co_await log_->read(offset, 1 << 20, log_end_offset());
@@ -627,6 +644,21 @@ task<void> partition_replica::flush_if_due() {
                storage::log_errc_name(e));
   }
   note_log_result(e);
+  co_await checkpoint_transactions(false);
+}
+
+task<void> partition_replica::checkpoint_transactions(bool now) {
+  if (!txns_.changed_since_checkpoint() || health_ != log_health::healthy) co_return;
+  uint64_t t = runtime::monotonic_ns();
+  if (!now && t - last_txn_checkpoint_ns_ < k_txn_checkpoint_interval_ns) co_return;
+  last_txn_checkpoint_ns_ = t;
+  txns_.mark_checkpointed();  // changes during the write are the next one's
+  storage::log_errc e =
+      co_await log_->store_sidecar(k_txn_checkpoint_file, txns_.checkpoint(log_->log_end_offset()));
+  if (e != storage::log_errc::ok) {
+    RILL_WARN("partition", "%s-%d: writing %s failed: %s", topic_.c_str(), index_,
+              k_txn_checkpoint_file, storage::log_errc_name(e));
+  }
 }
 
 task<void> partition_replica::apply_retention() {
@@ -832,6 +864,7 @@ void partition_replica::check_health(uint64_t free_bytes, uint64_t disk_bytes) {
 }
 
 task<void> partition_replica::close() {
+  co_await checkpoint_transactions(true);
   closed_ = true;
   role_ = replica_role::offline;
   tracker_.reset();

@@ -133,7 +133,9 @@ class partition_replica {
   const std::string& topic() const { return topic_; }
   int32_t index() const { return index_; }
 
-  // Rebuilds the idempotent-producer table from the recent log (start-up).
+  // Rebuilds the idempotent-producer table and the open transactions from
+  // the recent log (start-up): the last 64 MiB, and back to where the last
+  // transaction checkpoint says an open transaction began.
   task<void> restore_producer_state();
   // Applies the controller's view: role, leader, epochs, replicas, ISR.
   void update(const control::partition_info& info);
@@ -249,6 +251,10 @@ class partition_replica {
   // A batch now in the log (any path): the transaction state and the
   // aborted-transaction index follow it.
   task<void> observe_transaction(std::span<const uint8_t> batch);
+  // Writes the open transactions (transaction_state::checkpoint) when they
+  // changed and the last write is k_txn_checkpoint_interval_ns old, or
+  // always when `now` (close).
+  task<void> checkpoint_transactions(bool now);
   // Waits for the staged appends; the offsets of the first, or the first
   // failure.
   task<produce_outcome> finish_appends(std::vector<pending_append>& pending);
@@ -280,6 +286,7 @@ class partition_replica {
   uint64_t tracker_generation_ = 0;
   producer_state producers_;
   transaction_state txns_;
+  uint64_t last_txn_checkpoint_ns_ = 0;
   turn_queue produce_turns_;  // produce requests stage in arrival order
   log_health health_ = log_health::healthy;
   bool health_reported_ = true;  // the controller knows health_

@@ -10,9 +10,11 @@
 // leaders and followers keep it alike.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "storage/aborted_txn_index.h"
@@ -43,6 +45,18 @@ class transaction_state {
   // Forgets everything (truncation: the state is read again from the log).
   void clear();
 
+  // The open transactions as of log_end, for a restart to know how far back
+  // to read (restore_producer_state): text, "0\n" log_end "\n" count "\n"
+  // (producer_id " " first_offset "\n"){count}.
+  std::string checkpoint(int64_t log_end) const;
+  // Where a restart must begin reading to see the first batch of every
+  // transaction open at the checkpoint (INT64_MAX: none was open); nullopt
+  // if damaged.
+  static std::optional<int64_t> restore_from(const std::string& checkpoint);
+  // Whether the open transactions changed since mark_checkpointed().
+  bool changed_since_checkpoint() const { return changed_; }
+  void mark_checkpointed() { changed_ = false; }
+
  private:
   struct decided {
     int64_t first_offset;
@@ -50,6 +64,7 @@ class transaction_state {
   };
   std::map<int64_t, int64_t> open_;  // producer id -> first offset
   std::vector<decided> decided_;     // by marker offset
+  bool changed_ = false;
 };
 
 }  // namespace rill::partition

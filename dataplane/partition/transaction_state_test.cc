@@ -46,5 +46,25 @@ TEST(transaction_state, non_transactional_batches_and_stray_markers_change_nothi
   EXPECT_EQ(s.last_stable_offset(6), 6);
 }
 
+TEST(transaction_state, a_checkpoint_says_where_a_restart_must_read_from) {
+  transaction_state s;
+  EXPECT_EQ(transaction_state::restore_from(s.checkpoint(100)), INT64_MAX)
+      << "nothing open: the recent window is enough";
+  EXPECT_FALSE(s.changed_since_checkpoint());
+  EXPECT_FALSE(s.observe(data(1, 40, 44)));
+  EXPECT_FALSE(s.observe(data(2, 10, 12)));
+  EXPECT_TRUE(s.changed_since_checkpoint());
+  std::string text = s.checkpoint(50);
+  s.mark_checkpointed();
+  EXPECT_EQ(transaction_state::restore_from(text), 10) << "producer 2's first batch";
+  EXPECT_FALSE(s.observe(data(1, 51, 51))) << "an open transaction's next batch";
+  EXPECT_FALSE(s.changed_since_checkpoint());
+  (void)s.observe(marker(2, 52, storage::marker_type::commit));
+  EXPECT_TRUE(s.changed_since_checkpoint());
+  EXPECT_EQ(transaction_state::restore_from(s.checkpoint(53)), 40);
+  EXPECT_FALSE(transaction_state::restore_from("0\n50\n2\n1 40\n")) << "an entry missing: damaged";
+  EXPECT_FALSE(transaction_state::restore_from("7\n50\n0\n")) << "an unknown version";
+}
+
 }  // namespace
 }  // namespace rill::partition

@@ -6,8 +6,9 @@ transaction; consume-transform-produce commits its input offsets with its
 output (send_offsets_to_transaction) and an abort leaves both untouched; a
 second producer with the same transactional.id fences the first and aborts
 what it left open; a transaction past its timeout is aborted by the
-coordinator; the coordinator's broker killed with -9 loses nothing
-committed and its successor finishes a decided transaction."""
+coordinator; a broker restarted while a transaction is open keeps it
+open; the coordinator's broker killed with -9 loses nothing committed and
+its successor finishes a decided transaction."""
 import os
 import sys
 import time
@@ -18,7 +19,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from confluent_kafka.admin import AdminClient, NewTopic
 
 sys.path.insert(0, os.path.dirname(__file__))
-from rill_cluster import Cluster  # noqa: E402
+from rill_cluster import Broker, Cluster  # noqa: E402
 from test_cluster import wait_until  # noqa: E402
 
 BROKER = ["--group.initial.rebalance.delay.ms=0",
@@ -229,6 +230,36 @@ class TransactionTest(unittest.TestCase):
         self.assertEqual([v for _, _, v in got], ["after"])
         with self.assertRaises(KafkaException):
             p.commit_transaction(10)
+
+
+class RestartTest(unittest.TestCase):
+    def test_an_open_transaction_survives_a_restart(self):
+        """A broker stopped while a transaction is open keeps it open: its
+        checkpoint (open-transactions beside the log) names the
+        transaction's first offset, and read_committed holds there until
+        the commit."""
+        with Broker(extra=["--transaction.state.log.num.partitions=1"]) as b:
+            topic = f"tx-{uuid.uuid4().hex[:8]}"
+            create_topic(b.bootstrap, topic, 1, rf=1)
+            plain = Producer({"bootstrap.servers": b.bootstrap})
+            plain.produce(topic, value=b"before", partition=0)
+            plain.flush(10)
+            p = txn_producer(b.bootstrap, f"restart-{uuid.uuid4().hex[:6]}",
+                             **{"transaction.timeout.ms": 120000})
+            p.begin_transaction()
+            for i in range(5):
+                p.produce(topic, value=f"open-{i}".encode(), partition=0)
+            p.flush(10)
+            b.stop()
+            with open(os.path.join(b.data_dir, "data", f"{topic}-0", "open-transactions")) as f:
+                version, log_end, count, _producer, first = f.read().split()
+            self.assertEqual((version, log_end, count, first), ("0", "6", "1", "1"))
+            b.start()
+            got = read_all(b.bootstrap, topic, 1, "read_committed", timeout_s=4)
+            self.assertEqual([v for _, _, v in got], ["before"], "held at the open transaction")
+            p.commit_transaction(30)
+            got = read_all(b.bootstrap, topic, 1, "read_committed", expect=6)
+            self.assertEqual([v for _, _, v in got], ["before"] + [f"open-{i}" for i in range(5)])
 
 
 class CoordinatorFailoverTest(unittest.TestCase):
