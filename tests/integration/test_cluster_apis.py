@@ -15,7 +15,7 @@ import time
 import unittest
 import uuid
 
-from confluent_kafka import KafkaException, Producer, TopicPartition, Consumer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -564,7 +564,7 @@ class LegacyProduceTest(unittest.TestCase):
 
 
 class ListOffsetsAndDefaultsTest(unittest.TestCase):
-    def test_time_lookups_auto_creation_defaults_and_transactions(self):
+    def test_time_lookups_auto_creation_defaults_and_transaction_timeouts(self):
         with Broker(extra=["--num.partitions=3"]) as b:
             topic = f"times-{uuid.uuid4().hex[:6]}"
             admin = AdminClient({"bootstrap.servers": b.bootstrap})
@@ -583,12 +583,18 @@ class ListOffsetsAndDefaultsTest(unittest.TestCase):
             wait_until(lambda: len(admin.list_topics(auto, timeout=5).topics[auto].partitions) == 3,
                        what="an auto-created topic with the broker's num.partitions")
 
+            # Transactions on one broker: __transaction_state with the one
+            # live broker as its replica; a timeout past
+            # transaction.max.timeout.ms is refused at once.
             t = Producer({"bootstrap.servers": b.bootstrap, "transactional.id": "tx-1"})
+            t.init_transactions(30)
+            too_long = Producer({"bootstrap.servers": b.bootstrap, "transactional.id": "tx-2",
+                                 "transaction.timeout.ms": 900001})
             started = time.time()
             with self.assertRaises(KafkaException) as refused:
-                t.init_transactions(30)
+                too_long.init_transactions(30)
             self.assertLess(time.time() - started, 10, "refused at once, not after the timeout")
-            self.assertIn("not supported", str(refused.exception))
+            self.assertEqual(refused.exception.args[0].code(), KafkaError.INVALID_TRANSACTION_TIMEOUT)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The group APIs at their newest flexible versions, on the wire: batched
-FindCoordinator (groups and transactional ids), the KIP-394 join, sync, heartbeat fencing, commits and
-multi-group offset fetches, describe/list with state filters, batched
+FindCoordinator (groups and transactional ids), the KIP-394 join, sync,
+heartbeat fencing, commits and multi-group offset fetches, describe/list with state filters, batched
 leave, and the deletes' refusals (NON_EMPTY_GROUP, GROUP_SUBSCRIBED_TO_TOPIC).
 No client library here sends these versions; kafka_wire_groups.py is
 written from the protocol guide."""
