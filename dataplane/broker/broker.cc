@@ -117,6 +117,7 @@ void start_shard(runtime::shard& s, const partition::broker_settings& settings,
   parts = {
       .state = state,
       .coordinator = coordinator,
+      .transactions = transactions,
       .server = server,
       .dpdk = network != nullptr && s.id() == runtime::shard_id(0) ? network->endpoint() : nullptr};
   s.at_exit([&s, &parts, state, server, coordinator, transactions, markers] {

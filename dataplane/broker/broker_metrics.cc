@@ -31,6 +31,7 @@ shard_metrics collect_shard_metrics(runtime::shard& s, const shard_parts& parts)
     });
   }
   if (parts.coordinator != nullptr) m.groups = parts.coordinator->report();
+  if (parts.transactions != nullptr) m.transactions = parts.transactions->report();
   if (parts.dpdk != nullptr) {
     m.dpdk = parts.dpdk->counters();
     m.dpdk_link = parts.dpdk->link().counters();
@@ -78,6 +79,13 @@ void render_partitions(prometheus_text& out, const std::vector<const partition_r
   partition_gauge(out, rows, "rill_partition_high_watermark",
                   "high watermark as this replica knows it",
                   [](auto& r) { return r.high_watermark; });
+  partition_gauge(out, rows, "rill_partition_last_stable_offset",
+                  "the first offset of the oldest undecided transaction, else the high watermark "
+                  "(read_committed consumers read below it)",
+                  [](auto& r) { return r.last_stable_offset; });
+  partition_gauge(out, rows, "rill_partition_open_transactions",
+                  "producers with a transaction open in the partition",
+                  [](auto& r) { return r.open_transactions; });
   partition_gauge(out, rows, "rill_partition_size_bytes", "bytes of the replica's log segments",
                   [](auto& r) { return r.size_bytes; });
   partition_gauge(out, rows, "rill_partition_replicas", "assigned replicas",
@@ -364,6 +372,38 @@ void render_groups(prometheus_text& out, const std::vector<shard_metrics>& shard
   }
 }
 
+void render_transactions(prometheus_text& out, const std::vector<shard_metrics>& shards) {
+  std::vector<size_t> ids(static_cast<size_t>(transaction::txn_status::prepare_epoch_fence) + 1, 0);
+  transaction::txn_counters sum;
+  for (const shard_metrics& m : shards) {
+    const transaction::txn_report& t = m.transactions;
+    for (size_t i = 0; i < t.ids_by_status.size() && i < ids.size(); ++i)
+      ids[i] += t.ids_by_status[i];
+    sum.committed += t.counters.committed;
+    sum.aborted += t.counters.aborted;
+    sum.timed_out += t.counters.timed_out;
+    sum.marker_rounds_retried += t.counters.marker_rounds_retried;
+  }
+  out.family("rill_txn_ids", metric_type::gauge,
+             "transactional ids this broker coordinates, by state");
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto status = static_cast<transaction::txn_status>(i);
+    out.sample("rill_txn_ids", {{"state", transaction::txn_status_name(status)}},
+               static_cast<double>(ids[i]));
+  }
+  out.family("rill_txn_completed_total", metric_type::counter,
+             "transactions this broker's coordinator completed, by outcome");
+  out.sample("rill_txn_completed_total", {{"result", "commit"}},
+             static_cast<double>(sum.committed));
+  out.sample("rill_txn_completed_total", {{"result", "abort"}}, static_cast<double>(sum.aborted));
+  out.family("rill_txn_timed_out_total", metric_type::counter,
+             "transactions the coordinator aborted past their transaction.timeout.ms");
+  out.sample("rill_txn_timed_out_total", {}, static_cast<double>(sum.timed_out));
+  out.family("rill_txn_marker_retries_total", metric_type::counter,
+             "rounds of transaction markers that had to be sent again (a leader moving or down)");
+  out.sample("rill_txn_marker_retries_total", {}, static_cast<double>(sum.marker_rounds_retried));
+}
+
 }  // namespace
 
 std::string render_broker_metrics(int32_t broker_id, const std::vector<shard_metrics>& shards) {
@@ -385,6 +425,7 @@ std::string render_broker_metrics(int32_t broker_id, const std::vector<shard_met
   render_dpdk(out, shards);
   render_shards(out, shards);
   render_groups(out, shards, rows);
+  render_transactions(out, shards);
   return out.text();
 }
 

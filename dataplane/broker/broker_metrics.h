@@ -15,6 +15,7 @@
 #include "dataplane/kafka/server/request_stats.h"
 #include "dataplane/node/shard_state.h"
 #include "dataplane/partition/partition_replica.h"
+#include "dataplane/transaction/transaction_coordinator.h"
 #include "platform/net/tcp_server.h"
 #include "platform/runtime/shard.h"
 #include "storage/uring/uring_file_io.h"
@@ -25,6 +26,7 @@ namespace rill::broker {
 struct shard_parts {
   partition::shard_state* state = nullptr;
   group::group_coordinator* coordinator = nullptr;
+  transaction::transaction_coordinator* transactions = nullptr;
   net::tcp_server* server = nullptr;
   const bypass::bypass_endpoint* dpdk = nullptr;  // shard 0 with replication.transport=dpdk
 };
@@ -47,6 +49,7 @@ struct shard_metrics {
   partition::replication_counters replication;
   std::vector<partition_row> partitions;
   std::vector<group::group_report> groups;
+  transaction::txn_report transactions;
   bypass::endpoint_counters dpdk;  // zero unless this shard runs the DPDK transport
   bypass::link_counters dpdk_link;
 };

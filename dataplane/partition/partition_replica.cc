@@ -145,6 +145,8 @@ replica_report partition_replica::report(int64_t now_ms) const {
                    .log_start_offset = log_->log_start_offset(),
                    .log_end_offset = log_->log_end_offset(),
                    .high_watermark = high_watermark_,
+                   .last_stable_offset = txns_.stable_offset(high_watermark_),
+                   .open_transactions = txns_.open_count(),
                    .size_bytes = log_->size_bytes(),
                    .replicas = replicas_.size(),
                    .isr = isr_.size(),
@@ -280,6 +282,7 @@ void partition_replica::advance_high_watermark() {
   tracker_->on_leader_append(ids::offset{log_end_offset()});
   if (tracker_->high_watermark() > high_watermark_) {
     high_watermark_ = tracker_->high_watermark();
+    (void)txns_.last_stable_offset(high_watermark_);  // forgets what the HW passed
     notify_waiters();
   }
 }
@@ -751,6 +754,7 @@ task<partition_errc> partition_replica::append_from_leader(std::span<const uint8
     co_await observe_transaction(records.subspan(at, size));
   }
   high_watermark_ = std::max(high_watermark_, std::min(leader_high_watermark, log_end_offset()));
+  (void)txns_.last_stable_offset(high_watermark_);  // forgets what the HW passed
   RILL_ASSERT(high_watermark_ <= log_end_offset(), "%s-%d: follower high watermark past its log",
               topic_.c_str(), index_);
   if (!spans.empty()) notify_waiters();

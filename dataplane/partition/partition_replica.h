@@ -110,6 +110,8 @@ struct replica_report {
   int64_t log_start_offset = 0;
   int64_t log_end_offset = 0;
   int64_t high_watermark = 0;
+  int64_t last_stable_offset = 0;
+  size_t open_transactions = 0;
   uint64_t size_bytes = 0;
   size_t replicas = 0;
   size_t isr = 0;

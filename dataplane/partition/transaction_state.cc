@@ -29,9 +29,15 @@ std::optional<storage::aborted_txn> transaction_state::observe(const txn_batch& 
 int64_t transaction_state::last_stable_offset(int64_t high_watermark) {
   std::erase_if(decided_,
                 [high_watermark](const decided& d) { return d.marker_offset < high_watermark; });
+  return stable_offset(high_watermark);
+}
+
+int64_t transaction_state::stable_offset(int64_t high_watermark) const {
   int64_t lso = high_watermark;
   for (const auto& [producer, first] : open_) lso = std::min(lso, first);
-  for (const decided& d : decided_) lso = std::min(lso, d.first_offset);
+  for (const decided& d : decided_) {
+    if (d.marker_offset >= high_watermark) lso = std::min(lso, d.first_offset);
+  }
   return lso;
 }
 

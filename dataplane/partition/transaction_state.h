@@ -39,6 +39,8 @@ class transaction_state {
   // The last stable offset for this high watermark; forgets decided
   // transactions the high watermark passed.
   int64_t last_stable_offset(int64_t high_watermark);
+  // The same, forgetting nothing (reports).
+  int64_t stable_offset(int64_t high_watermark) const;
   // The first offset of producer_id's open transaction, if any.
   std::optional<int64_t> open_transaction(int64_t producer_id) const;
   size_t open_count() const { return open_.size(); }

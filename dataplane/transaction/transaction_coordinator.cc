@@ -149,6 +149,7 @@ void transaction_coordinator::abort_timed_out(state_partition& part) {
                 slot->meta.id.c_str(), static_cast<long long>(slot->meta.producer_id),
                 slot->meta.timeout_ms, next->producer_epoch);
       if (co_await self->write(*part, *slot, std::move(*next)) != txn_errc::ok) co_return;
+      ++self->counters_.timed_out;
       co_await self->finish(part, slot);
     }(this, &part, slot));
   }
@@ -328,6 +329,7 @@ task<void> transaction_coordinator::finish(state_partition* part, std::shared_pt
     }
     job.partitions = std::move(left);
     if (!job.partitions.empty()) {
+      ++counters_.marker_rounds_retried;
       if (++rounds % 25 == 0) {
         RILL_WARN("txn", "transactional id %s: %zu markers still unwritten after %llu rounds",
                   slot->meta.id.c_str(), job.partitions.size(),
@@ -342,6 +344,10 @@ task<void> transaction_coordinator::finish(state_partition* part, std::shared_pt
       continue;
     }
     txn_errc e = co_await write(*part, *slot, completed(slot->meta, epoch_ms()));
+    if (e == txn_errc::ok) {
+      ++(slot->meta.status == txn_status::complete_commit ? counters_.committed
+                                                          : counters_.aborted);
+    }
     if (e == txn_errc::ok || e == txn_errc::not_coordinator) break;
     co_await runtime::sleep_for(*shard_, k_marker_retry_ns);
   }
@@ -454,11 +460,15 @@ task<txn_errc> transaction_coordinator::end_txn(int32_t index, std::string id, i
   co_return txn_errc::ok;
 }
 
-std::vector<txn_report> transaction_coordinator::report() const {
-  std::vector<txn_report> out;
+txn_report transaction_coordinator::report() const {
+  txn_report out{.ids_by_status = std::vector<size_t>(
+                     static_cast<size_t>(txn_status::prepare_epoch_fence) + 1, 0),
+                 .counters = counters_};
   for (const auto& [index, part] : partitions_) {
     if (!part->loaded) continue;
-    for (const auto& [id, slot] : part->txns) out.push_back({slot->meta, index});
+    for (const auto& [id, slot] : part->txns) {
+      ++out.ids_by_status[static_cast<size_t>(slot->meta.status)];
+    }
   }
   return out;
 }

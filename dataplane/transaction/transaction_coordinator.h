@@ -71,10 +71,17 @@ struct init_answer {
   int16_t producer_epoch = -1;
 };
 
-// What DescribeTransactions-like reports and metrics see.
+// One shard's coordinator, for metrics.
+struct txn_counters {
+  uint64_t committed = 0;              // transactions completed by a commit
+  uint64_t aborted = 0;                // by an abort (asked, timed out, or by a new instance)
+  uint64_t timed_out = 0;              // aborts the coordinator started for a timeout
+  uint64_t marker_rounds_retried = 0;  // rounds in which a marker had to be written again
+};
+
 struct txn_report {
-  txn_metadata metadata;
-  int32_t partition = -1;
+  std::vector<size_t> ids_by_status;  // transactional ids loaded here, indexed by txn_status
+  txn_counters counters;
 };
 
 class transaction_coordinator {
@@ -98,7 +105,7 @@ class transaction_coordinator {
                                              std::vector<topic_partition> partitions);
   task<txn_errc> end_txn(int32_t partition, std::string id, int64_t producer_id,
                          int16_t producer_epoch, bool commit);
-  std::vector<txn_report> report() const;
+  txn_report report() const;
 
  private:
   struct txn_slot {
@@ -151,6 +158,7 @@ class transaction_coordinator {
   bool loop_running_ = false;
   int64_t operations_ = 0;
   int64_t next_abort_check_ms_ = 0;
+  txn_counters counters_;
 };
 
 }  // namespace rill::transaction

@@ -163,6 +163,15 @@ class MetricsTest(unittest.TestCase):
         self.produce(300, 0)
         self.consume_and_commit("metered-group", 300)
         self.produce(60, 300)
+        # One committed and one aborted transaction, on a topic of their own.
+        create_topic(self.cluster.bootstrap, "metered-tx", 1, rf=3)
+        t = Producer({"bootstrap.servers": self.cluster.bootstrap, "transactional.id": "metered"})
+        t.init_transactions(30)
+        for commit in (True, False):
+            t.begin_transaction()
+            t.produce("metered-tx", value=b"t", partition=0)
+            t.flush(30)
+            (t.commit_transaction if commit else t.abort_transaction)(30)
 
         first = {b: self.scrape(b)[0] for b in brokers}
         self.prometheus = Prometheus(self.admin_ports.values())
@@ -188,6 +197,18 @@ class MetricsTest(unittest.TestCase):
             lambda: prom.scalar('sum(rill_group_lag_records{group="metered-group"})') == 60, 20),
             prom.query('rill_group_lag_records'))
         self.assertEqual(prom.scalar('sum(rill_group_committed_offset{group="metered-group"})'), 300)
+        # A committed and an aborted transaction: counted by the coordinator,
+        # and nothing left open, so the stable offset is the high watermark.
+        self.assertTrue(wait_until(
+            lambda: prom.scalar('sum(rill_txn_completed_total{result="commit"})') == 1
+            and prom.scalar('sum(rill_txn_completed_total{result="abort"})') == 1, 20),
+            prom.query('rill_txn_completed_total'))
+        self.assertEqual(prom.scalar('sum(rill_partition_open_transactions{topic="metered-tx"})'), 0)
+        # Two records and two markers; every replica's stable offset is there.
+        self.assertTrue(wait_until(
+            lambda: prom.scalar('min(rill_partition_last_stable_offset{topic="metered-tx"})') == 4, 20),
+            prom.query('rill_partition_last_stable_offset{topic="metered-tx"}'))
+        self.assertEqual(prom.scalar('sum(rill_txn_ids{state="CompleteAbort"})'), 1)
         # Requests, with a histogram whose +Inf bucket is its count.
         self.assertGreater(prom.scalar('sum(rill_kafka_requests_total{api="Produce"})'), 0)
         inf = prom.scalar('sum(rill_kafka_request_duration_seconds_bucket{api="Produce",le="+Inf"})')
