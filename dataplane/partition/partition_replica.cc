@@ -319,6 +319,12 @@ task<produce_outcome> partition_replica::produce_from(storage::batch_bytes recor
   // disk or a segment roll any of them meets on the way.
   turn_queue::turn turn = co_await produce_turns_.enter();
   if (role_ != replica_role::leader) co_return produce_outcome{partition_errc::not_leader};
+  if (rebuild_producer_state_) {
+    rebuild_producer_state_ = false;
+    producers_ = producer_state{};
+    txns_.clear();
+    co_await restore_producer_state();
+  }
   if (options_.lease != nullptr && !options_.lease->valid(runtime::monotonic_ns()))
     co_return produce_outcome{partition_errc::not_leader};
   if (records == nullptr || records->empty())
@@ -494,6 +500,7 @@ task<produce_outcome> partition_replica::finish_appends(std::vector<pending_appe
           producers_.append_failed(p.id);
         }
       }
+      if (e != partition_errc::ok) rebuild_producer_state_ = true;
       if (e == partition_errc::ok && p.aborted) {
         storage::log_errc indexed = co_await log_->add_aborted_txn(*p.aborted);
         note_log_result(indexed);
@@ -729,6 +736,12 @@ task<partition_errc> partition_replica::append_from_leader(std::span<const uint8
                                                            ids::offset leader_hw) {
   const int64_t leader_high_watermark = leader_hw.value();
   if (role_ != replica_role::follower) co_return partition_errc::not_leader;
+  if (rebuild_producer_state_) {
+    rebuild_producer_state_ = false;
+    producers_ = producer_state{};
+    txns_.clear();
+    co_await restore_producer_state();
+  }
   std::vector<std::pair<size_t, size_t>> spans;
   if (!records.empty() && !split_batches(records, &spans)) co_return partition_errc::corrupt_batch;
   for (const auto& [at, size] : spans) {

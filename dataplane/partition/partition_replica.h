@@ -288,6 +288,10 @@ class partition_replica {
   uint64_t tracker_generation_ = 0;
   producer_state producers_;
   transaction_state txns_;
+  // A staged append failed: the log dropped it and everything staged
+  // behind it, so the producer table and open transactions (updated at
+  // staging) are read again from the log before the next append.
+  bool rebuild_producer_state_ = false;
   uint64_t last_txn_checkpoint_ns_ = 0;
   turn_queue produce_turns_;  // produce requests stage in arrival order
   log_health health_ = log_health::healthy;
