@@ -165,6 +165,11 @@ constexpr uint64_t k_disk_free_to_resume_bytes = 64ULL << 20;
 }  // namespace
 
 task<void> partition_replica::restore_producer_state() {
+  // Always from nothing: what is in memory may describe batches the log no
+  // longer holds (a truncation, a dropped staged append).
+  producers_ = producer_state{};
+  txns_.clear();
+  rebuild_producer_state_ = false;
   int64_t offset = log_->offset_bytes_before_end(k_producer_state_scan_bytes);
   // A transaction open at the last checkpoint may have begun before the
   // window: read from its first batch, so that its marker closes it and an
@@ -319,12 +324,7 @@ task<produce_outcome> partition_replica::produce_from(storage::batch_bytes recor
   // disk or a segment roll any of them meets on the way.
   turn_queue::turn turn = co_await produce_turns_.enter();
   if (role_ != replica_role::leader) co_return produce_outcome{partition_errc::not_leader};
-  if (rebuild_producer_state_) {
-    rebuild_producer_state_ = false;
-    producers_ = producer_state{};
-    txns_.clear();
-    co_await restore_producer_state();
-  }
+  if (rebuild_producer_state_) co_await restore_producer_state();
   if (options_.lease != nullptr && !options_.lease->valid(runtime::monotonic_ns()))
     co_return produce_outcome{partition_errc::not_leader};
   if (records == nullptr || records->empty())
@@ -736,12 +736,7 @@ task<partition_errc> partition_replica::append_from_leader(std::span<const uint8
                                                            ids::offset leader_hw) {
   const int64_t leader_high_watermark = leader_hw.value();
   if (role_ != replica_role::follower) co_return partition_errc::not_leader;
-  if (rebuild_producer_state_) {
-    rebuild_producer_state_ = false;
-    producers_ = producer_state{};
-    txns_.clear();
-    co_await restore_producer_state();
-  }
+  if (rebuild_producer_state_) co_await restore_producer_state();
   std::vector<std::pair<size_t, size_t>> spans;
   if (!records.empty() && !split_batches(records, &spans)) co_return partition_errc::corrupt_batch;
   for (const auto& [at, size] : spans) {
@@ -788,8 +783,6 @@ task<partition_errc> partition_replica::truncate_diverged(ids::offset end_offset
               static_cast<long long>(target), static_cast<long long>(log_end_offset()));
   // The producer table may describe batches that were just cut: a retry of
   // one of them must be appended again, not answered as a duplicate.
-  producers_ = producer_state{};
-  txns_.clear();
   co_await restore_producer_state();
   co_return from_log(e);
 }

@@ -136,8 +136,8 @@ class partition_replica {
   int32_t index() const { return index_; }
 
   // Rebuilds the idempotent-producer table and the open transactions from
-  // the recent log (start-up): the last 64 MiB, and back to where the last
-  // transaction checkpoint says an open transaction began.
+  // nothing, from the recent log (start-up, truncation, a failed append): the last 64 MiB, and back
+  // to where the last transaction checkpoint says an open transaction began.
   task<void> restore_producer_state();
   // Applies the controller's view: role, leader, epochs, replicas, ISR.
   void update(const control::partition_info& info);
